@@ -1,0 +1,48 @@
+#pragma once
+// 2-D convolution (cross-correlation, as in every deep-learning framework), NCHW:
+//   y[n, k, oh, ow] = Σ_{c, r, s} x[n, g·C/G + c, oh·sh − pt + r·dh, ow·sw − pl + s·dw] · w[k, c, r, s]
+// with g = k / (K/G), zero outside the image. x: [N, C, H, W]; w: [K, C/G, R, S]; y: [N, K, OH, OW],
+// OH = (H + pt + pb − dh·(R−1) − 1) / sh + 1 (floor), likewise OW.
+// Forward, backward-data (dx = ∂<y, dy>/∂x) and backward-weights (dw = ∂<y, dy>/∂w) are GEMMs on im2col
+// panels. Explicitly instantiated for float and double.
+#include <xvis/tensor/shape.hpp>
+
+#include <cstddef>
+
+namespace xvis::kernels {
+
+struct Conv2dParams {
+    std::size_t stride_h = 1, stride_w = 1;
+    // Asymmetric padding (Keras "same" with even kernels or strides pads more at the bottom / right).
+    std::size_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+    std::size_t dilation_h = 1, dilation_w = 1;
+    std::size_t groups = 1;
+};
+
+struct Conv2dGeometry {
+    std::size_t N, C, H, W;  // input
+    std::size_t K, R, S;     // output channels, kernel height, kernel width
+    std::size_t OH, OW;      // output spatial size
+    Conv2dParams p;
+    Shape output_shape() const { return {N, K, OH, OW}; }
+};
+
+// Validates x [N, C, H, W] and w [K, C/G, R, S] against params and computes the output size. Throws ShapeError
+// naming `call`, both shapes and the rule that failed (rank, C % G, K % G, channel mismatch, zero stride or
+// dilation, kernel larger than the padded image).
+Conv2dGeometry make_conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParams& params,
+                                    const std::string& call = "conv2d");
+
+// Scratch space (in elements of T) that the three functions below need; pass at least this many.
+std::size_t conv2d_workspace_size(const Conv2dGeometry& g);
+
+template <class T>
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace);
+// dx[N, C, H, W] (overwritten) from dy[N, K, OH, OW] and w.
+template <class T>
+void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace);
+// dw[K, C/G, R, S] (overwritten) from x and dy, summed over the batch.
+template <class T>
+void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T* dw, T* workspace);
+
+}  // namespace xvis::kernels

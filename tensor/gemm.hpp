@@ -1,0 +1,23 @@
+#pragma once
+// General matrix multiply on row-major matrices: packed panels, a register-blocked xsimd FMA micro-kernel,
+// OpenMP over blocks of C. Explicitly instantiated for float and double.
+#include <cstddef>
+
+namespace xvis::kernels {
+
+// C[M×N] = alpha · op(A) · op(B) + beta · C, all row-major.
+// op(A) is M×K: A is M×K with leading dimension lda >= K, or (trans_a) K×M with lda >= M.
+// op(B) is K×N: B is K×N with ldb >= N, or (trans_b) N×K with ldb >= K. ldc >= N.
+// beta == 0 overwrites C without reading it (NaN in C does not propagate). K == 0 gives C = beta · C.
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
+
+// Batched: for b in [0, batch): C_b = alpha · op(A_b) · op(B_b) + beta · C_b, with element strides between
+// consecutive matrices (a stride of 0 reuses the same matrix, i.e. broadcasting).
+template <class T>
+void gemm_batched(std::size_t batch, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+                  T alpha, const T* A, std::size_t lda, std::size_t stride_a, const T* B, std::size_t ldb,
+                  std::size_t stride_b, T beta, T* C, std::size_t ldc, std::size_t stride_c);
+
+}  // namespace xvis::kernels

@@ -1,0 +1,53 @@
+#include <xvis/tensor/aligned_allocator.hpp>
+#include <xvis/tensor/runtime.hpp>
+
+#include <xsimd/xsimd.hpp>
+
+#include <stdexcept>
+#ifdef XVIS_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace xvis {
+
+int num_threads() {
+#ifdef XVIS_HAVE_OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+void set_num_threads(int n) {
+    if (n < 1) throw std::invalid_argument("set_num_threads: " + std::to_string(n) + " threads; expected >= 1");
+#ifdef XVIS_HAVE_OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+
+BuildInfo build_info() {
+    BuildInfo info;
+    info.simd_arch = xsimd::default_arch::name();
+    info.simd_width = xsimd::batch<float>::size;
+    info.alignment = tensor_alignment;
+#ifdef XVIS_HAVE_OPENMP
+    info.openmp = true;
+#else
+    info.openmp = false;
+#endif
+#ifdef NDEBUG
+    info.build_type = "Release";
+#else
+    info.build_type = "Debug";
+#endif
+    return info;
+}
+
+std::string build_info_string() {
+    const auto b = build_info();
+    return "simd=" + b.simd_arch + " width=" + std::to_string(b.simd_width) + " alignment=" +
+           std::to_string(b.alignment) + " openmp=" + (b.openmp ? "on" : "off") +
+           " threads=" + std::to_string(num_threads()) + " build=" + b.build_type;
+}
+
+}  // namespace xvis

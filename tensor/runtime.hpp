@@ -1,0 +1,23 @@
+#pragma once
+// What the library was built with and how many threads its kernels use.
+#include <string>
+
+namespace xvis {
+
+// Threads used by xvis's OpenMP kernels (1 without OpenMP).
+int num_threads();
+// Sets the kernel thread count (n >= 1); throws std::invalid_argument otherwise.
+void set_num_threads(int n);
+
+struct BuildInfo {
+    std::string simd_arch;     // xsimd's default architecture in xvis's kernels, e.g. "avx2" (with fma3)
+    std::size_t simd_width;    // floats per SIMD register
+    std::size_t alignment;     // tensor storage alignment in bytes
+    bool openmp;               // built with OpenMP
+    std::string build_type;    // "Release", "Debug", ...
+};
+BuildInfo build_info();
+// "simd=fma3<avx2> width=8 alignment=64 openmp=on threads=2"
+std::string build_info_string();
+
+}  // namespace xvis

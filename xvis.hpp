@@ -6,3 +6,13 @@
 #include <xvis/tensor/runtime.hpp>
 #include <xvis/tensor/shape.hpp>
 #include <xvis/tensor/tensor.hpp>
+#include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/pooling.hpp>
+#include <xvis/autodiff/node.hpp>
+#include <xvis/autodiff/op.hpp>
+#include <xvis/autodiff/op_support.hpp>
+#include <xvis/autodiff/ops.hpp>
+#include <xvis/autodiff/gradients.hpp>
+#include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/gradcheck.hpp>
+#include <xvis/autodiff/dot.hpp>

@@ -1,0 +1,287 @@
+#include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/topo.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace xvis {
+
+namespace {
+constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+}
+
+template <class T>
+struct BasicFunction<T>::Plan {
+    using Buffer = std::vector<T, aligned_allocator<T>>;
+    struct Step {
+        const Op* op;
+        std::string name;
+        std::vector<std::size_t> in_slots;
+        std::vector<const T*> in_ptrs;  // refreshed every run (placeholders move), never reallocated
+        std::vector<const Shape*> in_shapes;
+        std::size_t out_slot;
+        std::size_t buffer;  // index into buffers, or none when writing straight into an output tensor
+    };
+    struct ParamBinding {
+        std::size_t slot;
+        std::shared_ptr<Tensor> storage;
+        Shape shape;
+        Buffer converted;  // double functions only
+    };
+
+    std::vector<Node> outputs, inputs, order;
+    std::vector<const T*> value;      // per slot (= position in order)
+    std::vector<const Shape*> shape;  // per slot
+    std::vector<std::pair<std::size_t, std::size_t>> aliases;  // (slot, source slot), in order
+    std::vector<Step> steps;
+    std::vector<Buffer> buffers;
+    Buffer workspace;
+    std::vector<BasicTensor<T>> results;
+    std::vector<std::pair<std::size_t, std::size_t>> copies;  // (slot, output index)
+    std::vector<std::size_t> input_slot;                      // per input, or none when unused
+    std::vector<const BasicTensor<T>*> bound;
+    std::vector<ParamBinding> params;
+    std::vector<BasicTensor<T>> constants;
+};
+
+template <class T>
+BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inputs) : plan_(std::make_unique<Plan>()) {
+    Plan& p = *plan_;
+    if (outputs.empty()) throw std::invalid_argument("compile: no outputs");
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (!inputs[i].valid()) throw std::invalid_argument("compile: input " + std::to_string(i) + " is an empty node");
+        if (inputs[i].kind() != NodeKind::placeholder)
+            throw std::invalid_argument("compile: input " + std::to_string(i) + " " + inputs[i].describe() + " is a " +
+                                        inputs[i].type() + "; inputs must be placeholders");
+    }
+    p.outputs = std::move(outputs);
+    p.inputs = std::move(inputs);
+    p.order = topological_order(p.outputs);
+
+    const std::size_t n = p.order.size();
+    std::unordered_map<const NodeImpl*, std::size_t> slot_of;
+    for (std::size_t s = 0; s < n; ++s) slot_of[p.order[s].impl()] = s;
+    p.value.assign(n, nullptr);
+    p.shape.resize(n);
+    for (std::size_t s = 0; s < n; ++s) p.shape[s] = &p.order[s].shape();
+
+    p.input_slot.assign(p.inputs.size(), none);
+    p.bound.assign(p.inputs.size(), nullptr);
+    for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+        auto it = slot_of.find(p.inputs[i].impl());
+        if (it != slot_of.end()) p.input_slot[i] = it->second;
+    }
+
+    // Roots: the slot that owns the memory a slot reads (views point at their input's root).
+    std::vector<std::size_t> root(n);
+    p.constants.reserve(n);
+    for (std::size_t s = 0; s < n; ++s) {
+        const Node& node = p.order[s];
+        root[s] = s;
+        switch (node.kind()) {
+            case NodeKind::placeholder:
+                if (std::find(p.input_slot.begin(), p.input_slot.end(), s) == p.input_slot.end())
+                    throw ShapeError("compile: the outputs depend on placeholder " + node.describe() +
+                                     ", which is not among the inputs");
+                break;
+            case NodeKind::constant:
+                if constexpr (std::is_same_v<T, double>) p.constants.push_back(node.value_double());
+                else p.constants.push_back(node.value());
+                p.value[s] = p.constants.back().data();
+                break;
+            case NodeKind::parameter: {
+                typename Plan::ParamBinding b{s, node.parameter_storage(), node.shape(), {}};
+                if constexpr (std::is_same_v<T, double>) b.converted.resize(shape_size(node.shape()));
+                p.params.push_back(std::move(b));
+                break;
+            }
+            case NodeKind::op:
+                if (node.op().alias_of() >= 0) {
+                    const std::size_t src = slot_of.at(node.inputs()[static_cast<std::size_t>(node.op().alias_of())].impl());
+                    root[s] = root[src];
+                    p.aliases.emplace_back(s, src);
+                }
+                break;
+        }
+    }
+
+    // Outputs: an op node's first appearance is computed straight into its result tensor; leaves, views and
+    // repeats are copied at the end of the run.
+    p.results.reserve(p.outputs.size());
+    std::vector<std::size_t> owner_output(n, none);
+    std::vector<bool> pinned(n, false);  // roots that must survive to the end of the run
+    for (std::size_t i = 0; i < p.outputs.size(); ++i) {
+        const std::size_t s = slot_of.at(p.outputs[i].impl());
+        p.results.emplace_back(p.outputs[i].shape());
+        pinned[root[s]] = true;
+        const Node& node = p.order[s];
+        if (node.kind() == NodeKind::op && root[s] == s && owner_output[s] == none) owner_output[s] = i;
+        else p.copies.emplace_back(s, i);
+    }
+
+    // Last reader of every root.
+    std::vector<std::size_t> last_use(n, none);
+    std::size_t step_index = 0;
+    std::vector<std::size_t> step_of_slot(n, none);
+    for (std::size_t s = 0; s < n; ++s) {
+        const Node& node = p.order[s];
+        if (node.kind() != NodeKind::op || root[s] != s) continue;
+        step_of_slot[s] = step_index;
+        for (const auto& in : node.inputs()) last_use[root[slot_of.at(in.impl())]] = step_index;
+        ++step_index;
+    }
+
+    // Liveness-based buffer assignment: a buffer returns to the free list after its root's last reader; the
+    // next producer takes the smallest free buffer that fits (or grows the largest one).
+    std::vector<std::size_t> capacity;
+    std::vector<std::size_t> free_list;
+    std::size_t workspace = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+        const Node& node = p.order[s];
+        if (node.kind() != NodeKind::op || root[s] != s) continue;
+        typename Plan::Step st{&node.op(), node.name(), {}, {}, {}, s, none};
+        std::vector<Shape> in_shapes;
+        for (const auto& in : node.inputs()) {
+            const std::size_t is = slot_of.at(in.impl());
+            st.in_slots.push_back(is);
+            st.in_shapes.push_back(p.shape[is]);
+            in_shapes.push_back(in.shape());
+        }
+        st.in_ptrs.assign(st.in_slots.size(), nullptr);
+        workspace = std::max(workspace, node.op().workspace_size(in_shapes, node.shape()));
+        if (owner_output[s] == none) {
+            const std::size_t need = shape_size(node.shape());
+            std::size_t pick = none;
+            for (std::size_t k = 0; k < free_list.size(); ++k) {
+                const std::size_t b = free_list[k];
+                const bool fits = capacity[b] >= need;
+                if (pick == none) { pick = k; continue; }
+                const std::size_t cur = free_list[pick];
+                const bool cur_fits = capacity[cur] >= need;
+                if ((fits && (!cur_fits || capacity[b] < capacity[cur])) || (!fits && !cur_fits && capacity[b] > capacity[cur]))
+                    pick = k;
+            }
+            if (pick != none) {
+                st.buffer = free_list[pick];
+                free_list.erase(free_list.begin() + static_cast<std::ptrdiff_t>(pick));
+                capacity[st.buffer] = std::max(capacity[st.buffer], need);
+            } else {
+                st.buffer = capacity.size();
+                capacity.push_back(need);
+            }
+        }
+        const std::size_t here = step_of_slot[s];
+        for (std::size_t is : st.in_slots) {
+            const std::size_t r = root[is];
+            if (last_use[r] != here || pinned[r] || step_of_slot[r] == none) continue;
+            const std::size_t b = p.steps[step_of_slot[r]].buffer;
+            if (b != none && std::find(free_list.begin(), free_list.end(), b) == free_list.end()) free_list.push_back(b);
+        }
+        p.steps.push_back(std::move(st));
+    }
+
+    // Allocate everything now: run() allocates nothing.
+    p.buffers.reserve(capacity.size());
+    for (std::size_t c : capacity) p.buffers.emplace_back(std::max<std::size_t>(c, 1));
+    p.workspace.resize(std::max<std::size_t>(workspace, 1));
+    for (auto& st : p.steps)
+        p.value[st.out_slot] = st.buffer == none ? p.results[owner_output[st.out_slot]].data() : p.buffers[st.buffer].data();
+}
+
+template <class T>
+BasicFunction<T>::~BasicFunction() = default;
+template <class T>
+BasicFunction<T>::BasicFunction(BasicFunction&&) noexcept = default;
+template <class T>
+BasicFunction<T>& BasicFunction<T>::operator=(BasicFunction&&) noexcept = default;
+
+template <class T>
+std::size_t BasicFunction<T>::num_inputs() const { return plan_->inputs.size(); }
+template <class T>
+std::size_t BasicFunction<T>::num_outputs() const { return plan_->outputs.size(); }
+
+template <class T>
+void BasicFunction<T>::set_input(std::size_t i, const BasicTensor<T>& value) {
+    Plan& p = *plan_;
+    if (i >= p.inputs.size())
+        throw std::out_of_range("Function::set_input: input index " + std::to_string(i) + " but the function has " +
+                                std::to_string(p.inputs.size()) + " inputs");
+    if (value.shape() != p.inputs[i].shape())
+        throw ShapeError("Function::set_input: input " + std::to_string(i) + " " + p.inputs[i].describe() +
+                         " was fed a tensor of shape " + shape_to_string(value.shape()));
+    p.bound[i] = &value;
+}
+
+template <class T>
+const std::vector<BasicTensor<T>>& BasicFunction<T>::run() {
+    Plan& p = *plan_;
+    for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+        if (p.input_slot[i] == none) continue;
+        if (!p.bound[i])
+            throw std::invalid_argument("Function::run: input " + std::to_string(i) + " " + p.inputs[i].describe() +
+                                        " was not fed");
+        p.value[p.input_slot[i]] = p.bound[i]->data();
+    }
+    for (auto& b : p.params) {
+        if (b.storage->shape() != b.shape)
+            throw ShapeError("Function::run: parameter '" + p.order[b.slot].name() + "' changed shape from " +
+                             shape_to_string(b.shape) + " to " + shape_to_string(b.storage->shape()) + " after compile");
+        if constexpr (std::is_same_v<T, double>) {
+            std::copy(b.storage->begin(), b.storage->end(), b.converted.begin());
+            p.value[b.slot] = b.converted.data();
+        } else {
+            p.value[b.slot] = b.storage->data();
+        }
+    }
+    for (const auto& [slot, src] : p.aliases) p.value[slot] = p.value[src];
+    for (auto& st : p.steps) {
+        for (std::size_t k = 0; k < st.in_slots.size(); ++k) st.in_ptrs[k] = p.value[st.in_slots[k]];
+        OpArgs<T> args{st.in_ptrs.data(), st.in_shapes.data(), st.in_slots.size(), const_cast<T*>(p.value[st.out_slot]),
+                       p.shape[st.out_slot], p.workspace.data()};
+        st.op->forward(args);
+    }
+    for (const auto& [slot, out] : p.copies)
+        std::memcpy(p.results[out].data(), p.value[slot], p.results[out].size() * sizeof(T));
+    return p.results;
+}
+
+template <class T>
+const BasicTensor<T>& BasicFunction<T>::output(std::size_t i) const {
+    if (i >= plan_->results.size())
+        throw std::out_of_range("Function::output: index " + std::to_string(i) + " but the function has " +
+                                std::to_string(plan_->results.size()) + " outputs");
+    return plan_->results[i];
+}
+
+template <class T>
+std::size_t BasicFunction<T>::num_steps() const { return plan_->steps.size(); }
+template <class T>
+std::size_t BasicFunction<T>::num_buffers() const { return plan_->buffers.size(); }
+template <class T>
+std::size_t BasicFunction<T>::buffer_elements() const {
+    std::size_t total = 0;
+    for (const auto& b : plan_->buffers) total += b.size();
+    return total;
+}
+
+template <class T>
+std::string BasicFunction<T>::plan_string() const {
+    const Plan& p = *plan_;
+    std::string s;
+    for (std::size_t k = 0; k < p.steps.size(); ++k) {
+        const auto& st = p.steps[k];
+        s += std::to_string(k) + ": " + st.name + " = " + st.op->type() + "(";
+        for (std::size_t i = 0; i < st.in_slots.size(); ++i) s += (i ? ", " : "") + p.order[st.in_slots[i]].name();
+        s += ") " + shape_to_string(*p.shape[st.out_slot]) +
+             (st.buffer == none ? " -> output" : " -> buffer " + std::to_string(st.buffer)) + "\n";
+    }
+    return s;
+}
+
+template class BasicFunction<float>;
+template class BasicFunction<double>;
+
+}  // namespace xvis

@@ -1,0 +1,62 @@
+#pragma once
+// Op: the unit of the graph. Each op states its output shape (checked when a node is built), computes its
+// forward pass on raw buffers in float or double, and gives its vector-Jacobian product as new graph nodes,
+// so gradients are themselves differentiable. Forward and VJP of each op live side by side in one .cpp.
+#include <xvis/tensor/shape.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace xvis {
+
+class Node;
+
+// Buffers of one forward call. Inputs are read-only and never alias the output (unless alias_of() says so,
+// in which case forward is not called at all).
+template <class T>
+struct OpArgs {
+    const T* const* inputs;
+    const Shape* const* input_shapes;
+    std::size_t num_inputs;
+    T* output;
+    const Shape* output_shape;
+    T* workspace;  // workspace_size() elements
+
+    const T* in(std::size_t i) const { return inputs[i]; }
+    const Shape& in_shape(std::size_t i) const { return *input_shapes[i]; }
+    const Shape& out_shape() const { return *output_shape; }
+};
+
+class Op {
+public:
+    virtual ~Op() = default;
+    // Op type, e.g. "relu": the key of gradient overrides, shown in messages and to_dot().
+    virtual std::string type() const = 0;
+    // Attributes for messages and to_dot(), e.g. "stride=2x2 pad=1,1,1,1".
+    virtual std::string attributes() const { return {}; }
+    // Output shape for these inputs; throws ShapeError naming type(), the input nodes and their shapes.
+    virtual Shape infer_shape(const std::vector<Node>& inputs) const = 0;
+    // Scratch elements forward() needs (allocated once per compiled function).
+    virtual std::size_t workspace_size(const std::vector<Shape>& inputs, const Shape& output) const { return 0; }
+    virtual void forward(const OpArgs<float>& args) const = 0;
+    virtual void forward(const OpArgs<double>& args) const = 0;
+    // Vector-Jacobian product: for output node `out` (whose inputs are out.inputs()) and incoming gradient
+    // `grad` (out's shape), one gradient per input. An invalid Node means "no gradient" (zero, or an input
+    // that is not differentiable). A gradient may have out's shape where the input was broadcast: the engine
+    // reduces it to the input's shape (sum_to), once, for every op.
+    virtual std::vector<Node> vjp(const Node& out, const Node& grad) const = 0;
+    // Index of the input whose buffer the output shares (pure views: reshape, stop_gradient), or -1.
+    virtual int alias_of() const { return -1; }
+};
+
+// Writes forward() once, as a template over the scalar type: derive as `struct MyOp : OpImpl<MyOp>` and give
+// `template <class T> void compute(const OpArgs<T>&) const`.
+template <class Derived>
+class OpImpl : public Op {
+public:
+    void forward(const OpArgs<float>& a) const final { static_cast<const Derived*>(this)->compute(a); }
+    void forward(const OpArgs<double>& a) const final { static_cast<const Derived*>(this)->compute(a); }
+};
+
+}  // namespace xvis

@@ -1,0 +1,113 @@
+#pragma once
+// Graph builders: each returns a new node (shape checked now, computed when a compiled function runs).
+// Primitives have derivative code next to their forward pass (autodiff/ops_*.cpp); composites (mean,
+// softmax, log_softmax, norms, softmax cross-entropy) are built from primitives and differentiate for free.
+// Binary ops broadcast as NumPy does. Axes may be negative (counted from the end).
+#include <xvis/autodiff/node.hpp>
+#include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/pooling.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace xvis {
+
+using Axes = std::vector<std::int64_t>;
+
+// ---- element-wise, broadcasting: out = broadcast(a) op broadcast(b)
+Node add(const Node& a, const Node& b);
+Node sub(const Node& a, const Node& b);
+Node mul(const Node& a, const Node& b);
+Node div(const Node& a, const Node& b);
+Node maximum(const Node& a, const Node& b);   // ties: the gradient goes to a
+Node minimum(const Node& a, const Node& b);   // ties: the gradient goes to a
+// Comparisons give 1 or 0 and have no gradient.
+Node equal(const Node& a, const Node& b);
+Node greater(const Node& a, const Node& b);
+Node greater_equal(const Node& a, const Node& b);
+// out = c != 0 ? a : b (broadcast); no gradient to c.
+Node where(const Node& c, const Node& a, const Node& b);
+
+Node operator+(const Node& a, const Node& b);
+Node operator-(const Node& a, const Node& b);
+Node operator*(const Node& a, const Node& b);
+Node operator/(const Node& a, const Node& b);
+Node operator-(const Node& a);
+Node operator+(const Node& a, double s);
+Node operator+(double s, const Node& a);
+Node operator-(const Node& a, double s);
+Node operator-(double s, const Node& a);
+Node operator*(const Node& a, double s);
+Node operator*(double s, const Node& a);
+Node operator/(const Node& a, double s);
+
+// ---- element-wise, unary
+Node neg(const Node& x);
+Node exp(const Node& x);
+Node log(const Node& x);
+Node pow(const Node& x, double p);     // x^p (scalar exponent)
+Node abs(const Node& x);               // |x|; d/dx at 0 is 0
+Node sqrt(const Node& x);
+Node square(const Node& x);
+Node relu(const Node& x);              // max(x, 0); d/dx at 0 is 0
+Node leaky_relu(const Node& x, double alpha = 0.01);  // x > 0 ? x : alpha·x; d/dx at 0 is alpha
+Node sigmoid(const Node& x);
+Node tanh(const Node& x);
+Node sign(const Node& x);              // no gradient
+Node scale(const Node& x, double s);   // s·x
+Node add_scalar(const Node& x, double s);  // x + s
+// Identity forward, no gradient (values treated as constants by gradients()).
+Node stop_gradient(const Node& x);
+
+// ---- broadcasting helpers (the engine uses sum_to for every broadcast gradient)
+Node broadcast_to(const Node& x, const Shape& shape);
+Node sum_to(const Node& x, const Shape& shape);   // sums the axes broadcasting shape→x.shape() expands
+
+// ---- reductions (empty axes = all axes)
+Node sum(const Node& x, const Axes& axes = {}, bool keepdims = false);
+Node mean(const Node& x, const Axes& axes = {}, bool keepdims = false);
+// Ties share the gradient evenly.
+Node max(const Node& x, const Axes& axes = {}, bool keepdims = false);
+// softmax(x)_i = e^{x_i − m} / Σ_j e^{x_j − m}, m = max over axis (stop-gradient: it cancels).
+Node softmax(const Node& x, std::int64_t axis = -1);
+Node log_softmax(const Node& x, std::int64_t axis = -1);
+// Mean over the batch of −Σ_k labels_k · log_softmax(logits)_k; logits and labels [N, K].
+Node softmax_cross_entropy(const Node& logits, const Node& labels);
+
+// ---- layout
+Node reshape(const Node& x, const Shape& shape);  // same number of elements; no copy
+Node flatten(const Node& x);                       // [N, ...] → [N, prod(...)]
+Node transpose(const Node& x, const std::vector<std::size_t>& perm);
+// Python-style slice per axis: begin/end may be negative (from the end) and are clamped; step != 0
+// (negative walks backwards; then the defaults are begin = −1, end = before the start). Missing trailing
+// axes take the whole axis. Use slice_full for "end of axis".
+inline constexpr std::int64_t slice_full = INT64_MAX;
+Node slice(const Node& x, const Axes& begin, const Axes& end, const Axes& step = {});
+// Constant padding: before[i] / after[i] elements on axis i (missing trailing axes: 0).
+Node pad(const Node& x, const std::vector<std::size_t>& before, const std::vector<std::size_t>& after,
+         double value = 0.0);
+Node concat(const std::vector<Node>& xs, std::int64_t axis);
+// Circular shift: out[(i + shift) mod n] = x[i] along each axis given.
+Node roll(const Node& x, const Axes& shifts, const Axes& axes);
+
+// ---- linear algebra and CNN
+// op(a) · op(b); rank 2, or batched rank 3 ([B, M, K] · [B, K, N]; either side may be rank 2 and is then
+// shared by every batch entry).
+Node matmul(const Node& a, const Node& b, bool trans_a = false, bool trans_b = false);
+// x [N, C, H, W], w [K, C/groups, R, S] → [N, K, OH, OW] (see tensor/conv2d.hpp).
+Node conv2d(const Node& x, const Node& w, const kernels::Conv2dParams& params = {});
+Node max_pool2d(const Node& x, const kernels::Pool2dParams& params);
+Node avg_pool2d(const Node& x, const kernels::Pool2dParams& params);
+// [N, C, H, W] → [N, C], the mean over H·W.
+Node global_avg_pool(const Node& x);
+
+// Backward ops: what the VJPs of conv2d and the poolings emit (public so custom VJPs can use them).
+Node conv2d_backward_data(const Node& dy, const Node& w, const Shape& x_shape, const kernels::Conv2dParams& p);
+Node conv2d_backward_weights(const Node& x, const Node& dy, const Shape& w_shape, const kernels::Conv2dParams& p);
+Node max_pool2d_backward(const Node& x, const Node& dy, const kernels::Pool2dParams& p);
+Node max_pool2d_select(const Node& x, const Node& v, const kernels::Pool2dParams& p);
+Node avg_pool2d_backward(const Node& dy, const Shape& x_shape, const kernels::Pool2dParams& p);
+// relu_grad(x, g, alpha) = x > 0 ? g : alpha·g: the VJP of relu / leaky_relu.
+Node relu_grad(const Node& x, const Node& g, double alpha = 0.0);
+
+}  // namespace xvis

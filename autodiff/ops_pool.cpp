@@ -1,0 +1,138 @@
+// Pooling primitives and their backward ops (each with a VJP, for second derivatives).
+#include <xvis/autodiff/op_support.hpp>
+#include <xvis/autodiff/ops.hpp>
+
+namespace xvis {
+namespace {
+
+using kernels::Pool2dParams;
+
+std::string pool_attrs(const Pool2dParams& p) {
+    return "kernel=" + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) + " stride=" +
+           std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) + " pad=" + std::to_string(p.pad_top) + "," +
+           std::to_string(p.pad_bottom) + "," + std::to_string(p.pad_left) + "," + std::to_string(p.pad_right) +
+           (p.count_include_pad ? " count_include_pad" : "");
+}
+
+kernels::Pool2dGeometry pool_geometry(const std::string& type, const std::vector<Node>& in, const Shape& x,
+                                      const Pool2dParams& p) {
+    try {
+        return kernels::make_pool2d_geometry(x, p, type);
+    } catch (const ShapeError& e) {
+        throw_op_error(type, in, e.what());
+    }
+}
+
+enum class PoolKind { max_forward, max_backward, max_select, avg_forward, avg_backward };
+
+const char* pool_name(PoolKind k) {
+    switch (k) {
+        case PoolKind::max_forward: return "max_pool2d";
+        case PoolKind::max_backward: return "max_pool2d_backward";
+        case PoolKind::max_select: return "max_pool2d_select";
+        case PoolKind::avg_forward: return "avg_pool2d";
+        case PoolKind::avg_backward: return "avg_pool2d_backward";
+    }
+    return "pool";
+}
+
+// One class for the five pooling ops: they share geometry and attributes; each case pairs forward and VJP.
+//   max_pool2d(x)               VJP: max_pool2d_backward(x, g)
+//   max_pool2d_backward(x, dy)  VJP: dy ← max_pool2d_select(x, g); x: none (piecewise constant)
+//   max_pool2d_select(x, v)     VJP: v ← max_pool2d_backward(x, g); x: none
+//   avg_pool2d(x)               VJP: avg_pool2d_backward(g)
+//   avg_pool2d_backward(dy)     VJP: avg_pool2d(g)
+class PoolOp : public OpImpl<PoolOp> {
+public:
+    PoolOp(PoolKind kind, Pool2dParams p, Shape x_shape = {}) : kind_(kind), p_(p), x_shape_(std::move(x_shape)) {}
+    std::string type() const override { return pool_name(kind_); }
+    std::string attributes() const override { return pool_attrs(p_); }
+    Shape infer_shape(const std::vector<Node>& in) const override {
+        const std::size_t n = kind_ == PoolKind::max_forward || kind_ == PoolKind::avg_forward || kind_ == PoolKind::avg_backward ? 1 : 2;
+        expect_num_inputs(type(), in, n);
+        const Shape& x = kind_ == PoolKind::avg_backward ? x_shape_ : in[0].shape();
+        const auto geo = pool_geometry(type(), in, x, p_);
+        switch (kind_) {
+            case PoolKind::max_forward: case PoolKind::avg_forward: return geo.output_shape();
+            case PoolKind::max_backward:
+                if (in[1].shape() != geo.output_shape())
+                    throw_op_error(type(), in, "dy must have the pooled shape " + shape_to_string(geo.output_shape()));
+                return x;
+            case PoolKind::max_select:
+                if (in[1].shape() != x) throw_op_error(type(), in, "v must have x's shape");
+                return geo.output_shape();
+            case PoolKind::avg_backward:
+                if (in[0].shape() != geo.output_shape())
+                    throw_op_error(type(), in, "dy must have the pooled shape " + shape_to_string(geo.output_shape()));
+                return x;
+        }
+        return x;
+    }
+    template <class T>
+    void compute(const OpArgs<T>& a) const {
+        // Validated at graph build time; the short literal keeps this allocation-free (small-string storage).
+        const auto g = kernels::make_pool2d_geometry(kind_ == PoolKind::avg_backward ? x_shape_ : a.in_shape(0), p_, "pool2d");
+        switch (kind_) {
+            case PoolKind::max_forward: kernels::max_pool2d_forward(g, a.in(0), a.output); break;
+            case PoolKind::max_backward: kernels::max_pool2d_backward(g, a.in(0), a.in(1), a.output); break;
+            case PoolKind::max_select: kernels::max_pool2d_select(g, a.in(0), a.in(1), a.output); break;
+            case PoolKind::avg_forward: kernels::avg_pool2d_forward(g, a.in(0), a.output); break;
+            case PoolKind::avg_backward: kernels::avg_pool2d_backward(g, a.in(0), a.output); break;
+        }
+    }
+    std::vector<Node> vjp(const Node& out, const Node& g) const override {
+        const auto& in = out.inputs();
+        switch (kind_) {
+            case PoolKind::max_forward: return {max_pool2d_backward(in[0], g, p_)};
+            case PoolKind::max_backward: return {Node(), max_pool2d_select(in[0], g, p_)};
+            case PoolKind::max_select: return {Node(), max_pool2d_backward(in[0], g, p_)};
+            case PoolKind::avg_forward: return {avg_pool2d_backward(g, in[0].shape(), p_)};
+            case PoolKind::avg_backward: return {avg_pool2d(g, p_)};
+        }
+        return {};
+    }
+
+private:
+    PoolKind kind_;
+    Pool2dParams p_;
+    Shape x_shape_;  // avg_pool2d_backward only
+};
+
+class GlobalAvgPoolOp : public OpImpl<GlobalAvgPoolOp> {
+public:
+    std::string type() const override { return "global_avg_pool"; }
+    Shape infer_shape(const std::vector<Node>& in) const override {
+        expect_num_inputs(type(), in, 1);
+        expect_rank(type(), in, 0, 4);
+        const Shape& s = in[0].shape();
+        if (s[2] * s[3] == 0) throw_op_error(type(), in, "empty spatial extent");
+        return {s[0], s[1]};
+    }
+    template <class T>
+    void compute(const OpArgs<T>& a) const {
+        const Shape& s = a.in_shape(0);
+        kernels::global_avg_pool_forward(s[0] * s[1], s[2] * s[3], a.in(0), a.output);
+    }
+    // Composed: each gradient spread evenly over its plane.
+    std::vector<Node> vjp(const Node& out, const Node& g) const override {
+        const Shape& s = out.inputs()[0].shape();
+        return {scale(broadcast_to(reshape(g, {s[0], s[1], 1, 1}), s), 1.0 / static_cast<double>(s[2] * s[3]))};
+    }
+};
+
+Node pool(PoolKind kind, std::vector<Node> in, const Pool2dParams& p, Shape x_shape = {}) {
+    return make_node(std::make_shared<PoolOp>(kind, p, std::move(x_shape)), std::move(in));
+}
+
+}  // namespace
+
+Node max_pool2d(const Node& x, const Pool2dParams& p) { return pool(PoolKind::max_forward, {x}, p); }
+Node max_pool2d_backward(const Node& x, const Node& dy, const Pool2dParams& p) { return pool(PoolKind::max_backward, {x, dy}, p); }
+Node max_pool2d_select(const Node& x, const Node& v, const Pool2dParams& p) { return pool(PoolKind::max_select, {x, v}, p); }
+Node avg_pool2d(const Node& x, const Pool2dParams& p) { return pool(PoolKind::avg_forward, {x}, p); }
+Node avg_pool2d_backward(const Node& dy, const Shape& x_shape, const Pool2dParams& p) {
+    return pool(PoolKind::avg_backward, {dy}, p, x_shape);
+}
+Node global_avg_pool(const Node& x) { return make_node(std::make_shared<GlobalAvgPoolOp>(), {x}); }
+
+}  // namespace xvis

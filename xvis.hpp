@@ -16,3 +16,8 @@
 #include <xvis/autodiff/function.hpp>
 #include <xvis/autodiff/gradcheck.hpp>
 #include <xvis/autodiff/dot.hpp>
+#include <xvis/tensor/data_format.hpp>
+#include <xvis/losses/loss.hpp>
+#include <xvis/losses/activation_maximization.hpp>
+#include <xvis/losses/lp_norm.hpp>
+#include <xvis/losses/total_variation.hpp>

@@ -21,3 +21,13 @@
 #include <xvis/losses/activation_maximization.hpp>
 #include <xvis/losses/lp_norm.hpp>
 #include <xvis/losses/total_variation.hpp>
+#include <xvis/layers/activation.hpp>
+#include <xvis/layers/initializers.hpp>
+#include <xvis/layers/layer.hpp>
+#include <xvis/layers/core.hpp>
+#include <xvis/layers/conv2d.hpp>
+#include <xvis/layers/dense.hpp>
+#include <xvis/layers/pooling.hpp>
+#include <xvis/layers/batch_normalization.hpp>
+#include <xvis/layers/merge.hpp>
+#include <xvis/layers/model.hpp>

@@ -1,0 +1,19 @@
+#pragma once
+// Keras BatchNormalization at inference: y = gamma · (x − moving_mean) / sqrt(moving_variance + epsilon) + beta
+// per channel (axis 1 for channels_first, the last axis for channels_last; rank 2: the features).
+#include <xvis/layers/layer.hpp>
+
+namespace xvis {
+
+class BatchNormalization : public Layer {
+public:
+    explicit BatchNormalization(double epsilon = 1e-3, DataFormat format = DataFormat::channels_first, std::string name = {});
+    std::string class_name() const override { return "BatchNormalization"; }
+    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+
+private:
+    double epsilon_;
+    DataFormat format_;
+};
+
+}  // namespace xvis

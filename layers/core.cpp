@@ -1,0 +1,57 @@
+#include <xvis/autodiff/ops.hpp>
+#include <xvis/layers/core.hpp>
+
+#include <stdexcept>
+
+namespace xvis {
+
+namespace {
+void expect_one(const Layer& l, const std::vector<Node>& inputs) {
+    if (inputs.size() != 1)
+        throw std::invalid_argument(l.class_name() + " '" + l.name() + "': expected 1 input, got " + std::to_string(inputs.size()));
+}
+}  // namespace
+
+InputLayer::InputLayer(Shape shape, std::string name) : Layer(std::move(name), "input"), shape_(std::move(shape)) {
+    if (shape_.empty() || shape_.size() > max_rank - 1)
+        throw ShapeError("InputLayer '" + this->name() + "': shape " + shape_to_string(shape_) +
+                         " (without the batch axis) must have rank 1 to " + std::to_string(max_rank - 1));
+}
+
+Node InputLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
+    if (!inputs.empty()) throw std::invalid_argument("InputLayer '" + name() + "' takes no inputs");
+    Shape s{batch_};
+    s.insert(s.end(), shape_.begin(), shape_.end());
+    set_output(placeholder(s, name()));
+    return output();
+}
+
+LayerRef Input(Shape shape, std::string name) { return LayerRef{std::make_shared<InputLayer>(std::move(shape), std::move(name))}; }
+
+Node Flatten::build(const std::vector<Node>& inputs, std::uint64_t) {
+    expect_one(*this, inputs);
+    set_output(flatten(inputs[0]));
+    return output();
+}
+
+Dropout::Dropout(double rate, std::string name) : Layer(std::move(name), "dropout"), rate_(rate) {
+    if (!(rate >= 0.0 && rate < 1.0))
+        throw std::invalid_argument("Dropout '" + this->name() + "': rate " + std::to_string(rate) + " must be in [0, 1)");
+}
+
+Node Dropout::build(const std::vector<Node>& inputs, std::uint64_t) {
+    expect_one(*this, inputs);
+    set_output(inputs[0]);
+    return output();
+}
+
+Activation::Activation(const std::string& activation, std::string name)
+    : Layer(std::move(name), "activation"), activation_(activation_from_string(activation)) {}
+
+Node Activation::build(const std::vector<Node>& inputs, std::uint64_t) {
+    expect_one(*this, inputs);
+    set_output(apply_activation(inputs[0], activation_));
+    return output();
+}
+
+}  // namespace xvis

@@ -1,0 +1,54 @@
+#pragma once
+// Input, Flatten, Dropout (identity at inference) and Activation layers.
+#include <xvis/layers/layer.hpp>
+
+namespace xvis {
+
+// The model's input: a placeholder of shape (batch, shape...) built for the model's batch size.
+class InputLayer : public Layer {
+public:
+    explicit InputLayer(Shape shape_without_batch, std::string name = {});
+    std::string class_name() const override { return "InputLayer"; }
+    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    const Shape& shape_without_batch() const { return shape_; }
+    void set_batch(std::size_t batch) { batch_ = batch; }
+
+private:
+    Shape shape_;
+    std::size_t batch_ = 1;
+};
+// Keras's Input(): a reference to a new InputLayer.
+LayerRef Input(Shape shape_without_batch, std::string name = {});
+
+// [N, ...] → [N, prod(...)] (row-major, so a channels_last model flattens in NHWC order, as Keras does).
+class Flatten : public Layer {
+public:
+    explicit Flatten(std::string name = {}) : Layer(std::move(name), "flatten") {}
+    std::string class_name() const override { return "Flatten"; }
+    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+};
+
+// Identity: xvis runs models at inference only.
+class Dropout : public Layer {
+public:
+    explicit Dropout(double rate, std::string name = {});
+    std::string class_name() const override { return "Dropout"; }
+    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+
+private:
+    double rate_;
+};
+
+class Activation : public Layer {
+public:
+    explicit Activation(const std::string& activation, std::string name = {});
+    std::string class_name() const override { return "Activation"; }
+    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    std::optional<ActivationKind> activation() const override { return activation_; }
+    void set_activation(ActivationKind a) override { activation_ = a; }
+
+private:
+    ActivationKind activation_;
+};
+
+}  // namespace xvis

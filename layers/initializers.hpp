@@ -1,0 +1,21 @@
+#pragma once
+// Seeded weight initializers with Keras's formulas. fan_in / fan_out: for a dense kernel [in, out] they are
+// in and out; for a conv kernel [K, C/G, R, S] they are C/G·R·S and K·R·S.
+#include <xvis/tensor/tensor.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace xvis {
+
+enum class Initializer { glorot_uniform, he_normal, zeros, ones };
+
+Initializer initializer_from_string(const std::string& name);  // unknown → std::invalid_argument with choices
+// Keras fans of a weight shape (rank 2 dense [in, out]; rank 4 conv [K, C/G, R, S]; rank 1: fan = size).
+std::pair<double, double> fans(const Shape& shape);
+// glorot_uniform: U(−l, l), l = sqrt(6 / (fan_in + fan_out)).
+// he_normal: truncated normal (redrawn beyond 2σ), σ = sqrt(2 / fan_in) / 0.87962566103423978 (Keras's
+// correction for the truncation).
+Tensor initialize(const Shape& shape, Initializer init, std::uint64_t seed);
+
+}  // namespace xvis

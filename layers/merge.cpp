@@ -1,0 +1,22 @@
+#include <xvis/autodiff/ops.hpp>
+#include <xvis/layers/merge.hpp>
+
+namespace xvis {
+
+Node Add::build(const std::vector<Node>& inputs, std::uint64_t) {
+    if (inputs.size() < 2) fail(inputs, "expected at least 2 inputs");
+    for (const auto& in : inputs)
+        if (in.shape() != inputs[0].shape()) fail(inputs, "all inputs must have the same shape");
+    Node y = inputs[0];
+    for (std::size_t i = 1; i < inputs.size(); ++i) y = add(y, inputs[i]);
+    set_output(y);
+    return output();
+}
+
+Node Concatenate::build(const std::vector<Node>& inputs, std::uint64_t) {
+    if (inputs.size() < 2) fail(inputs, "expected at least 2 inputs");
+    set_output(concat(inputs, axis_));
+    return output();
+}
+
+}  // namespace xvis

@@ -31,3 +31,9 @@
 #include <xvis/layers/batch_normalization.hpp>
 #include <xvis/layers/merge.hpp>
 #include <xvis/layers/model.hpp>
+#include <xvis/optimizer/image_range.hpp>
+#include <xvis/optimizer/input_modifiers.hpp>
+#include <xvis/optimizer/grad_modifiers.hpp>
+#include <xvis/optimizer/callbacks.hpp>
+#include <xvis/optimizer/optimizer.hpp>
+#include <xvis/visualization/visualize_activation.hpp>

@@ -56,8 +56,7 @@ Node Conv2D::build(const std::vector<Node>& inputs, std::uint64_t seed) {
         y = add(y, reshape(parameter(bias, name() + "/bias"), {filters_, 1, 1}));
     }
     y = from_channels_first(y, o_.data_format);
-    pre_activation_ = y;
-    set_output(apply_activation(y, activation_));
+    set_output(apply_activation(y, activation_), y);
     return output();
 }
 

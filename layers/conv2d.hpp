@@ -32,15 +32,12 @@ public:
     void set_activation(ActivationKind a) override { activation_ = a; }
     std::size_t filters() const { return filters_; }
     DataFormat data_format() const { return o_.data_format; }
-    // Output before the activation (the last build).
-    const Node& pre_activation() const { return pre_activation_; }
 
 private:
     std::size_t filters_;
     std::array<std::size_t, 2> kernel_;
     Conv2DOptions o_;
     ActivationKind activation_;
-    Node pre_activation_;
 };
 
 }  // namespace xvis

@@ -50,7 +50,7 @@ Activation::Activation(const std::string& activation, std::string name)
 
 Node Activation::build(const std::vector<Node>& inputs, std::uint64_t) {
     expect_one(*this, inputs);
-    set_output(apply_activation(inputs[0], activation_));
+    set_output(apply_activation(inputs[0], activation_), inputs[0]);
     return output();
 }
 

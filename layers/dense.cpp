@@ -25,8 +25,7 @@ Node Dense::build(const std::vector<Node>& inputs, std::uint64_t seed) {
         s.back() = units_;
         y = reshape(y, s);
     }
-    pre_activation_ = y;
-    set_output(apply_activation(y, activation_));
+    set_output(apply_activation(y, activation_), y);
     return output();
 }
 

@@ -13,14 +13,12 @@ public:
     std::optional<ActivationKind> activation() const override { return activation_; }
     void set_activation(ActivationKind a) override { activation_ = a; }
     std::size_t units() const { return units_; }
-    const Node& pre_activation() const { return pre_activation_; }
 
 private:
     std::size_t units_;
     ActivationKind activation_;
     bool use_bias_;
     Initializer kernel_init_;
-    Node pre_activation_;
 };
 
 }  // namespace xvis

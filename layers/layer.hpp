@@ -50,6 +50,9 @@ public:
     // Output of the last build (the model's graph), and its shape with the batch axis.
     const Node& output() const;
     const Shape& output_shape() const { return output().shape(); }
+    // Output before the layer's activation (Conv2D, Dense, Activation; the output itself for other layers):
+    // class logits for activation maximization without touching the model.
+    const Node& pre_activation() const { return pre_activation_.valid() ? pre_activation_ : output(); }
 
     const std::vector<Weight>& weights() const { return weights_; }
     // The weight called `name`; unknown → std::invalid_argument listing this layer's weights.
@@ -65,14 +68,17 @@ protected:
     // The weight `name` of `shape`, created with `init` on the first call and reused afterwards (a shape
     // change, e.g. a new input size, throws).
     std::shared_ptr<Tensor> add_weight(const std::string& name, const Shape& shape, Initializer init, std::uint64_t seed);
-    void set_output(Node n) { output_ = std::move(n); }
+    void set_output(Node n, Node pre_activation = {}) {
+        output_ = std::move(n);
+        pre_activation_ = std::move(pre_activation);
+    }
     [[noreturn]] void fail(const std::vector<Node>& inputs, const std::string& what) const;
 
 private:
     std::string name_;
     std::vector<LayerPtr> inbound_;
     std::vector<Weight> weights_;
-    Node output_;
+    Node output_, pre_activation_;
 };
 
 // Keras padding: "valid" (none) or "same" (output = ceil(input / stride); the extra cell goes at the end).

@@ -1,0 +1,29 @@
+#include <xvis/losses/activation_maximization.hpp>
+#include <xvis/losses/lp_norm.hpp>
+#include <xvis/losses/total_variation.hpp>
+#include <xvis/visualization/visualize_activation.hpp>
+
+namespace xvis {
+
+MinimizeResult visualize_activation_with_losses(const Node& input, const WeightedLosses& losses,
+                                                const VisualizeActivationOptions& o, const Node& wrt) {
+    Optimizer opt(input, losses, o.input_range, wrt, true, o.data_format, o.backprop_overrides);
+    return opt.minimize(o);
+}
+
+MinimizeResult visualize_activation(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices,
+                                    const VisualizeActivationOptions& o) {
+    const std::size_t batch = o.seed_input && o.seed_input->rank() == model.input().rank() ? o.seed_input->shape()[0] : 1;
+    if (batch != model.batch_size()) model.build(batch);
+    const LayerPtr& l = model.layer(layer);
+    const Node target = o.use_logits ? l->pre_activation() : l->output();
+    const Node input = model.input();
+    const WeightedLosses losses = {
+        {std::make_shared<ActivationMaximization>(target, filter_indices, o.data_format), o.act_max_weight},
+        {std::make_shared<LPNorm>(input, 6.0), o.lp_norm_weight},
+        {std::make_shared<TotalVariation>(input, 2.0, o.data_format), o.tv_weight},
+    };
+    return visualize_activation_with_losses(input, losses, o);
+}
+
+}  // namespace xvis

@@ -18,11 +18,12 @@ MinimizeResult visualize_activation(Model& model, std::int64_t layer, const std:
     const LayerPtr& l = model.layer(layer);
     const Node target = o.use_logits ? l->pre_activation() : l->output();
     const Node input = model.input();
-    const WeightedLosses losses = {
-        {std::make_shared<ActivationMaximization>(target, filter_indices, o.data_format), o.act_max_weight},
-        {std::make_shared<LPNorm>(input, 6.0), o.lp_norm_weight},
-        {std::make_shared<TotalVariation>(input, 2.0, o.data_format), o.tv_weight},
-    };
+    // Zero-weight losses are not even constructed (a dense-only model has no spatial axes for TotalVariation).
+    WeightedLosses losses;
+    if (o.act_max_weight != 0)
+        losses.emplace_back(std::make_shared<ActivationMaximization>(target, filter_indices, o.data_format), o.act_max_weight);
+    if (o.lp_norm_weight != 0) losses.emplace_back(std::make_shared<LPNorm>(input, 6.0), o.lp_norm_weight);
+    if (o.tv_weight != 0) losses.emplace_back(std::make_shared<TotalVariation>(input, 2.0, o.data_format), o.tv_weight);
     return visualize_activation_with_losses(input, losses, o);
 }
 

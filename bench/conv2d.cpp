@@ -1,0 +1,63 @@
+// conv2d benchmarks at VGG and ResNet-18 layer sizes, batch 1 (the visualization workloads), forward,
+// backward-data and backward-weights, 1 and 2 threads. GFLOP/s counts 2·N·K·OH·OW·C/G·R·S per pass.
+#include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/random.hpp>
+#include <xvis/tensor/runtime.hpp>
+
+#include <benchmark/benchmark.h>
+
+namespace {
+
+enum class Pass { forward, backward_data, backward_weights };
+
+// Args: C, K, H (= W), R (= S), stride, pad, threads.
+template <Pass pass>
+void BM_conv2d(benchmark::State& state) {
+    const auto C = std::size_t(state.range(0)), K = std::size_t(state.range(1)), H = std::size_t(state.range(2));
+    const auto R = std::size_t(state.range(3));
+    xvis::kernels::Conv2dParams p;
+    p.stride_h = p.stride_w = std::size_t(state.range(4));
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(5));
+    xvis::set_num_threads(int(state.range(6)));
+    const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C, R, R}, p, "bench");
+    auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
+    auto w = xvis::random_uniform<float>({K, C, R, R}, -1, 1, 2);
+    auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
+    xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
+    for (auto _ : state) {
+        if constexpr (pass == Pass::forward)
+            xvis::kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
+        else if constexpr (pass == Pass::backward_data)
+            xvis::kernels::conv2d_backward_data(g, y.data(), w.data(), x.data(), work.data());
+        else
+            xvis::kernels::conv2d_backward_weights(g, x.data(), y.data(), w.data(), work.data());
+        benchmark::ClobberMemory();
+    }
+    const double flops = 2.0 * double(g.N * g.K * g.OH * g.OW) * double(C * R * R);
+    state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void layers(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"C", "K", "HW", "RS", "stride", "pad", "threads"});
+    for (int threads : {1, 2}) {
+        // VGG-style 3×3 pad 1.
+        b->Args({3, 64, 64, 3, 1, 1, threads});
+        b->Args({64, 64, 64, 3, 1, 1, threads});
+        b->Args({128, 128, 32, 3, 1, 1, threads});
+        b->Args({256, 256, 16, 3, 1, 1, threads});
+        // ResNet-18: stem, the four stages' 3×3 convs, a 1×1 stride-2 downsample.
+        b->Args({3, 64, 224, 7, 2, 3, threads});
+        b->Args({64, 64, 56, 3, 1, 1, threads});
+        b->Args({128, 128, 28, 3, 1, 1, threads});
+        b->Args({256, 256, 14, 3, 1, 1, threads});
+        b->Args({512, 512, 7, 3, 1, 1, threads});
+        b->Args({64, 128, 56, 1, 2, 0, threads});
+    }
+    b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_conv2d<Pass::forward>)->Apply(layers);
+BENCHMARK(BM_conv2d<Pass::backward_data>)->Apply(layers);
+BENCHMARK(BM_conv2d<Pass::backward_weights>)->Apply(layers);
+
+}  // namespace

@@ -1,0 +1,48 @@
+// Loss throughput (W4 of performance-targets.md): each keras-vis loss's value, and value + gradient, through
+// compiled graphs, on the sizes keras-vis users hit: a 512×14×14 feature map and a 3×224×224 image.
+#include <xvis/xvis.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+namespace {
+
+using namespace xvis;
+
+enum class Which { am, lp, tv };
+
+void run_loss(benchmark::State& state, Which which, bool with_grad) {
+    set_num_threads(static_cast<int>(state.range(0)));
+    const Shape shape = which == Which::am ? Shape{1, 512, 14, 14} : Shape{1, 3, 224, 224};
+    Node x = placeholder(shape, "x");
+    std::unique_ptr<Loss> loss;
+    if (which == Which::am) loss = std::make_unique<ActivationMaximization>(x, std::vector<std::int64_t>{7});
+    if (which == Which::lp) loss = std::make_unique<LPNorm>(x, 6.0);
+    if (which == Which::tv) loss = std::make_unique<TotalVariation>(x, 2.0);
+    Node y = loss->build_loss();
+    std::vector<Node> outs{y};
+    if (with_grad) outs.push_back(gradients(y, {x})[0]);
+    Function f = compile(outs, {x});
+    Tensor v = random_uniform<float>(shape, 0, 1, 1);
+    f(v);
+    for (auto _ : state) benchmark::DoNotOptimize(f(v)[0].data());
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(v.size() * sizeof(float)));
+    state.counters["steps"] = static_cast<double>(f.num_steps());
+}
+
+void BM_loss_activation_max(benchmark::State& s) { run_loss(s, Which::am, false); }
+void BM_loss_activation_max_grad(benchmark::State& s) { run_loss(s, Which::am, true); }
+void BM_loss_lp_norm(benchmark::State& s) { run_loss(s, Which::lp, false); }
+void BM_loss_lp_norm_grad(benchmark::State& s) { run_loss(s, Which::lp, true); }
+void BM_loss_total_variation(benchmark::State& s) { run_loss(s, Which::tv, false); }
+void BM_loss_total_variation_grad(benchmark::State& s) { run_loss(s, Which::tv, true); }
+
+BENCHMARK(BM_loss_activation_max)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_activation_max_grad)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_lp_norm)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_lp_norm_grad)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_total_variation)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_total_variation_grad)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace

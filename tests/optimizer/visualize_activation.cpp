@@ -1,0 +1,108 @@
+#include <xvis/xvis.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+using namespace xvis;
+
+// Counting global allocator: the optimizer loop must not allocate.
+namespace {
+std::atomic<long> allocations{0};
+}
+void* operator new(std::size_t n) {
+    ++allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+    ++allocations;
+    const std::size_t al = static_cast<std::size_t>(a);
+    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+Model small_cnn() {
+    return Model::sequential({std::make_shared<InputLayer>(Shape{3, 16, 16}),
+                              std::make_shared<Conv2D>(8, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c1"),
+                              std::make_shared<MaxPooling2D>(),
+                              std::make_shared<Conv2D>(8, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c2"),
+                              std::make_shared<Flatten>(),
+                              std::make_shared<Dense>(5, "softmax", "out")},
+                             "small", 11);
+}
+
+struct Losses : Callback {
+    std::vector<double> overall;
+    long allocations_at_second = -1, allocations_at_last = -1;
+    void callback(int i, const NamedLosses&, double loss, const Tensor&, const Tensor&) override {
+        if (overall.capacity() == overall.size()) return;  // reserved up front: no allocation here
+        overall.push_back(loss);
+        if (i == 1) allocations_at_second = allocations.load();
+        allocations_at_last = allocations.load();
+    }
+};
+
+}  // namespace
+
+TEST(VisualizeActivation, LossDecreasesOnASmallCnnAndTheLoopDoesNotAllocate) {
+    Model m = small_cnn();
+    auto rec = std::make_shared<Losses>();
+    rec->overall.reserve(40);
+    VisualizeActivationOptions o;
+    o.max_iter = 40;
+    o.seed = 2;
+    o.callbacks = {rec};
+    o.input_modifiers = {std::make_shared<Jitter>(0.05)};
+    const auto r = visualize_activation(m, m.find_layer_idx("c2"), {3}, o);
+    ASSERT_EQ(rec->overall.size(), 40u);
+    EXPECT_LT(r.best_loss, rec->overall.front());
+    EXPECT_LT(rec->overall.back(), rec->overall.front());
+    EXPECT_EQ(rec->allocations_at_last, rec->allocations_at_second) << "the optimizer loop allocated";
+    EXPECT_EQ(r.image.shape(), (Shape{1, 16, 16, 3}));
+    for (float v : r.image) {
+        EXPECT_GE(v, 0.0f);
+        EXPECT_LE(v, 255.0f);
+    }
+    EXPECT_TRUE(r.integer_range);
+    EXPECT_EQ(to_uint8(r.image).size(), r.image.size());
+}
+
+TEST(VisualizeActivation, EverySampleOfABatchIsOptimized) {
+    Model m = small_cnn();
+    VisualizeActivationOptions o;
+    o.max_iter = 5;
+    o.use_logits = true;
+    o.seed_input = random_array({2, 3, 16, 16}, 127.5, 12.75, 4);
+    const auto r = visualize_activation(m, -1, {1}, o);
+    EXPECT_EQ(m.batch_size(), 2u);
+    ASSERT_EQ(r.best_input.shape(), (Shape{2, 3, 16, 16}));
+    for (std::size_t n = 0; n < 2; ++n) {
+        double moved = 0;
+        for (std::size_t i = 0; i < 768; ++i) moved += std::fabs(r.best_input[n * 768 + i] - (*o.seed_input)[n * 768 + i]);
+        EXPECT_GT(moved, 0.0) << "sample " << n;
+    }
+    EXPECT_EQ(r.image.shape(), (Shape{2, 16, 16, 3}));
+}
+
+TEST(VisualizeActivation, PrintCallbackNamesTheLosses) {
+    Model m = small_cnn();
+    std::ostringstream out;
+    VisualizeActivationOptions o;
+    o.max_iter = 2;
+    o.callbacks = {std::make_shared<Print>(out)};
+    visualize_activation(m, 1, {0}, o);
+    const std::string s = out.str();
+    EXPECT_NE(s.find("Iteration: 2"), std::string::npos) << s;
+    EXPECT_NE(s.find("ActivationMax Loss"), std::string::npos) << s;
+    EXPECT_NE(s.find("L-6.0 Norm Loss"), std::string::npos) << s;
+    EXPECT_NE(s.find("TV(2.0) Loss"), std::string::npos) << s;
+}

@@ -65,7 +65,9 @@ Model Model::sequential(std::vector<LayerPtr> layers, std::string name, std::uin
         if (!layers[i]) throw std::invalid_argument("Model::sequential '" + name + "': layer " + std::to_string(i) + " is null");
         x = (*layers[i])(x);
     }
-    return Model({LayerRef{layers[0]}}, {x}, std::move(name), seed);
+    Model m({LayerRef{layers[0]}}, {x}, std::move(name), seed);
+    m.first_ = 1;
+    return m;
 }
 
 void Model::build(std::size_t batch) {
@@ -83,20 +85,25 @@ void Model::build(std::size_t batch) {
 }
 
 const LayerPtr& Model::layer(std::int64_t index) const {
-    const auto n = static_cast<std::int64_t>(layers_.size());
+    const auto n = static_cast<std::int64_t>(num_layers());
     if (index < -n || index >= n)
         throw std::out_of_range("Model '" + name_ + "': layer index " + std::to_string(index) + " out of range for " +
                                 std::to_string(n) + " layers");
-    return layers_[static_cast<std::size_t>(index < 0 ? index + n : index)];
+    return layers_[first_ + static_cast<std::size_t>(index < 0 ? index + n : index)];
 }
 
-const LayerPtr& Model::layer(const std::string& name) const { return layers_[find_layer_idx(name)]; }
+const LayerPtr& Model::layer(const std::string& name) const {
+    for (const auto& l : layers_)  // a sequential model's hidden InputLayer is found by name too
+        if (l->name() == name) return l;
+    find_layer_idx(name);  // throws with the list of names
+    return layers_.front();
+}
 
 std::size_t Model::find_layer_idx(const std::string& name) const {
     std::string names;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-        if (layers_[i]->name() == name) return i;
-        names += (i ? ", " : "") + layers_[i]->name();
+    for (std::size_t i = first_; i < layers_.size(); ++i) {
+        if (layers_[i]->name() == name) return i - first_;
+        names += (i > first_ ? ", " : "") + layers_[i]->name();
     }
     throw std::invalid_argument("Model '" + name_ + "': no layer named '" + name + "' (layers: " + names + ")");
 }

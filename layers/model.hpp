@@ -1,6 +1,7 @@
 #pragma once
 // Model: sequential or functional (a DAG of layers). Layers are kept in topological order and addressed by
-// index (negative counts from the end) or by name; every layer's output is a graph node usable as a loss
+// index (negative counts from the end) or by name. As in Keras, a sequential model's layers() does not list
+// its InputLayer (index 0 is the first real layer) while a functional model's does; every layer's output is a graph node usable as a loss
 // target. build(batch) (re)creates the graph — weights persist in shared tensors, so changing an activation
 // (softmax → linear) or the batch size never reloads or re-initializes weights.
 #include <xvis/layers/core.hpp>
@@ -24,8 +25,9 @@ public:
     std::size_t batch_size() const { return batch_; }
     const std::string& name() const { return name_; }
 
-    std::size_t num_layers() const { return layers_.size(); }
-    const std::vector<LayerPtr>& layers() const { return layers_; }
+    std::size_t num_layers() const { return layers_.size() - first_; }
+    // Topological order (Keras's model.layers).
+    std::vector<LayerPtr> layers() const { return {layers_.begin() + static_cast<std::ptrdiff_t>(first_), layers_.end()}; }
     // index in [−num_layers, num_layers); out of range → std::out_of_range naming the count.
     const LayerPtr& layer(std::int64_t index) const;
     const LayerPtr& layer(const std::string& name) const;
@@ -57,7 +59,8 @@ private:
     std::string name_;
     std::uint64_t seed_;
     std::size_t batch_ = 1;
-    std::vector<LayerPtr> layers_;  // topological
+    std::size_t first_ = 0;         // 1 for sequential models: the hidden InputLayer
+    std::vector<LayerPtr> layers_;  // topological, inputs included
     std::vector<LayerPtr> input_layers_, output_layers_;
 };
 

@@ -37,7 +37,7 @@ std::string Model::summary() const {
     std::size_t trainable = 0, frozen = 0;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         const auto& l = layers_[i];
-        if (chain && i == 0) continue;  // Keras's Sequential summary omits the InputLayer
+        if (i < first_) continue;  // Keras's Sequential summary omits the InputLayer
         std::string connected;
         for (const auto& in : l->inbound()) connected += (connected.empty() ? "" : ", ") + in->name();
         s += cell(" " + l->name() + " (" + l->class_name() + ")", w1) + cell(none_shape(l->output_shape()), w2) +

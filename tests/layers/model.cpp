@@ -31,11 +31,11 @@ Tensor run(const Model& m, const Tensor& x, int layer = -1) {
 
 TEST(Model, SequentialShapesCountsAndLookup) {
     Model m = w1();
-    EXPECT_EQ(m.num_layers(), 9u);
+    EXPECT_EQ(m.num_layers(), 8u);  // Keras: a Sequential model's layers exclude the InputLayer
     EXPECT_EQ(m.layer_output("conv1").shape(), (Shape{1, 32, 28, 28}));
     EXPECT_EQ(m.layer_output(-1).shape(), (Shape{1, 10}));
     EXPECT_EQ(m.count_params(), 320u + 18496u + 401536u + 1290u);
-    EXPECT_EQ(m.find_layer_idx("fc1"), 6u);
+    EXPECT_EQ(m.find_layer_idx("fc1"), 5u);
     EXPECT_EQ(m.layer(-1)->name(), "predictions");
     try {
         m.find_layer_idx("nope");
@@ -43,8 +43,9 @@ TEST(Model, SequentialShapesCountsAndLookup) {
     } catch (const std::invalid_argument& e) {
         EXPECT_NE(std::string(e.what()).find("conv1, "), std::string::npos) << e.what();
     }
-    EXPECT_THROW(m.layer(9), std::out_of_range);
-    EXPECT_THROW(m.layer(-10), std::out_of_range);
+    EXPECT_THROW(m.layer(8), std::out_of_range);
+    EXPECT_THROW(m.layer(-9), std::out_of_range);
+    EXPECT_EQ(m.layer(0)->name(), "conv1");
     const std::string s = m.summary();
     EXPECT_NE(s.find("conv1 (Conv2D)"), std::string::npos) << s;
     EXPECT_NE(s.find("(None, 32, 28, 28)"), std::string::npos) << s;

@@ -99,7 +99,7 @@ TEST(VisualizeActivation, PrintCallbackNamesTheLosses) {
     VisualizeActivationOptions o;
     o.max_iter = 2;
     o.callbacks = {std::make_shared<Print>(out)};
-    visualize_activation(m, 1, {0}, o);
+    visualize_activation(m, 0, {0}, o);
     const std::string s = out.str();
     EXPECT_NE(s.find("Iteration: 2"), std::string::npos) << s;
     EXPECT_NE(s.find("ActivationMax Loss"), std::string::npos) << s;

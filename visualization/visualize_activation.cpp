@@ -1,13 +1,19 @@
 #include <xvis/losses/activation_maximization.hpp>
 #include <xvis/losses/lp_norm.hpp>
 #include <xvis/losses/total_variation.hpp>
+#include <xvis/visualization/backprop_modifiers.hpp>
 #include <xvis/visualization/visualize_activation.hpp>
 
 namespace xvis {
 
 MinimizeResult visualize_activation_with_losses(const Node& input, const WeightedLosses& losses,
                                                 const VisualizeActivationOptions& o, const Node& wrt) {
-    Optimizer opt(input, losses, o.input_range, wrt, true, o.data_format, o.backprop_overrides);
+    // The modifier is checked against the model behind the input's losses (leaky_relu is an error).
+    Node any_loss;
+    if (!o.backprop_modifier.empty())
+        for (const auto& [loss, weight] : losses)
+            if (weight != 0 && loss) any_loss = loss->build_loss();
+    Optimizer opt(input, losses, o.input_range, wrt, true, o.data_format, backprop_modifier(o.backprop_modifier, any_loss));
     return opt.minimize(o);
 }
 

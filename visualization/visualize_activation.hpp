@@ -19,7 +19,7 @@ struct VisualizeActivationOptions : MinimizeOptions {
     // which Model::set_activation also does.
     bool use_logits = false;
     DataFormat data_format = DataFormat::channels_first;  // of the model's input and of the layer
-    GradientOverrides backprop_overrides;                 // e.g. guided backprop (attribution issue)
+    std::string backprop_modifier;                        // "", "guided", "rectified" / "deconv"
 };
 
 // layer: index into model.layers() (negative from the end). The model is rebuilt for the seed's batch size

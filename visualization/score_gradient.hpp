@@ -1,0 +1,33 @@
+#pragma once
+// The compiled core of every gradient-based attribution: score = Σ weight · loss (keras-vis's "overall"),
+// and d(score)/d(wrt), built and compiled once, run as often as needed (SmoothGrad samples, Integrated
+// Gradients steps) without allocating.
+#include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/gradients.hpp>
+#include <xvis/losses/loss.hpp>
+
+namespace xvis {
+
+class ScoreGradient {
+public:
+    // wrt defaults to input. Zero-weight losses are skipped; all zero is an error. backprop_modifier: "",
+    // "guided", "rectified" / "deconv" (checked against the graph behind the score).
+    ScoreGradient(const Node& input, const WeightedLosses& losses, const std::string& backprop_modifier = {}, const Node& wrt = {});
+    // Runs at x (the input's shape); returns d(score)/d(wrt), valid until the next run.
+    const Tensor& run(const Tensor& x);
+    double score() const { return function_.output(0)[0]; }
+    const Tensor& gradient() const { return function_.output(1); }
+    const Tensor& wrt_value() const { return function_.output(2); }
+    const Node& input() const { return input_; }
+    const Node& wrt() const { return wrt_; }
+
+private:
+    static Function make(const Node& input, const WeightedLosses& losses, const std::string& backprop_modifier, const Node& wrt);
+    Node input_, wrt_;
+    Function function_;
+};
+
+// The weighted sum of the losses' nodes (zero weights skipped; all zero → std::invalid_argument).
+Node weighted_sum(const WeightedLosses& losses, const std::string& call);
+
+}  // namespace xvis

@@ -37,3 +37,7 @@
 #include <xvis/optimizer/callbacks.hpp>
 #include <xvis/optimizer/optimizer.hpp>
 #include <xvis/visualization/visualize_activation.hpp>
+#include <xvis/visualization/backprop_modifiers.hpp>
+#include <xvis/visualization/score_gradient.hpp>
+#include <xvis/visualization/saliency.hpp>
+#include <xvis/visualization/cam.hpp>

@@ -1,0 +1,136 @@
+#include <xvis/xvis.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace xvis;
+
+namespace {
+
+// x [1, 1, 4, 4] → Conv2D(2 filters, 1×1, linear, kernels 1 and 2) → GlobalAveragePooling2D → Dense(1, [3, −1]).
+// score = 3·mean(x) − 2·mean(x); g = (3/16, −1/16) everywhere; w = (3/16, −1/16);
+// cam = relu(3/16 · x − 1/16 · 2x) = relu(x / 16).
+Model hand_cnn() {
+    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 4, 4}),
+                                 std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, "linear", "valid", "conv"),
+                                 std::make_shared<GlobalAveragePooling2D>(), std::make_shared<Dense>(1, "linear", "out")});
+    m.set_weight("conv", "kernel", Tensor({2, 1, 1, 1}, {1, 2}));
+    m.set_weight("out", "kernel", Tensor({2, 1}, {3, -1}));
+    return m;
+}
+
+Tensor ramp() {
+    Tensor x({1, 1, 4, 4});
+    for (std::size_t i = 0; i < 16; ++i) x[i] = 0.5f + float(i);
+    return x;
+}
+
+}  // namespace
+
+TEST(GradCam, HandComputedMap) {
+    Model m = hand_cnn();
+    EXPECT_EQ(find_penultimate_layer(m, -1), 0);
+    CamOptions raw;
+    raw.normalize = false;
+    const Tensor x = ramp();
+    const Tensor cam = visualize_cam(m, -1, {0}, x, raw);
+    ASSERT_EQ(cam.shape(), (Shape{1, 4, 4}));
+    for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(cam[i], x[i] / 16, 1e-6) << i;
+    const Tensor norm = visualize_cam(m, -1, {0}, x);
+    for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(norm[i], float(i) / 15, 1e-5) << i;
+    // Negating the class weight flips every gradient: relu leaves nothing (keras-vis's max-division would not).
+    m.set_weight("out", "kernel", Tensor({2, 1}, {-3, 1}));
+    const Tensor neg = visualize_cam(m, -1, {0}, x, raw);
+    for (float v : neg) EXPECT_EQ(v, 0.0f);
+}
+
+TEST(GradCam, PlusPlusAndLayerCamOnTheHandModel) {
+    Model m = hand_cnn();
+    CamOptions raw;
+    raw.normalize = false;
+    const Tensor x = ramp();
+    // LayerCAM: relu(g0)·A0 + relu(g1)·A1 = 3/16 · x.
+    const Tensor lc = layercam(m, -1, {0}, x, raw);
+    for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(lc[i], 3.0f / 16 * x[i], 1e-5);
+    // Grad-CAM++: channel 1 has g < 0, so only channel 0 counts: w0 = Σ α·g with α = g²/(2g² + ΣA0·g³).
+    double g = 3.0 / 16, sum_a = 0;
+    for (float v : x) sum_a += v;
+    const double w0 = 16 * (g * g / (2 * g * g + sum_a * g * g * g + 1e-6)) * g;
+    const Tensor pp = gradcam_plus_plus(m, -1, {0}, x, raw);
+    for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(pp[i], w0 * x[i], 1e-4 * w0 * x[i]);
+}
+
+TEST(GradCam, UpsamplesAndHandlesBatchesAndFormats) {
+    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{3, 16, 16}),
+                                 std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c1"),
+                                 std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
+                                 std::make_shared<Dense>(2, "softmax", "out")},
+                                "up", 3);
+    const Tensor x = random_uniform<float>({2, 3, 16, 16}, 0, 1, 8);
+    for (auto interp : {Interpolation::bilinear, Interpolation::bicubic, Interpolation::nearest}) {
+        CamOptions o;
+        o.interpolation = interp;
+        const Tensor cam = visualize_cam(m, -1, {1}, x, o);
+        ASSERT_EQ(cam.shape(), (Shape{2, 16, 16}));
+        for (float v : cam) {
+            EXPECT_GE(v, 0.0f);
+            EXPECT_LE(v, 1.0f);
+        }
+    }
+    CamOptions named;
+    named.penultimate_layer = 0;
+    EXPECT_EQ(visualize_cam(m, -1, {1}, x, named).shape(), (Shape{2, 16, 16}));
+}
+
+TEST(GradCam, Errors) {
+    Model dense = Model::sequential({std::make_shared<InputLayer>(Shape{4}), std::make_shared<Dense>(3), std::make_shared<Dense>(2)});
+    EXPECT_THROW(visualize_cam(dense, -1, {0}, Tensor({1, 4})), std::invalid_argument);
+    Model tiny = Model::sequential({std::make_shared<InputLayer>(Shape{1, 1, 1}),
+                                    std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, "relu", "valid", "c"),
+                                    std::make_shared<Flatten>(), std::make_shared<Dense>(2, "linear", "out")});
+    try {
+        visualize_cam(tiny, -1, {0}, Tensor({1, 1, 1, 1}, 1.0f));
+        FAIL();
+    } catch (const ShapeError& e) {
+        EXPECT_NE(std::string(e.what()).find("1x1"), std::string::npos) << e.what();
+    }
+    Model m = hand_cnn();
+    CamOptions late;
+    late.penultimate_layer = 2;
+    EXPECT_THROW(visualize_cam(m, -1, {0}, ramp(), late), std::invalid_argument);
+}
+
+TEST(ScoreCam, OneChannelAloneDrivesTheClass) {
+    // conv: channel 0 = relu(x), channel 1 = relu(−x) = 0 for x > 0; the class reads channel 0 only.
+    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 6, 6}),
+                                 std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, "relu", "valid", "conv"),
+                                 std::make_shared<GlobalAveragePooling2D>(), std::make_shared<Dense>(1, "linear", "out")});
+    m.set_weight("conv", "kernel", Tensor({2, 1, 1, 1}, {1, -1}));
+    m.set_weight("out", "kernel", Tensor({2, 1}, {1, 0}));
+    Tensor x({1, 1, 6, 6}, 0.1f);
+    x(0, 0, 2, 3) = 5.0f;  // a bright spot
+    x(0, 0, 4, 1) = 2.0f;
+    for (std::size_t max_channels : {0u, 1u}) {
+        ScoreCamOptions o;
+        o.max_channels = max_channels;
+        o.batch = 1;
+        const Tensor cam = score_cam(m, -1, {0}, x, o);
+        // cam ∝ A0 = x, normalized.
+        for (std::size_t i = 0; i < 36; ++i) EXPECT_NEAR(cam[i], (x[i] - 0.1f) / 4.9f, 1e-4) << i;
+    }
+}
+
+TEST(GuidedGradCam, IsGuidedBackpropTimesCam) {
+    Model m = hand_cnn();
+    const Tensor x = ramp();
+    const Tensor ggc = guided_gradcam(m, -1, {0}, x);
+    const Tensor cam = visualize_cam(m, -1, {0}, x);
+    SaliencyOptions so;
+    so.backprop_modifier = "guided";
+    so.grad_modifier = "";
+    so.keepdims = true;
+    so.normalize = false;
+    const Tensor gb = visualize_saliency(m, -1, {0}, x, so);
+    for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(ggc[i], gb[i] * cam[i], 1e-6);
+}

@@ -38,7 +38,7 @@ public:
     // Output shape for these inputs; throws ShapeError naming type(), the input nodes and their shapes.
     virtual Shape infer_shape(const std::vector<Node>& inputs) const = 0;
     // Scratch elements forward() needs (allocated once per compiled function).
-    virtual std::size_t workspace_size(const std::vector<Shape>& inputs, const Shape& output) const { return 0; }
+    virtual std::size_t workspace_size(const std::vector<Shape>& /*inputs*/, const Shape& /*output*/) const { return 0; }
     virtual void forward(const OpArgs<float>& args) const = 0;
     virtual void forward(const OpArgs<double>& args) const = 0;
     // Vector-Jacobian product: for output node `out` (whose inputs are out.inputs()) and incoming gradient

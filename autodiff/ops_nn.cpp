@@ -78,22 +78,20 @@ kernels::Conv2dGeometry conv_geometry(const std::string& type, const std::vector
     }
 }
 
+// The geometry is computed once, when the node is built (shapes are static): running allocates nothing.
 class Conv2dOp : public OpImpl<Conv2dOp> {
 public:
-    explicit Conv2dOp(Conv2dParams p) : p_(p) {}
+    explicit Conv2dOp(kernels::Conv2dGeometry g) : p_(g.p), g_(g) {}
     std::string type() const override { return "conv2d"; }
     std::string attributes() const override { return conv_attrs(p_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         return conv_geometry(type(), in, in[0].shape(), in[1].shape(), p_).output_shape();
     }
-    std::size_t workspace_size(const std::vector<Shape>& in, const Shape&) const override {
-        return kernels::conv2d_workspace_size(kernels::make_conv2d_geometry(in[0], in[1], p_));
-    }
+    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        const auto g = kernels::make_conv2d_geometry(a.in_shape(0), a.in_shape(1), p_);
-        kernels::conv2d_forward(g, a.in(0), a.in(1), a.output, a.workspace);
+        kernels::conv2d_forward(g_, a.in(0), a.in(1), a.output, a.workspace);
     }
     std::vector<Node> vjp(const Node& out, const Node& g) const override {
         const Node& x = out.inputs()[0];
@@ -103,12 +101,13 @@ public:
 
 private:
     Conv2dParams p_;
+    kernels::Conv2dGeometry g_;
 };
 
 // dx = ∂<conv(x, w), dy>/∂x, linear in dy and in w.
 class Conv2dBackwardDataOp : public OpImpl<Conv2dBackwardDataOp> {
 public:
-    Conv2dBackwardDataOp(Shape x_shape, Conv2dParams p) : x_shape_(std::move(x_shape)), p_(p) {}
+    Conv2dBackwardDataOp(Shape x_shape, kernels::Conv2dGeometry g) : x_shape_(std::move(x_shape)), p_(g.p), g_(g) {}
     std::string type() const override { return "conv2d_backward_data"; }
     std::string attributes() const override { return conv_attrs(p_) + " x=" + shape_to_string(x_shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
@@ -118,13 +117,10 @@ public:
             throw_op_error(type(), in, "dy must have the convolution's output shape " + shape_to_string(geo.output_shape()));
         return x_shape_;
     }
-    std::size_t workspace_size(const std::vector<Shape>& in, const Shape&) const override {
-        return kernels::conv2d_workspace_size(kernels::make_conv2d_geometry(x_shape_, in[1], p_));
-    }
+    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        const auto g = kernels::make_conv2d_geometry(x_shape_, a.in_shape(1), p_);
-        kernels::conv2d_backward_data(g, a.in(0), a.in(1), a.output, a.workspace);
+        kernels::conv2d_backward_data(g_, a.in(0), a.in(1), a.output, a.workspace);
     }
     std::vector<Node> vjp(const Node& out, const Node& gz) const override {
         const Node& dy = out.inputs()[0];
@@ -135,12 +131,13 @@ public:
 private:
     Shape x_shape_;
     Conv2dParams p_;
+    kernels::Conv2dGeometry g_;
 };
 
 // dw = ∂<conv(x, w), dy>/∂w, linear in x and in dy.
 class Conv2dBackwardWeightsOp : public OpImpl<Conv2dBackwardWeightsOp> {
 public:
-    Conv2dBackwardWeightsOp(Shape w_shape, Conv2dParams p) : w_shape_(std::move(w_shape)), p_(p) {}
+    Conv2dBackwardWeightsOp(Shape w_shape, kernels::Conv2dGeometry g) : w_shape_(std::move(w_shape)), p_(g.p), g_(g) {}
     std::string type() const override { return "conv2d_backward_weights"; }
     std::string attributes() const override { return conv_attrs(p_) + " w=" + shape_to_string(w_shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
@@ -150,13 +147,10 @@ public:
             throw_op_error(type(), in, "dy must have the convolution's output shape " + shape_to_string(geo.output_shape()));
         return w_shape_;
     }
-    std::size_t workspace_size(const std::vector<Shape>& in, const Shape&) const override {
-        return kernels::conv2d_workspace_size(kernels::make_conv2d_geometry(in[0], w_shape_, p_));
-    }
+    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        const auto g = kernels::make_conv2d_geometry(a.in_shape(0), w_shape_, p_);
-        kernels::conv2d_backward_weights(g, a.in(0), a.in(1), a.output, a.workspace);
+        kernels::conv2d_backward_weights(g_, a.in(0), a.in(1), a.output, a.workspace);
     }
     std::vector<Node> vjp(const Node& out, const Node& gw) const override {
         const Node& x = out.inputs()[0];
@@ -167,6 +161,7 @@ public:
 private:
     Shape w_shape_;
     Conv2dParams p_;
+    kernels::Conv2dGeometry g_;
 };
 
 }  // namespace
@@ -175,13 +170,15 @@ Node matmul(const Node& a, const Node& b, bool trans_a, bool trans_b) {
     return make_node(std::make_shared<MatmulOp>(trans_a, trans_b), {a, b});
 }
 Node conv2d(const Node& x, const Node& w, const Conv2dParams& params) {
-    return make_node(std::make_shared<Conv2dOp>(params), {x, w});
+    return make_node(std::make_shared<Conv2dOp>(conv_geometry("conv2d", {x, w}, x.shape(), w.shape(), params)), {x, w});
 }
 Node conv2d_backward_data(const Node& dy, const Node& w, const Shape& x_shape, const Conv2dParams& p) {
-    return make_node(std::make_shared<Conv2dBackwardDataOp>(x_shape, p), {dy, w});
+    const auto g = conv_geometry("conv2d_backward_data", {dy, w}, x_shape, w.shape(), p);
+    return make_node(std::make_shared<Conv2dBackwardDataOp>(x_shape, g), {dy, w});
 }
 Node conv2d_backward_weights(const Node& x, const Node& dy, const Shape& w_shape, const Conv2dParams& p) {
-    return make_node(std::make_shared<Conv2dBackwardWeightsOp>(w_shape, p), {x, dy});
+    const auto g = conv_geometry("conv2d_backward_weights", {x, dy}, x.shape(), w_shape, p);
+    return make_node(std::make_shared<Conv2dBackwardWeightsOp>(w_shape, g), {x, dy});
 }
 
 }  // namespace xvis

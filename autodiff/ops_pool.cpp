@@ -44,7 +44,8 @@ const char* pool_name(PoolKind k) {
 //   avg_pool2d_backward(dy)     VJP: avg_pool2d(g)
 class PoolOp : public OpImpl<PoolOp> {
 public:
-    PoolOp(PoolKind kind, Pool2dParams p, Shape x_shape = {}) : kind_(kind), p_(p), x_shape_(std::move(x_shape)) {}
+    // g: the geometry of the pooled input, computed when the node is built, so running allocates nothing.
+    PoolOp(PoolKind kind, kernels::Pool2dGeometry g, Shape x_shape = {}) : kind_(kind), p_(g.p), g_(g), x_shape_(std::move(x_shape)) {}
     std::string type() const override { return pool_name(kind_); }
     std::string attributes() const override { return pool_attrs(p_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
@@ -70,8 +71,7 @@ public:
     }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        // Validated at graph build time; the short literal keeps this allocation-free (small-string storage).
-        const auto g = kernels::make_pool2d_geometry(kind_ == PoolKind::avg_backward ? x_shape_ : a.in_shape(0), p_, "pool2d");
+        const auto& g = g_;
         switch (kind_) {
             case PoolKind::max_forward: kernels::max_pool2d_forward(g, a.in(0), a.output); break;
             case PoolKind::max_backward: kernels::max_pool2d_backward(g, a.in(0), a.in(1), a.output); break;
@@ -95,6 +95,7 @@ public:
 private:
     PoolKind kind_;
     Pool2dParams p_;
+    kernels::Pool2dGeometry g_;
     Shape x_shape_;  // avg_pool2d_backward only
 };
 
@@ -121,7 +122,8 @@ public:
 };
 
 Node pool(PoolKind kind, std::vector<Node> in, const Pool2dParams& p, Shape x_shape = {}) {
-    return make_node(std::make_shared<PoolOp>(kind, p, std::move(x_shape)), std::move(in));
+    const auto g = pool_geometry(pool_name(kind), in, kind == PoolKind::avg_backward ? x_shape : in.at(0).shape(), p);
+    return make_node(std::make_shared<PoolOp>(kind, g, std::move(x_shape)), std::move(in));
 }
 
 }  // namespace

@@ -22,12 +22,13 @@ std::vector<std::int64_t> Jitter::bounds(const Shape& s) const {
 
 void Jitter::pre(Tensor& image) {
     const Shape& s = image.shape();
-    const auto b = bounds(s);
-    if (scratch_.shape() != s) {  // first call (or a new shape): the only allocations
+    if (scratch_.shape() != s || bounds_.empty()) {  // first call (or a new shape): the only allocations
+        bounds_ = bounds(s);
         scratch_ = Tensor(s);
-        shifts_.assign(b.size(), 0);
+        shifts_.assign(bounds_.size(), 0);
         all_axes_.assign(s.size(), 0);
     }
+    const auto& b = bounds_;
     const std::size_t c = channel_axis(s.size(), format_);
     std::size_t k = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {

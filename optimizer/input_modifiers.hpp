@@ -35,7 +35,7 @@ private:
     double jitter_;
     DataFormat format_;
     Rng rng_;
-    std::vector<std::int64_t> shifts_, all_axes_;
+    std::vector<std::int64_t> bounds_, shifts_, all_axes_;
     Tensor scratch_;
 };
 

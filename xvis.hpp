@@ -41,3 +41,10 @@
 #include <xvis/visualization/score_gradient.hpp>
 #include <xvis/visualization/saliency.hpp>
 #include <xvis/visualization/cam.hpp>
+#include <xvis/image/png.hpp>
+#include <xvis/image/resize.hpp>
+#include <xvis/image/normalize.hpp>
+#include <xvis/image/colormap.hpp>
+#include <xvis/image/overlay.hpp>
+#include <xvis/image/stitch.hpp>
+#include <xvis/image/animation.hpp>

@@ -1,0 +1,98 @@
+#include <xvis/image/atomic_file.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace xvis {
+
+namespace {
+constexpr std::size_t buffer_limit = 1 << 16;
+std::atomic<unsigned long> temp_counter{0};  // distinct names for concurrent writers in one process
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) throw std::runtime_error("AtomicFile: empty path");
+    // O_EXCL with a pid + counter name instead of mkstemp: mkstemp creates mode 0600 files, and the renamed
+    // image should get the usual 0666 & ~umask like any other file the user writes.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        temp_path_ = path_ + ".tmp." + std::to_string(static_cast<long>(::getpid())) + "." +
+                     std::to_string(temp_counter.fetch_add(1));
+        fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd_ >= 0) return;
+        if (errno != EEXIST) break;
+    }
+    const int err = errno;
+    temp_path_.clear();
+    throw std::runtime_error("cannot create a temporary file next to '" + path_ + "': " + std::strerror(err));
+}
+
+AtomicFile::~AtomicFile() { abort(); }
+
+void AtomicFile::fail(const std::string& what, int err) {
+    abort();
+    throw std::runtime_error("cannot write '" + path_ + "': " + what + ": " + std::strerror(err));
+}
+
+void AtomicFile::flush_buffer() {
+    const std::uint8_t* p = buffer_.data();
+    std::size_t left = buffer_.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd_, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("write", errno);
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+}
+
+void AtomicFile::write(const void* data, std::size_t n) {
+    if (fd_ < 0) throw std::logic_error("AtomicFile::write: '" + path_ + "' is already committed or aborted");
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    buffer_.insert(buffer_.end(), bytes, bytes + n);
+    if (buffer_.size() >= buffer_limit) flush_buffer();
+}
+
+void AtomicFile::commit() {
+    if (fd_ < 0) throw std::logic_error("AtomicFile::commit: '" + path_ + "' is already committed or aborted");
+    flush_buffer();
+    // fsync before rename: otherwise a crash can leave the new name pointing at an empty file on some file systems.
+    if (::fsync(fd_) != 0 && errno != EINVAL) fail("fsync", errno);  // EINVAL: pipes/special files cannot sync
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(temp_path_.c_str());
+        temp_path_.clear();
+        throw std::runtime_error("cannot write '" + path_ + "': close: " + std::strerror(err));
+    }
+    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(temp_path_.c_str());
+        temp_path_.clear();
+        throw std::runtime_error("cannot write '" + path_ + "': rename: " + std::strerror(err));
+    }
+    temp_path_.clear();
+}
+
+void AtomicFile::abort() noexcept {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    if (!temp_path_.empty()) {
+        ::unlink(temp_path_.c_str());
+        temp_path_.clear();
+    }
+    buffer_.clear();
+}
+
+}  // namespace xvis

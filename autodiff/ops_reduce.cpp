@@ -82,6 +82,7 @@ Node mean(const Node& x, const Axes& axes, bool keepdims) {
 
 Node softmax(const Node& x, std::int64_t axis) {
     if (x.rank() == 0) throw_op_error("softmax", {x}, "needs rank >= 1");
+    axes_mask("softmax", {x}, {axis}, x.rank());  // errors name the composite, not its parts
     const Node m = stop_gradient(max(x, {axis}, true));  // shift for stability; it cancels in the gradient
     const Node e = exp(sub(x, m));
     return div(e, sum(e, {axis}, true));
@@ -89,6 +90,7 @@ Node softmax(const Node& x, std::int64_t axis) {
 
 Node log_softmax(const Node& x, std::int64_t axis) {
     if (x.rank() == 0) throw_op_error("log_softmax", {x}, "needs rank >= 1");
+    axes_mask("log_softmax", {x}, {axis}, x.rank());
     const Node z = sub(x, stop_gradient(max(x, {axis}, true)));
     return sub(z, log(sum(exp(z), {axis}, true)));
 }

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libxtensor-dev libxsimd-dev xtl-dev   # tensors; libxtensor-dev does not pull libxsimd-dev
   libgtest-dev libbenchmark-dev         # tests, benchmarks (OpenMP comes with g++'s libgomp)
+  libstb-dev                            # PNG/JPEG read, PNG write
 )
 
 missing=()

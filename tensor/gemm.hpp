@@ -20,4 +20,19 @@ void gemm_batched(std::size_t batch, bool trans_a, bool trans_b, std::size_t M, 
                   T alpha, const T* A, std::size_t lda, std::size_t stride_a, const T* B, std::size_t ldb,
                   std::size_t stride_b, T beta, T* C, std::size_t ldc, std::size_t stride_c);
 
+namespace detail {
+// For conv2d: B read through a callback instead of memory, so an im2col panel never has to exist whole.
+// fill(ctx, row, col, n, out) writes elements (row, col .. col + n) of the stored matrix (K×N, or N×K when
+// trans_b) to out. The GEMM fills one cache-sized tile at a time and packs from it.
+template <class T>
+struct MatrixSource {
+    void (*fill)(const void* ctx, std::size_t row, std::size_t col, std::size_t n, T* out);
+    const void* ctx;
+};
+// gemm() with B given by `B` (no transposed-C trick: use it when N is not tiny).
+template <class T>
+void gemm_source_b(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+                   std::size_t lda, const MatrixSource<T>& B, T beta, T* C, std::size_t ldc);
+}  // namespace detail
+
 }  // namespace xvis::kernels

@@ -1,0 +1,147 @@
+// Packing for gemm.cpp: copies blocks of op(A) and op(B) into the micro-panel layouts its micro-kernel
+// streams through (contiguous, 64-byte aligned, zero-padded to whole MR / NR tiles).
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
+
+namespace xvis::kernels::gemm_detail {
+namespace {
+
+template <class T>
+struct Blocking {
+    using batch = xsimd::batch<T>;
+    static constexpr std::size_t W = batch::size;
+    static constexpr std::size_t MR = 6;  // as in gemm.cpp
+    static constexpr std::size_t NR = 2 * W;
+};
+
+// Transposed packing (trans_b) moves one element per instruction in scalar code, a quarter of the time of
+// some backward-weights convolutions; with AVX a W×W block is transposed in registers instead. (xsimd 8's
+// zip_lo/zip_hi interleave within 128-bit lanes on AVX, so they do not give a portable transpose.)
+#ifdef __AVX__
+template <class T>
+constexpr bool has_simd_transpose = xsimd::batch<T>::size * sizeof(T) == 32;
+// dst[kk·ldd + j] = src[j·lds + kk] for a W×W block.
+inline void transpose_block(const float* src, std::size_t lds, float* dst, std::size_t ldd) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; ++i) {
+        _mm256_store_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_store_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+}
+inline void transpose_block(const double* src, std::size_t lds, double* dst, std::size_t ldd) {
+    __m256d r[4];
+    for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(src + i * lds);
+    const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    _mm256_store_pd(dst, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm256_store_pd(dst + ldd, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm256_store_pd(dst + 2 * ldd, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm256_store_pd(dst + 3 * ldd, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+#else
+template <class T>
+constexpr bool has_simd_transpose = false;
+template <class T>
+inline void transpose_block(const T*, std::size_t, T*, std::size_t) {}
+#endif
+
+}  // namespace
+
+// op(B)[p0 + k, j0 + j] for k < kc, j < nc into NR-column micro-panels laid out [panel][k][NR], zero-padded.
+template <class T>
+void pack_b(bool trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
+            std::size_t nc, T* out) {
+    using batch = typename Blocking<T>::batch;
+    constexpr std::size_t W = Blocking<T>::W, NR = Blocking<T>::NR;
+    for (std::size_t jr = 0; jr < nc; jr += NR) {
+        const std::size_t nr = std::min(NR, nc - jr);
+        T* dst = out + jr * kc;
+        if (!trans) {
+            const T* src = B + p0 * ldb + j0 + jr;
+            if (nr == NR) {
+                for (std::size_t k = 0; k < kc; ++k) {
+                    // Each row k contributes one cache line per micro-panel; fetch the next panel's line now,
+                    // or every line is an L3-latency miss (hundreds of rows: too many streams to prefetch).
+                    __builtin_prefetch(src + k * ldb + 2 * NR);
+                    batch::load_unaligned(src + k * ldb).store_aligned(dst + k * NR);
+                    batch::load_unaligned(src + k * ldb + W).store_aligned(dst + k * NR + W);
+                }
+            } else {
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[k * ldb + j] : T(0);
+            }
+        } else {
+            const T* src = B + (j0 + jr) * ldb + p0;
+            if (nr == NR) {
+                std::size_t k = 0;
+                if constexpr (has_simd_transpose<T>)
+                    for (; k + W <= kc; k += W)
+                        for (std::size_t j = 0; j < NR; j += W)
+                            transpose_block(src + j * ldb + k, ldb, dst + k * NR + j, NR);
+                for (; k < kc; ++k)
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = src[j * ldb + k];
+            } else {
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[j * ldb + k] : T(0);
+            }
+        }
+    }
+}
+
+// op(A)[i0 + i, p0 + k] for i < mc, k < kc into MR-row micro-panels laid out [panel][k][MR], zero-padded rows.
+template <class T>
+void pack_a(bool trans, const T* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
+            std::size_t kc, T* out) {
+    constexpr std::size_t MR = Blocking<T>::MR;
+    for (std::size_t ir = 0; ir < mc; ir += MR) {
+        const std::size_t mr = std::min(MR, mc - ir);
+        T* dst = out + ir * kc;
+        if (!trans) {
+            const T* src = A + (i0 + ir) * lda + p0;
+            if (mr == MR) {
+                for (std::size_t k = 0; k < kc; ++k)
+#pragma GCC unroll 6
+                    for (std::size_t i = 0; i < MR; ++i) dst[k * MR + i] = src[i * lda + k];
+            } else {
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t i = 0; i < MR; ++i) dst[k * MR + i] = i < mr ? src[i * lda + k] : T(0);
+            }
+        } else {
+            const T* src = A + p0 * lda + i0 + ir;
+            if (mr == MR) {
+                for (std::size_t k = 0; k < kc; ++k)
+#pragma GCC unroll 6
+                    for (std::size_t i = 0; i < MR; ++i) dst[k * MR + i] = src[k * lda + i];
+            } else {
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t i = 0; i < MR; ++i) dst[k * MR + i] = i < mr ? src[k * lda + i] : T(0);
+            }
+        }
+    }
+}
+
+#define XVIS_GEMM_PACK_INSTANTIATE(T)                                                                          \
+    template void pack_a<T>(bool, const T*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, T*); \
+    template void pack_b<T>(bool, const T*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, T*);
+XVIS_GEMM_PACK_INSTANTIATE(float)
+XVIS_GEMM_PACK_INSTANTIATE(double)
+#undef XVIS_GEMM_PACK_INSTANTIATE
+
+}  // namespace xvis::kernels::gemm_detail

@@ -1,0 +1,210 @@
+#include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/random.hpp>
+#include <xvis/tensor/runtime.hpp>
+
+#include "reference/conv2d_reference.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+using namespace xvis;
+using kernels::Conv2dGeometry;
+using kernels::Conv2dParams;
+
+namespace {
+
+struct ConvCase {
+    const char* name;
+    Shape x, w;
+    Conv2dParams p;
+};
+
+Conv2dParams params(std::size_t stride, std::size_t pt, std::size_t pb, std::size_t pl, std::size_t pr,
+                    std::size_t dilation = 1, std::size_t groups = 1) {
+    Conv2dParams p;
+    p.stride_h = p.stride_w = stride;
+    p.pad_top = pt, p.pad_bottom = pb, p.pad_left = pl, p.pad_right = pr;
+    p.dilation_h = p.dilation_w = dilation;
+    p.groups = groups;
+    return p;
+}
+
+const std::vector<ConvCase>& cases() {
+    static const std::vector<ConvCase> all = {
+        {"3x3 pad 1", {1, 3, 8, 8}, {4, 3, 3, 3}, params(1, 1, 1, 1, 1)},
+        {"3x3 stride 2 asymmetric pad, batch 2", {2, 4, 9, 10}, {6, 4, 3, 3}, params(2, 0, 1, 1, 2)},
+        {"3x3 dilation 2", {1, 5, 11, 9}, {3, 5, 3, 3}, params(1, 2, 2, 2, 2, 2)},
+        {"groups 2", {2, 4, 7, 6}, {6, 2, 3, 3}, params(1, 1, 1, 1, 1, 1, 2)},
+        {"depthwise", {1, 6, 9, 9}, {6, 1, 3, 3}, params(1, 1, 1, 1, 1, 1, 6)},
+        {"depthwise multiplier 2, stride 2", {2, 3, 10, 9}, {6, 1, 3, 3}, params(2, 1, 1, 1, 1, 1, 3)},
+        {"1x1 (no im2col)", {2, 8, 7, 7}, {5, 8, 1, 1}, params(1, 0, 0, 0, 0)},
+        {"1x1 grouped (no im2col)", {1, 8, 5, 6}, {4, 2, 1, 1}, params(1, 0, 0, 0, 0, 1, 4)},
+        {"1x1 stride 2 downsample", {1, 8, 9, 9}, {4, 8, 1, 1}, params(2, 0, 0, 0, 0)},
+        {"1x3 kernel, batch 3", {3, 2, 5, 8}, {3, 2, 1, 3}, params(1, 0, 0, 1, 1)},
+        {"5x5 stride 2 pad 2", {2, 3, 13, 13}, {8, 3, 5, 5}, params(2, 2, 2, 2, 2)},
+        {"7x7 stride 2 pad 3", {1, 3, 20, 20}, {8, 3, 7, 7}, params(2, 3, 3, 3, 3)},
+        {"kernel fills padded image", {1, 2, 4, 5}, {3, 2, 5, 7}, params(1, 1, 0, 1, 1)},
+        {"stride 3 larger than kernel", {1, 2, 11, 11}, {2, 2, 2, 2}, params(3, 0, 0, 0, 0)},
+        {"32->64 on 16x16 (threaded GEMM)", {1, 32, 16, 16}, {64, 32, 3, 3}, params(1, 1, 1, 1, 1)},
+        // >= 128 output pixels: the forward GEMM reads its panel straight from the image.
+        {"implicit panel: stride 2, asymmetric pad, dilation 2, groups 2", {2, 4, 30, 27}, {6, 2, 3, 3},
+         params(2, 1, 2, 0, 1, 2, 2)},
+        {"implicit panel: 7x7 stride 2 pad 3", {1, 3, 40, 40}, {8, 3, 7, 7}, params(2, 3, 3, 3, 3)},
+        {"implicit panel: several K blocks, M blocks and tiles", {1, 30, 17, 17}, {150, 30, 3, 3},
+         params(1, 1, 1, 1, 1)},
+    };
+    return all;
+}
+
+template <class T>
+std::vector<T> random_vector(std::size_t n, std::uint64_t seed) {
+    auto t = random_uniform<T>({n}, -1.0, 1.0, seed);
+    return std::vector<T>(t.begin(), t.end());
+}
+
+template <class T>
+std::vector<T> abs_of(const std::vector<T>& v) {
+    std::vector<T> out(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = std::abs(v[i]);
+    return out;
+}
+
+// |got − want| <= tol · bound, bound being the same sum over absolute values.
+template <class T>
+void expect_close(const std::vector<T>& got, const std::vector<T>& want, const std::vector<T>& bound,
+                  const std::string& what) {
+    const double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;
+    ASSERT_EQ(got.size(), want.size());
+    std::size_t failures = 0;
+    for (std::size_t i = 0; i < got.size(); ++i)
+        if (!(std::abs(double(got[i]) - double(want[i])) <= tol * double(bound[i]) + 1e-30) && ++failures <= 3)
+            ADD_FAILURE() << what << ": element " << i << " = " << got[i] << ", expected " << want[i];
+    EXPECT_EQ(failures, 0u) << what;
+}
+
+struct ThreadGuard {
+    int saved = num_threads();
+    ~ThreadGuard() { set_num_threads(saved); }
+};
+
+template <class T>
+void check_against_reference(int threads) {
+    ThreadGuard guard;
+    set_num_threads(threads);
+    std::uint64_t seed = 100;
+    for (const auto& c : cases()) {
+        SCOPED_TRACE(c.name);
+        const auto g = kernels::make_conv2d_geometry(c.x, c.w, c.p);
+        const auto x = random_vector<T>(shape_size(c.x), seed++);
+        const auto w = random_vector<T>(shape_size(c.w), seed++);
+        const auto dy = random_vector<T>(shape_size(g.output_shape()), seed++);
+        // The workspace gets a sentinel tail so an overrun shows; outputs start as NaN so "overwritten" shows.
+        const std::size_t ws = kernels::conv2d_workspace_size(g);
+        std::vector<T> work(ws + 16, T(-7));
+        const T nan = std::numeric_limits<T>::quiet_NaN();
+        std::vector<T> y(dy.size(), nan), dx(x.size(), nan), dw(w.size(), nan);
+        kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+        kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), work.data());
+        for (std::size_t i = ws; i < work.size(); ++i) ASSERT_EQ(work[i], T(-7)) << "workspace overrun";
+
+        std::vector<T> y_ref(y.size()), dx_ref(dx.size()), dw_ref(dw.size());
+        std::vector<T> y_mag(y.size()), dx_mag(dx.size()), dw_mag(dw.size());
+        reference::conv2d_forward(g, x.data(), w.data(), y_ref.data());
+        reference::conv2d_backward_data(g, dy.data(), w.data(), dx_ref.data());
+        reference::conv2d_backward_weights(g, x.data(), dy.data(), dw_ref.data());
+        const auto ax = abs_of(x), aw = abs_of(w), ady = abs_of(dy);
+        reference::conv2d_forward(g, ax.data(), aw.data(), y_mag.data());
+        reference::conv2d_backward_data(g, ady.data(), aw.data(), dx_mag.data());
+        reference::conv2d_backward_weights(g, ax.data(), ady.data(), dw_mag.data());
+        expect_close(y, y_ref, y_mag, "forward");
+        expect_close(dx, dx_ref, dx_mag, "backward_data");
+        expect_close(dw, dw_ref, dw_mag, "backward_weights");
+    }
+}
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+    return s;
+}
+
+}  // namespace
+
+TEST(Conv2d, FloatMatchesReferenceOneThread) { check_against_reference<float>(1); }
+TEST(Conv2d, FloatMatchesReferenceTwoThreads) { check_against_reference<float>(2); }
+TEST(Conv2d, DoubleMatchesReferenceOneThread) { check_against_reference<double>(1); }
+TEST(Conv2d, DoubleMatchesReferenceTwoThreads) { check_against_reference<double>(2); }
+
+// <conv(x, w), dy> = <x, backward_data(dy, w)> = <w, backward_weights(x, dy)>: the backward passes are the
+// adjoints of the forward pass, checked without any reference implementation.
+TEST(Conv2d, BackwardPassesAreAdjoints) {
+    std::uint64_t seed = 500;
+    for (const auto& c : cases()) {
+        SCOPED_TRACE(c.name);
+        const auto g = kernels::make_conv2d_geometry(c.x, c.w, c.p);
+        const auto x = random_vector<double>(shape_size(c.x), seed++);
+        const auto w = random_vector<double>(shape_size(c.w), seed++);
+        const auto dy = random_vector<double>(shape_size(g.output_shape()), seed++);
+        std::vector<double> work(kernels::conv2d_workspace_size(g));
+        std::vector<double> y(dy.size()), dx(x.size()), dw(w.size());
+        kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+        kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), work.data());
+        const double a = dot(y, dy), b = dot(x, dx), d = dot(w, dw);
+        const double scale = std::sqrt(double(dy.size()) * double(g.C / g.p.groups * g.R * g.S)) + 1.0;
+        EXPECT_NEAR(a, b, 1e-12 * scale);
+        EXPECT_NEAR(a, d, 1e-12 * scale);
+    }
+}
+
+TEST(Conv2d, GeometryOutputSizes) {
+    // ResNet stem: 224 → 112 with 7×7 stride 2 pad 3.
+    auto g = kernels::make_conv2d_geometry({1, 3, 224, 224}, {64, 3, 7, 7}, params(2, 3, 3, 3, 3));
+    EXPECT_EQ(g.output_shape(), (Shape{1, 64, 112, 112}));
+    // Keras "same", stride 2, even input: pads 0 on top/left and 1 at the bottom/right.
+    g = kernels::make_conv2d_geometry({2, 4, 8, 8}, {5, 4, 3, 3}, params(2, 0, 1, 0, 1));
+    EXPECT_EQ(g.output_shape(), (Shape{2, 5, 4, 4}));
+    // Dilation 2 widens a 3×3 kernel to 5×5; floor on stride.
+    g = kernels::make_conv2d_geometry({1, 1, 10, 11}, {1, 1, 3, 3}, params(2, 0, 0, 0, 0, 2));
+    EXPECT_EQ(g.output_shape(), (Shape{1, 1, 3, 4}));
+    EXPECT_GE(kernels::conv2d_workspace_size(g), 9u * 12u);  // R·S·C/G rows of OH·OW (rows may be padded)
+    g = kernels::make_conv2d_geometry({1, 8, 5, 5}, {4, 2, 1, 1}, params(1, 0, 0, 0, 0, 1, 4));
+    EXPECT_EQ(kernels::conv2d_workspace_size(g), 0u);  // 1×1: the input is the panel
+}
+
+namespace {
+
+// Expects a ShapeError whose message contains every fragment.
+void expect_error(const Shape& x, const Shape& w, const Conv2dParams& p, std::vector<std::string> fragments,
+                  const std::string& call = "conv2d") {
+    try {
+        kernels::make_conv2d_geometry(x, w, p, call);
+        ADD_FAILURE() << "no ShapeError for input " << shape_to_string(x) << " weights " << shape_to_string(w);
+    } catch (const ShapeError& e) {
+        const std::string msg = e.what();
+        fragments.push_back(call + ":");
+        fragments.push_back(shape_to_string(x));
+        fragments.push_back(shape_to_string(w));
+        for (const auto& f : fragments) EXPECT_NE(msg.find(f), std::string::npos) << "'" << f << "' not in: " << msg;
+    }
+}
+
+}  // namespace
+
+TEST(Conv2d, GeometryErrorsNameShapesAndRule) {
+    expect_error({1, 3, 8}, {16, 3, 3, 3}, params(1, 0, 0, 0, 0), {"rank 4"});
+    expect_error({1, 3, 8, 8}, {16, 4, 3, 3}, params(1, 0, 0, 0, 0), {"has 3 channels", "expect 4", "groups=1"});
+    expect_error({1, 6, 8, 8}, {4, 2, 3, 3}, params(1, 0, 0, 0, 0, 1, 4), {"divisible by groups=4"});
+    expect_error({1, 4, 8, 8}, {6, 1, 3, 3}, params(1, 0, 0, 0, 0, 1, 4), {"output channels 6"});
+    expect_error({1, 4, 8, 8}, {6, 4, 3, 3}, params(0, 0, 0, 0, 0), {"stride"});
+    expect_error({1, 4, 8, 8}, {6, 4, 3, 3}, params(1, 0, 0, 0, 0, 0), {"dilation"});
+    expect_error({1, 4, 8, 8}, {6, 4, 3, 3}, params(1, 0, 0, 0, 0, 1, 0), {"groups"});
+    expect_error({1, 1, 4, 4}, {1, 1, 5, 5}, params(1, 0, 0, 0, 0), {"larger than the padded image"});
+    expect_error({1, 1, 8, 8}, {1, 1, 3, 3}, params(1, 0, 0, 0, 0, 4), {"9x9"}, "Conv2d layer 'conv1'");
+    EXPECT_NO_THROW(kernels::make_conv2d_geometry({1, 1, 4, 4}, {1, 1, 5, 5}, params(1, 1, 0, 1, 0)));
+}

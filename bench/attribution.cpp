@@ -1,0 +1,70 @@
+// Saliency and Grad-CAM per image (W1 Fashion-MNIST CNN and W3 ResNet-18 of performance-targets.md).
+// Two views: the keras-vis-style call (builds and compiles its graph on every call) and the compiled
+// ScoreGradient that repeated calls use (steady state, no allocation).
+#include "bench_models.hpp"
+
+#include <benchmark/benchmark.h>
+
+namespace {
+
+using namespace xvis;
+
+Model model_for(int which) { return which == 0 ? bench::fashion_cnn() : bench::resnet18(); }
+
+void BM_saliency_call(benchmark::State& state) {
+    const int which = static_cast<int>(state.range(0));
+    const auto batch = static_cast<std::size_t>(state.range(1));
+    set_num_threads(static_cast<int>(state.range(2)));
+    Model m = model_for(which);
+    Shape s = m.input().shape();
+    s[0] = batch;
+    const Tensor x = random_uniform<float>(s, 0, 1, 1);
+    for (auto _ : state) benchmark::DoNotOptimize(visualize_saliency(m, -1, {3}, x).data());
+    state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_saliency_compiled(benchmark::State& state) {
+    const int which = static_cast<int>(state.range(0));
+    const auto batch = static_cast<std::size_t>(state.range(1));
+    set_num_threads(static_cast<int>(state.range(2)));
+    Model m = model_for(which);
+    Shape s = m.input().shape();
+    s[0] = batch;
+    const Tensor x = random_uniform<float>(s, 0, 1, 1);
+    ScoreGradient sg(m.input(), filter_score(m, -1, {3}, x, DataFormat::channels_first));
+    sg.run(x);
+    for (auto _ : state) benchmark::DoNotOptimize(sg.run(x).data());
+    state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_gradcam_call(benchmark::State& state) {
+    const int which = static_cast<int>(state.range(0));
+    const auto batch = static_cast<std::size_t>(state.range(1));
+    set_num_threads(static_cast<int>(state.range(2)));
+    Model m = model_for(which);
+    Shape s = m.input().shape();
+    s[0] = batch;
+    const Tensor x = random_uniform<float>(s, 0, 1, 1);
+    CamOptions o;
+    if (which == 1) o.penultimate_layer = static_cast<std::int64_t>(m.find_layer_idx("layer4.1.out"));  // Grad-CAM on layer4
+    for (auto _ : state) benchmark::DoNotOptimize(visualize_cam(m, -1, {3}, x, o).data());
+    state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// model (0 = Fashion-MNIST CNN, 1 = ResNet-18), batch, threads. ResNet-18 runs batch 1 only (64 images would
+// take seconds per iteration).
+void args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"model", "batch", "threads"});
+    for (int t : {1, 2}) {
+        b->Args({0, 1, t});
+        b->Args({0, 64, t});
+        b->Args({1, 1, t});
+    }
+    b->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+BENCHMARK(BM_saliency_call)->Apply(args);
+BENCHMARK(BM_saliency_compiled)->Apply(args);
+BENCHMARK(BM_gradcam_call)->Apply(args);
+
+}  // namespace

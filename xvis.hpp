@@ -48,3 +48,10 @@
 #include <xvis/image/overlay.hpp>
 #include <xvis/image/stitch.hpp>
 #include <xvis/image/animation.hpp>
+#include <xvis/models/architectures.hpp>
+#include <xvis/visualization/gif_generator.hpp>
+#include <xvis/io/idx.hpp>
+#include <xvis/io/fashion_mnist.hpp>
+#include <xvis/io/onnx.hpp>
+#include <xvis/training/optimizers.hpp>
+#include <xvis/training/trainer.hpp>

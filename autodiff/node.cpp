@@ -15,6 +15,19 @@ struct NodeImpl {
     Tensor value;                       // constants: float view
     TensorD value_double;               // constants: exact source
     std::shared_ptr<Tensor> parameter;  // parameters: shared storage
+
+    // Releasing a long chain recursively would exhaust the stack (a 300k-node chain did): inputs that this
+    // node holds the last reference to are taken apart on an explicit stack instead.
+    ~NodeImpl() {
+        std::vector<std::shared_ptr<NodeImpl>> pending;
+        for (auto& in : inputs) pending.push_back(std::move(in.impl_));
+        while (!pending.empty()) {
+            std::shared_ptr<NodeImpl> p = std::move(pending.back());
+            pending.pop_back();
+            if (p && p.use_count() == 1)
+                for (auto& in : p->inputs) pending.push_back(std::move(in.impl_));
+        }
+    }
 };
 
 namespace {

@@ -47,6 +47,7 @@ public:
     const NodeImpl* impl() const noexcept { return impl_.get(); }
 
 private:
+    friend struct NodeImpl;  // releases inputs iteratively (deep graphs would overflow the stack otherwise)
     std::shared_ptr<NodeImpl> impl_;
 };
 

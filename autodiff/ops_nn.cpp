@@ -74,7 +74,10 @@ kernels::Conv2dGeometry conv_geometry(const std::string& type, const std::vector
     try {
         return kernels::make_conv2d_geometry(x, w, p, type);
     } catch (const ShapeError& e) {
-        throw_op_error(type, in, e.what());
+        // The kernel's message starts with the call name; the op error names it already.
+        std::string what = e.what();
+        if (what.rfind(type + ": ", 0) == 0) what.erase(0, type.size() + 2);
+        throw_op_error(type, in, what);
     }
 }
 

@@ -19,7 +19,10 @@ kernels::Pool2dGeometry pool_geometry(const std::string& type, const std::vector
     try {
         return kernels::make_pool2d_geometry(x, p, type);
     } catch (const ShapeError& e) {
-        throw_op_error(type, in, e.what());
+        // The kernel's message starts with the call name; the op error names it already.
+        std::string what = e.what();
+        if (what.rfind(type + ": ", 0) == 0) what.erase(0, type.size() + 2);
+        throw_op_error(type, in, what);
     }
 }
 

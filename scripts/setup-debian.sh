@@ -8,6 +8,10 @@ packages=(
   libxtensor-dev libxsimd-dev xtl-dev   # tensors; libxtensor-dev does not pull libxsimd-dev
   libgtest-dev libbenchmark-dev         # tests, benchmarks (OpenMP comes with g++'s libgomp)
   libstb-dev                            # PNG/JPEG read, PNG write
+  zlib1g-dev                            # gzipped IDX datasets
+  libonnx-dev libprotobuf-dev           # ONNX model files (onnx-ml.pb.h, libonnx_proto, libprotobuf)
+  dataset-fashion-mnist                 # training / test data (/usr/share/datasets/fashion-mnist)
+  libcli11-dev                          # the xvis command line
 )
 
 missing=()

@@ -205,7 +205,7 @@ void where(const T* c, const Shape& sc, const T* a, const Shape& sa, const T* b,
         const T* cr = c + off[1] + (cv ? i0 : 0);
         const T* ar = a + off[2] + (av ? i0 : 0);
         const T* br = b + off[3] + (bv ? i0 : 0);
-        // Loop-invariant flags: g++ unswitches the loop, so each combination runs branch-free.
+        // Loop-invariant flags (well predicted); where is not hot enough to specialize 8 combinations.
         const auto ld = [](const T* q, bool v, std::size_t i) { return v ? B<T>::load_unaligned(q + i) : B<T>(*q); };
         std::size_t i = 0;
         for (; i + W <= n; i += W)

@@ -81,7 +81,10 @@ void tiled_transpose(T* dst, const T* src, const Plan<2>& p, std::size_t j) {
     outer.ext[last] = 1;
     std::size_t n_outer = 1;
     for (std::size_t d = 0; d < p.rank; ++d) n_outer *= outer.ext[d];
-    const std::size_t a_tiles = (A + tile - 1) / tile;
+    // Few columns (e.g. NCHW -> NHWC of an RGB image): the Bn source streams are read sequentially anyway,
+    // so long strips beat square tiles.
+    const std::size_t tile_a = Bn < 8 ? 1024 : tile;
+    const std::size_t a_tiles = (A + tile_a - 1) / tile_a;
     const std::size_t items = n_outer * a_tiles;
     detail::parallel_ranges(items, p.size() >= detail::parallel_threshold, 1, [&](std::size_t b, std::size_t e) {
         for (std::size_t it = b; it < e; ++it) {
@@ -94,7 +97,7 @@ void tiled_transpose(T* dst, const T* src, const Plan<2>& p, std::size_t j) {
                 od += static_cast<std::ptrdiff_t>(i) * p.st[0][d];
                 os += static_cast<std::ptrdiff_t>(i) * p.st[1][d];
             }
-            const std::size_t a0 = (it % a_tiles) * tile, a1 = std::min(A, a0 + tile);
+            const std::size_t a0 = (it % a_tiles) * tile_a, a1 = std::min(A, a0 + tile_a);
             for (std::size_t b0 = 0; b0 < Bn; b0 += tile) {
                 const std::size_t b1 = std::min(Bn, b0 + tile);
                 std::size_t a8 = a0, b8 = b0;  // the part done in 8x8 register blocks
@@ -116,6 +119,15 @@ void tiled_transpose(T* dst, const T* src, const Plan<2>& p, std::size_t j) {
                         for (std::size_t bb = bb0; bb < be; ++bb) d[bb] = s[static_cast<std::ptrdiff_t>(bb) * sl];
                     }
                 };
+                if (Bn < 8) {  // one sequential source stream at a time, the strip of dst stays in L1
+                    for (std::size_t bb = b0; bb < b1; ++bb) {
+                        T* d = dst + od + static_cast<std::ptrdiff_t>(bb);
+                        const T* s = src + os + static_cast<std::ptrdiff_t>(bb) * sl;
+                        for (std::size_t a = a0; a < a1; ++a)
+                            d[static_cast<std::ptrdiff_t>(a) * dj] = s[static_cast<std::ptrdiff_t>(a)];
+                    }
+                    continue;
+                }
                 scalar(a0, a8, b8, b1);
                 scalar(a8, a1, b0, b1);
             }

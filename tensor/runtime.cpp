@@ -25,6 +25,14 @@ void set_num_threads(int n) {
 #endif
 }
 
+void set_adaptive_threads(bool on) {
+#ifdef XVIS_HAVE_OPENMP
+    omp_set_dynamic(on ? 1 : 0);
+#else
+    (void)on;
+#endif
+}
+
 BuildInfo build_info() {
     BuildInfo info;
     info.simd_arch = xsimd::default_arch::name();

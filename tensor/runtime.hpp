@@ -9,6 +9,12 @@ int num_threads();
 // Sets the kernel thread count (n >= 1); throws std::invalid_argument otherwise.
 void set_num_threads(int n);
 
+// Adaptive team sizes (OpenMP dynamic threads: libgomp sizes each parallel region by the machine's load
+// average). Two-thread runs on a busy 2-core machine otherwise wait at barriers for a descheduled thread and
+// can run 3–15× slower than one thread; with adaptation they fall back to one thread instead. Off by default
+// (it changes the process-wide OpenMP setting); the xvis command line turns it on.
+void set_adaptive_threads(bool on);
+
 struct BuildInfo {
     std::string simd_arch;     // xsimd's default architecture in xvis's kernels, e.g. "avx2" (with fma3)
     std::size_t simd_width;    // floats per SIMD register

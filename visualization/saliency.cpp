@@ -1,4 +1,5 @@
 #include <xvis/autodiff/ops.hpp>
+#include <xvis/image/normalize.hpp>
 #include <xvis/losses/activation_maximization.hpp>
 #include <xvis/tensor/random.hpp>
 #include <xvis/visualization/saliency.hpp>
@@ -19,12 +20,7 @@ GradModifier modifier_of(const SaliencyOptions& o) {
 void normalize_samples(Tensor& t) {
     if (t.size() == 0) return;
     const std::size_t n = t.shape()[0], per = t.size() / n;
-    for (std::size_t s = 0; s < n; ++s) {
-        float* p = t.data() + s * per;
-        const auto [lo, hi] = std::minmax_element(p, p + per);
-        const float a = *lo, b = *hi;
-        for (std::size_t i = 0; i < per; ++i) p[i] = (p[i] - a) / (b - a + 1e-7f);
-    }
+    for (std::size_t s = 0; s < n; ++s) normalize_inplace(t.data() + s * per, per);
 }
 
 }  // namespace

@@ -267,3 +267,12 @@ TEST(SecondOrderCnn, InputGradientOfTheCnn) {
 
 }  // namespace
 }  // namespace xvis::test
+
+TEST(Graph, DeepChainsBuildRunAndReleaseWithoutRecursion) {
+    // 300k nodes: destroying them recursively used to overflow the stack.
+    xvis::Node x = xvis::placeholder({1}, "x");
+    xvis::Node y = x;
+    for (int i = 0; i < 300000; ++i) y = xvis::add_scalar(y, 1.0);
+    xvis::Function f = xvis::compile({y}, {x});
+    EXPECT_FLOAT_EQ(f(xvis::Tensor({1}, {0.5f}))[0][0], 300000.5f);
+}

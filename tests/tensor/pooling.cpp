@@ -61,6 +61,7 @@ const std::vector<Case> cases = {
     {{1, 2, 5, 6}, params(5, 6, 1, 1)},                        // window = image
     {{4, 32, 28, 28}, params(3, 3, 2, 2, 1, 1, 1, 1)},         // above the parallel threshold
     {{3, 16, 30, 30}, params(2, 2, 2, 2)},
+    {{1, 2, 3, 4100}, params(2, 3, 1, 2, 1, 0, 2, 0)},       // wider than the separable passes' row buffer
 };
 
 template <class T>

@@ -1,0 +1,59 @@
+#pragma once
+// The subcommands of `xvis`. Each returns the process exit code; errors are thrown and reported by main().
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xvis::cli {
+
+struct TrainArgs {
+    std::string dataset = "/usr/share/datasets/fashion-mnist", arch = "fashion_cnn", output = "fashion_cnn.onnx";
+    std::string optimizer = "adam";
+    double lr = 1e-3;
+    int epochs = 4;
+    int batch = 64;
+    long limit = 0;  // training images used (0 = all)
+    std::uint64_t seed = 1;
+};
+int run_train(const TrainArgs& a);
+
+int run_info(const std::string& model);
+
+struct ActivationArgs {
+    std::string model, layer = "-1", filters = "0", output = "activation.png", gif;
+    int iterations = 200;
+    double am_weight = 1, lp_weight = 10, tv_weight = 10, jitter = 0.05;
+    std::vector<double> range{0, 255};  // the model's input range (keras-vis input_range)
+    bool use_logits = false;
+    std::string backprop;
+    std::uint64_t seed = 0;
+};
+int run_activation(const ActivationArgs& a);
+
+struct AttributeArgs {
+    std::string method = "saliency", model, layer = "-1", image, dataset = "/usr/share/datasets/fashion-mnist",
+                output = "xvis-out", backprop, penultimate, colormap = "jet";
+    long index = -1;
+    int target = -1;  // class / filter; -1: the predicted class
+    double alpha = 0.5;
+    std::uint64_t seed = 0;
+};
+int run_attribute(const AttributeArgs& a);
+// The methods run_attribute knows, for --help.
+const char* attribute_methods();
+
+// One attribution heat-map source: [N, H, W] in [0, 1] for `method` (see attribute_methods()).
+}  // namespace xvis::cli
+#include <xvis/xvis.hpp>
+namespace xvis::cli {
+Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const Tensor& x,
+                       const std::string& backprop, const std::string& penultimate, std::uint64_t seed);
+
+struct DemoArgs {
+    std::string output = "xvis-demo", dataset = "/usr/share/datasets/fashion-mnist", model_cache;
+    int epochs = 4, iterations = 200, per_class = 2;
+    bool retrain = false;
+};
+int run_demo(const DemoArgs& a);
+
+}  // namespace xvis::cli

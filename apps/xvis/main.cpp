@@ -1,0 +1,106 @@
+// xvis: the command line. `xvis --help` lists the subcommands; every error is one line and a non-zero exit.
+#include "commands.hpp"
+
+#include <xvis/xvis.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+int main(int argc, char** argv) {
+    using namespace xvis::cli;
+    CLI::App app{"xvis: activation maximization, saliency maps and Grad-CAM for convolutional networks"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("xvis 0.1.0 (") + xvis::build_info_string() + ")");
+    int threads = 0;
+    app.add_option("--threads", threads, "kernel threads (default: all cores)")->check(CLI::PositiveNumber);
+
+    TrainArgs tr;
+    auto* train = app.add_subcommand("train", "train a CNN on Fashion-MNIST with xvis's own autodiff and save it as ONNX");
+    train->add_option("--dataset", tr.dataset, "folder with the Fashion-MNIST IDX files")->capture_default_str();
+    train->add_option("--arch", tr.arch, "architecture: fashion_cnn or mlp")->capture_default_str();
+    train->add_option("--epochs", tr.epochs)->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--batch", tr.batch)->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--optimizer", tr.optimizer, "adam or sgd (momentum 0.9)")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+    train->add_option("--lr", tr.lr)->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--limit", tr.limit, "use the first N training images (0: all)")->check(CLI::NonNegativeNumber);
+    train->add_option("--seed", tr.seed)->capture_default_str();
+    train->add_option("-o,--output", tr.output, "ONNX file to write")->capture_default_str();
+
+    std::string info_model;
+    auto* info = app.add_subcommand("info", "print a model's summary");
+    info->add_option("model", info_model, "ONNX file, or arch:<name>")->required();
+
+    ActivationArgs ac;
+    auto* act = app.add_subcommand("activation", "synthesize the input that maximizes filters (activation maximization) → PNG grid");
+    act->add_option("model", ac.model, "ONNX file, or arch:<name>")->required();
+    act->add_option("--layer", ac.layer, "layer name or index (negative from the end)")->capture_default_str();
+    act->add_option("--filters", ac.filters, "comma-separated filter / class indices, one image each")->capture_default_str();
+    act->add_option("--iterations", ac.iterations)->check(CLI::PositiveNumber)->capture_default_str();
+    act->add_option("--am-weight", ac.am_weight)->capture_default_str();
+    act->add_option("--lp-weight", ac.lp_weight)->capture_default_str();
+    act->add_option("--tv-weight", ac.tv_weight)->capture_default_str();
+    act->add_option("--jitter", ac.jitter, "fraction of the size (< 1) or pixels; 0: none")->check(CLI::NonNegativeNumber)->capture_default_str();
+    act->add_option("--range", ac.range, "the model's input range LO HI (keras-vis input_range; 0 1 for models trained on pixels / 255)")
+        ->expected(2)->capture_default_str();
+    act->add_flag("--logits", ac.use_logits, "maximize the layer's pre-activation output (class logits)");
+    act->add_option("--backprop", ac.backprop, "guided, rectified or deconv");
+    act->add_option("--gif", ac.gif, "also record the first filter's optimization as an animated GIF");
+    act->add_option("--seed", ac.seed)->capture_default_str();
+    act->add_option("-o,--output", ac.output, "PNG file")->capture_default_str();
+
+    AttributeArgs at;
+    auto add_attribute_options = [&](CLI::App* c, bool with_method) {
+        c->add_option("model", at.model, "ONNX file, or arch:<name>")->required();
+        if (with_method) c->add_option("--method", at.method, attribute_methods())->capture_default_str();
+        auto* img = c->add_option("--image", at.image, "input image file (PNG, JPEG, ...)");
+        c->add_option("--index", at.index, "Fashion-MNIST test image index instead of --image")->excludes(img)->check(CLI::NonNegativeNumber);
+        c->add_option("--dataset", at.dataset)->capture_default_str();
+        c->add_option("--class,--target", at.target, "class / filter to explain (default: the predicted class)");
+        c->add_option("--layer", at.layer, "layer holding the class scores")->capture_default_str();
+        c->add_option("--penultimate", at.penultimate, "CAM layer (default: automatic search)");
+        c->add_option("--backprop", at.backprop, "guided, rectified or deconv");
+        c->add_option("--colormap", at.colormap, "jet, viridis or gray")->capture_default_str();
+        c->add_option("--alpha", at.alpha, "heat-map weight in the overlay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+        c->add_option("--seed", at.seed)->capture_default_str();
+        c->add_option("-o,--output", at.output, "folder for heatmap.png and overlay.png")->capture_default_str();
+    };
+    auto* sal = app.add_subcommand("saliency", "saliency map (keras-vis visualize_saliency) → heat-map and overlay PNGs");
+    add_attribute_options(sal, false);
+    auto* cam = app.add_subcommand("cam", "Grad-CAM (keras-vis visualize_cam) → heat-map and overlay PNGs");
+    add_attribute_options(cam, false);
+    auto* attr = app.add_subcommand("attribute", "any attribution method → heat-map and overlay PNGs");
+    add_attribute_options(attr, true);
+
+    DemoArgs de;
+    auto* demo = app.add_subcommand("demo", "end to end: train (or reuse) the Fashion-MNIST CNN, then write activation maximization, "
+                                            "saliency and Grad-CAM images and a report");
+    demo->add_option("-o,--output", de.output, "output folder")->capture_default_str();
+    demo->add_option("--dataset", de.dataset)->capture_default_str();
+    demo->add_option("--epochs", de.epochs)->check(CLI::PositiveNumber)->capture_default_str();
+    demo->add_option("--iterations", de.iterations, "activation maximization iterations")->check(CLI::PositiveNumber)->capture_default_str();
+    demo->add_option("--per-class", de.per_class, "test images explained per class")->check(CLI::PositiveNumber)->capture_default_str();
+    demo->add_option("--model-cache", de.model_cache, "trained model to reuse (default: <output>/fashion_cnn.onnx)");
+    demo->add_flag("--retrain", de.retrain, "train even when the cached model exists");
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        // A fixed --threads is honoured as given; otherwise team sizes follow the machine's load (see
+        // set_adaptive_threads), unless the user chose with OMP_DYNAMIC.
+        if (threads > 0) xvis::set_num_threads(threads);
+        else if (!std::getenv("OMP_DYNAMIC")) xvis::set_adaptive_threads(true);
+        if (*train) return run_train(tr);
+        if (*info) return run_info(info_model);
+        if (*act) return run_activation(ac);
+        if (*sal) at.method = "saliency";
+        if (*cam) at.method = "gradcam";
+        if (*sal || *cam || *attr) return run_attribute(at);
+        if (*demo) return run_demo(de);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xvis: error: %s\n", e.what());
+        return 1;
+    }
+    return 1;
+}

@@ -1,0 +1,22 @@
+#pragma once
+// Progress for long work: a redrawn bar when stderr is a terminal, a plain line every 10 % otherwise.
+#include <string>
+
+namespace xvis::cli {
+
+class Progress {
+public:
+    Progress(std::string label, long total);
+    // done in [0, total]; `detail` is appended (e.g. "loss 0.31").
+    void update(long done, const std::string& detail = {});
+    void finish(const std::string& detail = {});
+
+private:
+    std::string label_;
+    long total_;
+    int last_decile_ = -1;
+    bool tty_;
+    bool finished_ = false;
+};
+
+}  // namespace xvis::cli

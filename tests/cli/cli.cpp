@@ -1,0 +1,118 @@
+// The `xvis` command line, run as a user would: exit codes, messages and output files.
+#include <xvis/xvis.hpp>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+    int code;
+    std::string out;  // stdout and stderr
+};
+
+CliRun xvis_cli(const std::string& args) {
+    const std::string cmd = std::string(XVIS_CLI_PATH) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return {-1, "popen failed"};
+    std::string out;
+    std::array<char, 4096> buf;
+    while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+fs::path scratch(const std::string& name) {
+    const fs::path d = fs::temp_directory_path() / ("xvis_cli_test_" + std::to_string(::getpid())) / name;
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+}  // namespace
+
+TEST(Cli, HelpAndBadFlags) {
+    const CliRun help = xvis_cli("--help");
+    EXPECT_EQ(help.code, 0);
+    for (const char* sub : {"train", "info", "activation", "saliency", "cam", "attribute", "demo"})
+        EXPECT_NE(help.out.find(sub), std::string::npos) << sub;
+    const CliRun bad = xvis_cli("info --frobnicate arch:mlp");
+    EXPECT_NE(bad.code, 0);
+    EXPECT_NE(bad.out.find("frobnicate"), std::string::npos) << bad.out;
+    EXPECT_NE(xvis_cli("").code, 0);  // a subcommand is required
+}
+
+TEST(Cli, InfoAndErrors) {
+    const CliRun info = xvis_cli("info arch:fashion_cnn");
+    EXPECT_EQ(info.code, 0) << info.out;
+    EXPECT_NE(info.out.find("Total params: 421,642"), std::string::npos) << info.out;
+    const CliRun missing = xvis_cli("info /nonexistent/model.onnx");
+    EXPECT_EQ(missing.code, 1);
+    EXPECT_NE(missing.out.find("xvis: error:"), std::string::npos) << missing.out;
+    EXPECT_NE(missing.out.find("/nonexistent/model.onnx"), std::string::npos) << missing.out;
+    const CliRun layer = xvis_cli("activation arch:fashion_cnn --layer nope");
+    EXPECT_EQ(layer.code, 1);
+    EXPECT_NE(layer.out.find("conv1, pool1"), std::string::npos) << layer.out;
+    const CliRun method = xvis_cli("attribute arch:fashion_cnn --method nope --image /nonexistent.png");
+    EXPECT_EQ(method.code, 1);
+}
+
+TEST(Cli, ActivationWritesAPngGrid) {
+    const fs::path d = scratch("activation");
+    const CliRun r = xvis_cli("activation arch:fashion_cnn --layer conv1 --filters 0,1,2 --iterations 3 -o " + (d / "grid.png").string() +
+                           " --gif " + (d / "evolution.gif").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    const xvis::Tensor grid = xvis::read_image((d / "grid.png").string());
+    EXPECT_EQ(grid.shape()[0], 224u);             // one row of 28×28 images enlarged 8×
+    EXPECT_EQ(grid.shape()[1], 3 * 224u + 2 * 5u);  // three columns, 5-pixel margins
+    EXPECT_TRUE(fs::exists(d / "evolution.gif"));
+}
+
+TEST(Cli, AttributionMethodsWriteHeatmapAndOverlay) {
+    const fs::path d = scratch("attribute");
+    xvis::Tensor img({28, 28, 1});
+    for (std::size_t i = 0; i < img.size(); ++i) img[i] = static_cast<float>((i * 37) % 256);
+    xvis::write_png((d / "input.png").string(), img);
+    for (const std::string method : {"saliency", "gradcam", "gradcam++", "layercam", "scorecam", "smoothgrad", "integrated-gradients",
+                                     "input-x-gradient", "guided-gradcam"}) {
+        const fs::path out = d / method;
+        const CliRun r = xvis_cli("attribute arch:fashion_cnn --method " + method + " --class 3 --image " + (d / "input.png").string() +
+                               " -o " + out.string());
+        ASSERT_EQ(r.code, 0) << method << ": " << r.out;
+        EXPECT_EQ(xvis::read_image((out / "heatmap.png").string()).shape(), (xvis::Shape{224, 224, 3})) << method;
+        EXPECT_EQ(xvis::read_image((out / "overlay.png").string()).shape(), (xvis::Shape{224, 224, 3})) << method;
+    }
+    const CliRun sal = xvis_cli("saliency arch:fashion_cnn --image " + (d / "input.png").string() + " -o " + (d / "s").string());
+    EXPECT_EQ(sal.code, 0) << sal.out;
+    const CliRun unreadable = xvis_cli("cam arch:fashion_cnn --image " + (d / "missing.png").string() + " -o " + (d / "c").string());
+    EXPECT_EQ(unreadable.code, 1);
+    EXPECT_NE(unreadable.out.find("missing.png"), std::string::npos) << unreadable.out;
+}
+
+TEST(Cli, TrainSmallAndReuseTheModel) {
+    if (!xvis::fashion_mnist_available()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    const fs::path d = scratch("train");
+    const std::string model = (d / "m.onnx").string();
+    const CliRun t = xvis_cli("--threads 1 train --limit 512 --epochs 1 --batch 64 -o " + model);
+    ASSERT_EQ(t.code, 0) << t.out;
+    EXPECT_NE(t.out.find("test accuracy"), std::string::npos) << t.out;
+    const CliRun info = xvis_cli("info " + model);
+    EXPECT_EQ(info.code, 0) << info.out;
+    EXPECT_NE(info.out.find("conv2 (Conv2D)"), std::string::npos) << info.out;
+    const CliRun sal = xvis_cli("saliency " + model + " --index 0 -o " + (d / "s").string());
+    EXPECT_EQ(sal.code, 0) << sal.out;
+    EXPECT_NE(sal.out.find("true label 9"), std::string::npos) << sal.out;
+}
+
+TEST(Cli, DemoWithoutTheDatasetSaysWhatToInstall) {
+    const CliRun r = xvis_cli("demo --dataset /nonexistent -o " + scratch("demo").string());
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("dataset-fashion-mnist"), std::string::npos) << r.out;
+}

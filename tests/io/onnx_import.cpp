@@ -1,0 +1,221 @@
+// load_onnx on files shaped like other tools' exports (PyTorch style: unnamed nodes, Gemm with transB, weights
+// listed as graph inputs, Identity on initializers, float_data). The files are encoded here by hand, field by
+// field (onnx.proto numbers), so the tests need no protobuf library.
+#include <xvis/autodiff/function.hpp>
+#include <xvis/io/onnx.hpp>
+#include <xvis/layers/conv2d.hpp>
+#include <xvis/layers/dense.hpp>
+#include <xvis/layers/pooling.hpp>
+#include <xvis/tensor/random.hpp>
+
+#include "image/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace xvis;
+using xvis::testing::TempDir;
+
+namespace {
+
+// A protobuf message under construction.
+struct Pb {
+    std::string b;
+    void varint(std::uint64_t v) {
+        while (v >= 0x80) {
+            b += static_cast<char>((v & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        b += static_cast<char>(v);
+    }
+    Pb& i64(int field, std::int64_t v) {
+        varint(static_cast<std::uint64_t>(field) << 3);
+        varint(static_cast<std::uint64_t>(v));
+        return *this;
+    }
+    Pb& str(int field, const std::string& s) {
+        varint((static_cast<std::uint64_t>(field) << 3) | 2);
+        varint(s.size());
+        b += s;
+        return *this;
+    }
+    Pb& msg(int field, const Pb& m) { return str(field, m.b); }
+    Pb& f32(int field, float v) {
+        varint((static_cast<std::uint64_t>(field) << 3) | 5);
+        char bytes[4];
+        std::memcpy(bytes, &v, 4);
+        b.append(bytes, 4);
+        return *this;
+    }
+};
+
+std::string float_bytes(const Tensor& t) { return std::string(reinterpret_cast<const char*>(t.data()), t.size() * 4); }
+
+Pb tensor(const std::string& name, const Tensor& t, bool raw = true) {
+    Pb p;
+    for (auto d : t.shape()) p.i64(1, static_cast<std::int64_t>(d));
+    p.i64(2, 1).str(8, name);  // data_type FLOAT
+    return raw ? p.str(9, float_bytes(t)) : p.str(4, float_bytes(t));  // raw_data, or packed float_data
+}
+
+Pb attr_ints(const std::string& name, std::vector<std::int64_t> v) {
+    Pb a;
+    a.str(1, name).i64(20, 7);  // INTS
+    for (auto x : v) a.i64(8, x);
+    return a;
+}
+Pb attr_int(const std::string& name, std::int64_t v) { return Pb().str(1, name).i64(20, 2).i64(3, v); }
+Pb attr_float(const std::string& name, float v) { return Pb().str(1, name).i64(20, 1).f32(2, v); }
+
+Pb node(const std::string& op, const std::string& name, std::vector<std::string> in, std::vector<std::string> out,
+        std::vector<Pb> attrs = {}) {
+    Pb n;
+    for (auto& s : in) n.str(1, s);
+    for (auto& s : out) n.str(2, s);
+    if (!name.empty()) n.str(3, name);
+    n.str(4, op);
+    for (auto& a : attrs) n.msg(5, a);
+    return n;
+}
+
+Pb value_info(const std::string& name, std::vector<std::int64_t> dims_after_batch) {
+    Pb shape;
+    shape.msg(1, Pb().str(2, "N"));
+    for (auto d : dims_after_batch) shape.msg(1, Pb().i64(1, d));
+    Pb tensor_type;
+    tensor_type.i64(1, 1).msg(2, shape);
+    return Pb().str(1, name).msg(2, Pb().msg(1, tensor_type));
+}
+
+std::string model_bytes(const std::vector<Pb>& nodes, const std::vector<Pb>& inits, const std::vector<Pb>& inputs,
+                        const std::vector<Pb>& outputs, std::int64_t opset = 13) {
+    Pb g;
+    for (auto& n : nodes) g.msg(1, n);
+    g.str(2, "torch_jit");
+    for (auto& t : inits) g.msg(5, t);
+    for (auto& v : inputs) g.msg(11, v);
+    for (auto& v : outputs) g.msg(12, v);
+    Pb m;
+    m.i64(1, 8).str(2, "pytorch").msg(7, g).msg(8, Pb().i64(2, opset));
+    return m.b;
+}
+
+void write(const std::string& path, const std::string& bytes) {
+    xvis::testing::write_bytes(path, std::vector<unsigned char>(bytes.begin(), bytes.end()));
+}
+
+struct Foreign {
+    Tensor conv_w = random_uniform<float>({2, 1, 3, 3}, -1, 1, 1), conv_b = random_uniform<float>({2}, -1, 1, 2);
+    Tensor fc_w = random_uniform<float>({3, 18}, -1, 1, 3), fc_b = random_uniform<float>({3}, -1, 1, 4);  // [out, in]
+
+    // input [N, 1, 6, 6] → Conv 3×3 pad 1 → Relu → MaxPool 2 → Flatten → Gemm(transB) → logits [N, 3]
+    std::string bytes(std::vector<Pb> conv_attrs = {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1}),
+                                                    attr_ints("strides", {1, 1})},
+                      const std::string& act = "Relu", std::vector<Pb> act_attrs = {}) const {
+        return model_bytes({node("Conv", "", {"input.1", "conv.weight", "conv.bias"}, {"3"}, conv_attrs),
+                            node(act, "", {"3"}, {"4"}, act_attrs),
+                            node("MaxPool", "", {"4"}, {"5"}, {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})}),
+                            node("Flatten", "", {"5"}, {"6"}, {attr_int("axis", 1)}),
+                            node("Identity", "", {"fc.weight"}, {"fc.weight.shared"}),
+                            node("Gemm", "", {"6", "fc.weight.shared", "fc.bias"}, {"logits"},
+                                 {attr_float("alpha", 1.0f), attr_float("beta", 1.0f), attr_int("transB", 1)})},
+                           {tensor("conv.weight", conv_w, false), tensor("conv.bias", conv_b), tensor("fc.weight", fc_w), tensor("fc.bias", fc_b)},
+                           {value_info("input.1", {1, 6, 6}), value_info("fc.weight", {18})}, {value_info("logits", {3})});
+    }
+
+    // The same network written with xvis layers.
+    Model reference() const {
+        Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 6, 6}), std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{3, 3}, "linear", "same"),
+                                     std::make_shared<Activation>("relu"), std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
+                                     std::make_shared<Dense>(3)});
+        std::copy(conv_w.begin(), conv_w.end(), m.layer(0)->weight("kernel")->begin());
+        std::copy(conv_b.begin(), conv_b.end(), m.layer(0)->weight("bias")->begin());
+        Tensor& k = *m.layer(4)->weight("kernel");
+        for (std::size_t i = 0; i < 18; ++i)
+            for (std::size_t j = 0; j < 3; ++j) k[i * 3 + j] = fc_w[j * 18 + i];
+        std::copy(fc_b.begin(), fc_b.end(), m.layer(4)->weight("bias")->begin());
+        return m;
+    }
+};
+
+Tensor run(Model& m, const Tensor& x) {
+    m.build(x.dim(0));
+    Function f = compile({m.output()}, {m.input()});
+    return f(x)[0];
+}
+
+std::string load_error(const std::string& path) {
+    try {
+        load_onnx(path);
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no exception";
+    return {};
+}
+
+}  // namespace
+
+TEST(OnnxImport, PyTorchStyleGraphMatchesTheSameXvisModel) {
+    TempDir dir;
+    const Foreign f;
+    write(dir.file("torch.onnx"), f.bytes());
+    Model m = load_onnx(dir.file("torch.onnx"));
+    ASSERT_EQ(m.num_layers(), 6u);  // functional: the InputLayer is listed
+    EXPECT_EQ(m.layer(0)->name(), "input.1");
+    EXPECT_EQ(m.layer(1)->name(), "Conv_0");
+    EXPECT_EQ(m.layer(1)->class_name(), "Conv2D");
+    EXPECT_EQ(m.layer(2)->class_name(), "Activation");  // a foreign Relu stays its own layer
+    EXPECT_EQ(m.layer(2)->activation(), ActivationKind::relu);
+    EXPECT_EQ(m.layer(-1)->class_name(), "Dense");
+    EXPECT_EQ(m.name(), "torch_jit");
+    Model ref = f.reference();
+    const Tensor x = random_uniform<float>({2, 1, 6, 6}, 0, 1, 9);
+    const Tensor a = run(m, x), b = run(ref, x);
+    ASSERT_EQ(a.shape(), (Shape{2, 3}));
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << i;
+}
+
+TEST(OnnxImport, AutoPadSameUpperIsKerasSame) {
+    TempDir dir;
+    const Foreign f;
+    write(dir.file("autopad.onnx"), f.bytes({Pb().str(1, "auto_pad").i64(20, 3).str(4, "SAME_UPPER")}));
+    Model m = load_onnx(dir.file("autopad.onnx"));
+    EXPECT_EQ(m.layer_output(1).shape(), (Shape{1, 2, 6, 6}));
+}
+
+TEST(OnnxImport, UnrepresentableAttributesFailNamingTheNode) {
+    TempDir dir;
+    const Foreign f;
+    write(dir.file("pads.onnx"), f.bytes({attr_ints("pads", {0, 0, 1, 1})}));
+    const std::string e = load_error(dir.file("pads.onnx"));
+    EXPECT_NE(e.find("node 'Conv_0' (Conv)"), std::string::npos) << e;
+    EXPECT_NE(e.find("pads [0, 0, 1, 1]"), std::string::npos) << e;
+    EXPECT_NE(e.find("pads.onnx"), std::string::npos) << e;
+
+    write(dir.file("leaky.onnx"), f.bytes({attr_ints("pads", {1, 1, 1, 1})}, "LeakyRelu", {attr_float("alpha", 0.01f)}));
+    const std::string e2 = load_error(dir.file("leaky.onnx"));
+    EXPECT_NE(e2.find("(LeakyRelu)"), std::string::npos) << e2;
+    EXPECT_NE(e2.find("alpha"), std::string::npos) << e2;
+}
+
+TEST(OnnxImport, UnsupportedOpIsNamedWithItsNode) {
+    TempDir dir;
+    const std::string bytes = model_bytes({node("Transpose", "nhwc_to_nchw", {"x"}, {"y"}, {attr_ints("perm", {0, 3, 1, 2})})}, {},
+                                          {value_info("x", {6, 6, 1})}, {value_info("y", {1, 6, 6})});
+    write(dir.file("t.onnx"), bytes);
+    const std::string e = load_error(dir.file("t.onnx"));
+    EXPECT_NE(e.find("unsupported op 'Transpose'"), std::string::npos) << e;
+    EXPECT_NE(e.find("node 'nhwc_to_nchw'"), std::string::npos) << e;
+    EXPECT_NE(e.find("supported: "), std::string::npos) << e;
+}
+
+TEST(OnnxImport, DynamicNonBatchDimensionIsRejected) {
+    TempDir dir;
+    Pb shape;
+    shape.msg(1, Pb().str(2, "N")).msg(1, Pb().str(2, "C"));
+    const Pb input = Pb().str(1, "x").msg(2, Pb().msg(1, Pb().i64(1, 1).msg(2, shape)));
+    write(dir.file("dyn.onnx"), model_bytes({node("Relu", "r", {"x"}, {"y"})}, {}, {input}, {value_info("y", {4})}));
+    EXPECT_NE(load_error(dir.file("dyn.onnx")).find("dynamic dimension"), std::string::npos);
+}

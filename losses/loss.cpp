@@ -1,9 +1,29 @@
+#include <xvis/autodiff/ops.hpp>
 #include <xvis/losses/loss.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 
 namespace xvis {
+
+BuiltLosses build_losses(const WeightedLosses& losses, const std::string& call) {
+    BuiltLosses b;
+    for (const auto& [loss, weight] : losses) {
+        if (!loss) throw std::invalid_argument(call + ": a loss is null");
+        if (weight == 0) continue;  // never built
+        const Node value = loss->build_loss();
+        if (value.size() != 1)
+            throw ShapeError(call + ": loss '" + loss->name() + "' built " + value.describe() + "; a loss must hold one element");
+        b.names.push_back(loss->name());
+        b.values.push_back(value);
+        const Node weighted = scale(reshape(value, {}), weight);
+        b.overall = b.overall.valid() ? add(b.overall, weighted) : weighted;
+    }
+    if (!b.overall.valid()) throw std::invalid_argument(call + ": every loss weight is 0; nothing to optimize");
+    return b;
+}
 
 std::string python_float_string(double v) {
     if (std::isnan(v)) return "nan";

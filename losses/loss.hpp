@@ -24,6 +24,16 @@ using LossPtr = std::shared_ptr<const Loss>;
 // (loss, weight) pairs as the optimizer takes them; weight-0 pairs are never built.
 using WeightedLosses = std::vector<std::pair<LossPtr, double>>;
 
+// The built form of weighted losses: each nonzero-weight loss built once, with its name, and
+// overall = Σ weight · loss (rank 0). Zero weights are skipped (never built); all zero, a null loss or a loss
+// of more than one element → std::invalid_argument / ShapeError naming `call`.
+struct BuiltLosses {
+    std::vector<std::string> names;
+    std::vector<Node> values;
+    Node overall;
+};
+BuiltLosses build_losses(const WeightedLosses& losses, const std::string& call);
+
 // Python's str(float(v)): "6.0", "2.5", "inf", used in keras-vis loss names.
 std::string python_float_string(double v);
 

@@ -54,20 +54,10 @@ Optimizer::Optimizer(Node input, const WeightedLosses& losses, InputRange input_
     if (!(range_.first < range_.second))
         throw std::invalid_argument("Optimizer: input_range (" + std::to_string(range_.first) + ", " +
                                     std::to_string(range_.second) + ") must have lo < hi");
-    std::vector<Node> outputs;
-    Node overall;
-    for (const auto& [loss, weight] : losses) {
-        if (!loss) throw std::invalid_argument("Optimizer: a loss is null");
-        if (weight == 0) continue;  // never built
-        const Node value = loss->build_loss();
-        if (value.size() != 1)
-            throw ShapeError("Optimizer: loss '" + loss->name() + "' built " + value.describe() + "; a loss must hold one element");
-        names_.push_back(loss->name());
-        outputs.push_back(value);
-        const Node weighted = scale(reshape(value, {}), weight);
-        overall = overall.valid() ? add(overall, weighted) : weighted;
-    }
-    if (outputs.empty()) throw std::invalid_argument("Optimizer: every loss weight is 0; nothing to optimize");
+    BuiltLosses built = build_losses(losses, "Optimizer");
+    names_ = built.names;
+    std::vector<Node> outputs = built.values;
+    const Node overall = built.overall;
     Node grads = gradients(overall, {wrt_}, overrides)[0];
     if (norm_grads) grads = div(grads, sqrt(maximum(sum(square(grads)), scalar(1e-12))));
     outputs.push_back(overall);

@@ -27,7 +27,4 @@ private:
     Function function_;
 };
 
-// The weighted sum of the losses' nodes (zero weights skipped; all zero → std::invalid_argument).
-Node weighted_sum(const WeightedLosses& losses, const std::string& call);
-
 }  // namespace xvis

@@ -43,25 +43,13 @@ int run_demo(const DemoArgs& a) {
         model = load_onnx(cache);
         std::printf("reusing the trained model %s (--retrain to train again)\n", cache.c_str());
     } else {
-        TrainArgs t;
         const FashionMnist train = load_fashion_mnist(a.dataset, DatasetSubset::train);
         FitOptions fo;
         fo.epochs = static_cast<std::size_t>(a.epochs);
         fo.batch_size = 64;
         fo.optimizer = make_optimizer("adam", 1e-3);
         fo.seed = 1;
-        std::unique_ptr<Progress> bar;
-        fo.on_batch = [&](const FitProgress& p) {
-            if (p.batch == 0) bar = std::make_unique<Progress>("training, epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(p.epochs), static_cast<long>(p.batches));
-            char d[64];
-            std::snprintf(d, sizeof d, "loss %.4f acc %.4f", p.loss, p.accuracy);
-            bar->update(static_cast<long>(p.batch + 1), d);
-        };
-        fo.on_epoch_end = [&](const EpochStats& e) {
-            if (bar) bar->finish();
-            std::printf("epoch %zu: loss %.4f, train accuracy %.4f, %.1f s\n", e.epoch + 1, e.loss, e.accuracy, e.seconds);
-            std::fflush(stdout);
-        };
+        attach_fit_progress(fo, "training");
         epochs = fit(model, train.images, train.labels, fo);
         save_onnx(model, cache);
     }

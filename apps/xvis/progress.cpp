@@ -1,6 +1,7 @@
 #include "progress.hpp"
 
 #include <cstdio>
+#include <memory>
 #include <unistd.h>
 
 namespace xvis::cli {
@@ -32,6 +33,25 @@ void Progress::finish(const std::string& detail) {
     } else if (last_decile_ < 10) {
         std::fprintf(stderr, "%s: 100%% %s\n", label_.c_str(), detail.c_str());
     }
+}
+
+void attach_fit_progress(FitOptions& options, const std::string& label) {
+    auto bar = std::make_shared<std::unique_ptr<Progress>>();
+    options.on_batch = [bar, label](const FitProgress& p) {
+        if (p.batch == 0)
+            *bar = std::make_unique<Progress>(label + ", epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(p.epochs),
+                                              static_cast<long>(p.batches));
+        char detail[64];
+        std::snprintf(detail, sizeof detail, "loss %.4f acc %.4f", p.loss, p.accuracy);
+        (*bar)->update(static_cast<long>(p.batch + 1), detail);
+    };
+    options.on_epoch_end = [bar](const EpochStats& e) {
+        if (*bar) (*bar)->finish();
+        std::printf("epoch %zu: loss %.4f, train accuracy %.4f", e.epoch + 1, e.loss, e.accuracy);
+        if (e.val_accuracy >= 0) std::printf(", test accuracy %.4f", e.val_accuracy);
+        std::printf(", %.1f s\n", e.seconds);
+        std::fflush(stdout);
+    };
 }
 
 }  // namespace xvis::cli

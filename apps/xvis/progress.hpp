@@ -1,5 +1,7 @@
 #pragma once
 // Progress for long work: a redrawn bar when stderr is a terminal, a plain line every 10 % otherwise.
+#include <xvis/training/trainer.hpp>
+
 #include <string>
 
 namespace xvis::cli {
@@ -18,5 +20,8 @@ private:
     bool tty_;
     bool finished_ = false;
 };
+
+// Draws one bar per epoch and prints a summary line after each (with the test accuracy when validating).
+void attach_fit_progress(FitOptions& options, const std::string& label);
 
 }  // namespace xvis::cli

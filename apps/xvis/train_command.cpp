@@ -23,19 +23,7 @@ int run_train(const TrainArgs& a) {
     fo.seed = a.seed;
     fo.validation_images = &test.images;
     fo.validation_labels = &test.labels;
-    std::unique_ptr<Progress> bar;
-    fo.on_batch = [&](const FitProgress& p) {
-        if (p.batch == 0) bar = std::make_unique<Progress>("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(p.epochs), static_cast<long>(p.batches));
-        char detail[64];
-        std::snprintf(detail, sizeof detail, "loss %.4f acc %.4f", p.loss, p.accuracy);
-        bar->update(static_cast<long>(p.batch + 1), detail);
-    };
-    fo.on_epoch_end = [&](const EpochStats& e) {
-        if (bar) bar->finish();
-        std::printf("epoch %zu: loss %.4f, accuracy %.4f, test accuracy %.4f, %.1f s\n", e.epoch + 1, e.loss, e.accuracy, e.val_accuracy,
-                    e.seconds);
-        std::fflush(stdout);
-    };
+    attach_fit_progress(fo, "training");
     fit(model, train.images, train.labels, fo);
     save_onnx(model, a.output);
     std::printf("saved %s\n", a.output.c_str());

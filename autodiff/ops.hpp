@@ -101,6 +101,15 @@ Node avg_pool2d(const Node& x, const kernels::Pool2dParams& params);
 // [N, C, H, W] → [N, C], the mean over H·W.
 Node global_avg_pool(const Node& x);
 
+// ---- fused regularizer primitives (one pass each) and the compositions they are checked against
+// lp_sum = Σ |x|^p (p >= 1). tv_sum = Σ over the region of (Σ_i d_i²)^(β/2), the keras-vis total variation
+// before its normalization (channel_axis: 1 for channels_first, rank − 1 for channels_last); where Σ d² = 0
+// its gradient is the subgradient 0.
+Node lp_sum(const Node& x, double p);
+Node lp_sum_composed(const Node& x, double p);
+Node tv_sum(const Node& x, double beta, std::size_t channel_axis);
+Node tv_sum_composed(const Node& x, double beta, std::size_t channel_axis);
+
 // Backward ops: what the VJPs of conv2d and the poolings emit (public so custom VJPs can use them).
 Node conv2d_backward_data(const Node& dy, const Node& w, const Shape& x_shape, const kernels::Conv2dParams& p);
 Node conv2d_backward_weights(const Node& x, const Node& dy, const Shape& w_shape, const kernels::Conv2dParams& p);

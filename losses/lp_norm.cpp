@@ -16,10 +16,8 @@ LPNorm::LPNorm(Node image, double p) : image_(std::move(image)), p_(p) {
 Node LPNorm::build_loss() const {
     const double per_image = static_cast<double>(image_.size() / image_.shape()[0]);  // C·S
     if (std::isinf(p_)) return scale(max(image_), 1.0 / per_image);
-    // Even integer powers need no |x| (and its kink); other powers take |x| first.
-    const bool even = p_ == std::floor(p_) && std::fmod(p_, 2.0) == 0.0;
-    const Node powered = pow(even ? image_ : abs(image_), p_);
-    return scale(pow(sum(powered), 1.0 / p_), 1.0 / per_image);
+    // One fused pass (lp_sum); lp_sum_composed is its tested reference.
+    return scale(pow(lp_sum(image_, p_), 1.0 / p_), 1.0 / per_image);
 }
 
 }  // namespace xvis

@@ -162,5 +162,6 @@ TEST_P(OpTableTest, GradGrad) {
 INSTANTIATE_TEST_SUITE_P(Elementwise, OpTableTest, ::testing::ValuesIn(elementwise_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(ReduceLayout, OpTableTest, ::testing::ValuesIn(reduce_layout_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(NN, OpTableTest, ::testing::ValuesIn(nn_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Fused, OpTableTest, ::testing::ValuesIn(fused_cases()), case_name);
 
 }  // namespace xvis::test

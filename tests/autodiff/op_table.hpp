@@ -134,5 +134,6 @@ inline std::string case_name(const ::testing::TestParamInfo<OpCase>& info) { ret
 std::vector<OpCase> elementwise_cases();
 std::vector<OpCase> reduce_layout_cases();
 std::vector<OpCase> nn_cases();
+std::vector<OpCase> fused_cases();
 
 }  // namespace xvis::test

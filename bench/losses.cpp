@@ -12,12 +12,14 @@ using namespace xvis;
 
 enum class Which { am, lp, tv };
 
+// range(0): threads; range(1): 0 = a 1×512×14×14 feature map, 1 = a 1×3×224×224 image.
 void run_loss(benchmark::State& state, Which which, bool with_grad) {
     set_num_threads(static_cast<int>(state.range(0)));
-    const Shape shape = which == Which::am ? Shape{1, 512, 14, 14} : Shape{1, 3, 224, 224};
+    const Shape shape = state.range(1) == 0 ? Shape{1, 512, 14, 14} : Shape{1, 3, 224, 224};
     Node x = placeholder(shape, "x");
     std::unique_ptr<Loss> loss;
-    if (which == Which::am) loss = std::make_unique<ActivationMaximization>(x, std::vector<std::int64_t>{7});
+    const std::int64_t filter = shape[1] > 7 ? 7 : 0;  // a 3-channel image has no filter 7
+    if (which == Which::am) loss = std::make_unique<ActivationMaximization>(x, std::vector<std::int64_t>{filter});
     if (which == Which::lp) loss = std::make_unique<LPNorm>(x, 6.0);
     if (which == Which::tv) loss = std::make_unique<TotalVariation>(x, 2.0);
     Node y = loss->build_loss();
@@ -38,11 +40,11 @@ void BM_loss_lp_norm_grad(benchmark::State& s) { run_loss(s, Which::lp, true); }
 void BM_loss_total_variation(benchmark::State& s) { run_loss(s, Which::tv, false); }
 void BM_loss_total_variation_grad(benchmark::State& s) { run_loss(s, Which::tv, true); }
 
-BENCHMARK(BM_loss_activation_max)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_loss_activation_max_grad)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_loss_lp_norm)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_loss_lp_norm_grad)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_loss_total_variation)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_loss_total_variation_grad)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_activation_max)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_activation_max_grad)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_lp_norm)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_lp_norm_grad)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_total_variation)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_loss_total_variation_grad)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace

@@ -182,3 +182,24 @@ TEST(Model, Errors) {
         EXPECT_NE(std::string(e.what()).find("[1, 5]"), std::string::npos) << e.what();
     }
 }
+
+TEST(Initializers, GlorotAndHeFollowKerasFormulas) {
+    // he_normal: truncated at 2σ with σ = sqrt(2 / fan_in) / 0.8796; conv kernel [K, C, R, S]: fan_in = C·R·S.
+    const Tensor he = initialize({64, 32, 3, 3}, Initializer::he_normal, 5);
+    const double sigma = std::sqrt(2.0 / (32 * 9)) / 0.87962566103423978;
+    double sq = 0;
+    for (float v : he) {
+        EXPECT_LE(std::fabs(v), 2 * sigma + 1e-6);
+        sq += double(v) * v;
+    }
+    // The variance of a normal truncated at ±2σ is 0.7737·σ² — that is what Keras's correction undoes.
+    EXPECT_NEAR(std::sqrt(sq / he.size()), std::sqrt(2.0 / (32 * 9)), 0.02 * std::sqrt(2.0 / (32 * 9)));
+    const Tensor g = initialize({300, 200}, Initializer::glorot_uniform, 6);
+    const double limit = std::sqrt(6.0 / 500);
+    double mx = 0;
+    for (float v : g) mx = std::max(mx, double(std::fabs(v)));
+    EXPECT_LE(mx, limit);
+    EXPECT_GT(mx, 0.95 * limit);
+    EXPECT_EQ(initialize({3}, Initializer::ones, 0)[2], 1.0f);
+    EXPECT_THROW(initializer_from_string("lecun"), std::invalid_argument);
+}

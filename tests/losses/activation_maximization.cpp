@@ -71,3 +71,16 @@ TEST(ActivationMaximization, Errors) {
     EXPECT_THROW(ActivationMaximization(placeholder({5}), {0}), ShapeError);
     EXPECT_THROW(ActivationMaximization(placeholder({1, 1, 1, 1, 1, 1}), {0}), ShapeError);
 }
+
+TEST(DataFormat, SlicerAndImgShape) {
+    // keras-vis utils: get_img_shape gives (batch, channels, spatial...) whatever the format.
+    EXPECT_EQ(get_img_shape({2, 3, 5, 7}, DataFormat::channels_first), (Shape{2, 3, 5, 7}));
+    EXPECT_EQ(get_img_shape({2, 5, 7, 3}, DataFormat::channels_last), (Shape{2, 3, 5, 7}));
+    EXPECT_EQ(get_img_shape({4, 10}, DataFormat::channels_last), (Shape{4, 10}));
+    EXPECT_EQ(get_img_shape({1, 8, 2}, DataFormat::channels_last), (Shape{1, 2, 8}));
+    // slicer: an index written channels_first moved to the tensor's format.
+    EXPECT_EQ(slicer({0, 2, 4, 5}, DataFormat::channels_last), (std::vector<std::int64_t>{0, 4, 5, 2}));
+    EXPECT_EQ(slicer({0, 2, 4, 5}, DataFormat::channels_first), (std::vector<std::int64_t>{0, 2, 4, 5}));
+    EXPECT_EQ(channel_axis(5, DataFormat::channels_last), 4u);
+    EXPECT_THROW(channel_axis(1, DataFormat::channels_first), ShapeError);
+}

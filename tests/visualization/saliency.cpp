@@ -153,3 +153,19 @@ TEST(InputXGradient, IsInputTimesRawGradient) {
     const Tensor g = raw_gradient(m, x, ""), ixg = input_x_gradient(m, -1, {0}, x);
     for (std::size_t k = 0; k < 2; ++k) EXPECT_FLOAT_EQ(ixg[k], x[k] * g[k]);
 }
+
+TEST(Saliency, OneAndThreeDimensionalInputs) {
+    // 1-D signals [N, C, W] and volumes [N, C, D, H, W]: the channel axis is reduced unless keepdims.
+    Model m1 = Model::sequential({std::make_shared<InputLayer>(Shape{2, 9}), std::make_shared<Flatten>(), std::make_shared<Dense>(3)});
+    EXPECT_EQ(visualize_saliency(m1, -1, {1}, random_uniform<float>({1, 2, 9}, 0, 1, 1)).shape(), (Shape{1, 9}));
+    Model m3 = Model::sequential({std::make_shared<InputLayer>(Shape{3, 4, 5, 6}), std::make_shared<Flatten>(), std::make_shared<Dense>(3)});
+    const Tensor x3 = random_uniform<float>({2, 3, 4, 5, 6}, 0, 1, 2);
+    EXPECT_EQ(visualize_saliency(m3, -1, {1}, x3).shape(), (Shape{2, 4, 5, 6}));
+    SaliencyOptions keep;
+    keep.keepdims = true;
+    EXPECT_EQ(visualize_saliency(m3, -1, {1}, x3, keep).shape(), (Shape{2, 3, 4, 5, 6}));
+    // channels_last volume: the last axis is the channel axis.
+    SaliencyOptions last;
+    last.data_format = DataFormat::channels_last;
+    EXPECT_EQ(visualize_saliency(m3, -1, {1}, x3, last).shape(), (Shape{2, 3, 4, 5}));
+}

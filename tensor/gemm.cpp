@@ -288,12 +288,19 @@ void gemm_tiles(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, T
 
 }  // namespace
 
+namespace detail {  // gemv.cpp: M == 1 or N == 1
+template <class T>
+bool gemv(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, std::size_t lda,
+          const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
+}
+
 template <class T>
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
           std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
     using Bk = Blocking<T>;
     if (M == 0 || N == 0) return;
     if (K == 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
+    if ((M == 1 || N == 1) && detail::gemv(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
     // Narrow C (e.g. N = 49 for a 7×7 feature map) wastes most of the last NR-wide tile; computing
     // C^T = op(B)^T · op(A)^T puts the narrow side on MR = 6 instead. Its tiles are stored transposed through
     // the scalar edge path, so only when K is deep enough to hide that.

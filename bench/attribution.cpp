@@ -9,28 +9,29 @@ namespace {
 
 using namespace xvis;
 
-Model model_for(int which) { return which == 0 ? bench::fashion_cnn() : bench::resnet18(); }
-
-void BM_saliency_call(benchmark::State& state) {
-    const int which = static_cast<int>(state.range(0));
+// state.range: model (0 = Fashion-MNIST CNN, 1 = ResNet-18), batch, threads.
+struct Setup {
+    Model model;
+    Tensor x;
+    std::size_t batch;
+};
+Setup setup(const benchmark::State& state) {
     const auto batch = static_cast<std::size_t>(state.range(1));
     set_num_threads(static_cast<int>(state.range(2)));
-    Model m = model_for(which);
+    Model m = state.range(0) == 0 ? bench::fashion_cnn() : bench::resnet18();
     Shape s = m.input().shape();
     s[0] = batch;
-    const Tensor x = random_uniform<float>(s, 0, 1, 1);
+    return {std::move(m), random_uniform<float>(s, 0, 1, 1), batch};
+}
+
+void BM_saliency_call(benchmark::State& state) {
+    auto [m, x, batch] = setup(state);
     for (auto _ : state) benchmark::DoNotOptimize(visualize_saliency(m, -1, {3}, x).data());
     state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_saliency_compiled(benchmark::State& state) {
-    const int which = static_cast<int>(state.range(0));
-    const auto batch = static_cast<std::size_t>(state.range(1));
-    set_num_threads(static_cast<int>(state.range(2)));
-    Model m = model_for(which);
-    Shape s = m.input().shape();
-    s[0] = batch;
-    const Tensor x = random_uniform<float>(s, 0, 1, 1);
+    auto [m, x, batch] = setup(state);
     ScoreGradient sg(m.input(), filter_score(m, -1, {3}, x, DataFormat::channels_first));
     sg.run(x);
     for (auto _ : state) benchmark::DoNotOptimize(sg.run(x).data());
@@ -38,15 +39,9 @@ void BM_saliency_compiled(benchmark::State& state) {
 }
 
 void BM_gradcam_call(benchmark::State& state) {
-    const int which = static_cast<int>(state.range(0));
-    const auto batch = static_cast<std::size_t>(state.range(1));
-    set_num_threads(static_cast<int>(state.range(2)));
-    Model m = model_for(which);
-    Shape s = m.input().shape();
-    s[0] = batch;
-    const Tensor x = random_uniform<float>(s, 0, 1, 1);
+    auto [m, x, batch] = setup(state);
     CamOptions o;
-    if (which == 1) o.penultimate_layer = static_cast<std::int64_t>(m.find_layer_idx("layer4.1.out"));  // Grad-CAM on layer4
+    if (state.range(0) == 1) o.penultimate_layer = static_cast<std::int64_t>(m.find_layer_idx("layer4.1.out"));  // Grad-CAM on layer4
     for (auto _ : state) benchmark::DoNotOptimize(visualize_cam(m, -1, {3}, x, o).data());
     state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }

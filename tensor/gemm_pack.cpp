@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstddef>
 #ifdef __AVX__
+#include <xvis/tensor/detail_transpose8x8.hpp>
+
 #include <immintrin.h>
 #endif
 
@@ -27,22 +29,7 @@ template <class T>
 constexpr bool has_simd_transpose = xsimd::batch<T>::size * sizeof(T) == 32;
 // dst[kk·ldd + j] = src[j·lds + kk] for a W×W block.
 inline void transpose_block(const float* src, std::size_t lds, float* dst, std::size_t ldd) {
-    __m256 r[8], t[8];
-    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int i = 0; i < 4; ++i) {
-        _mm256_store_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-        _mm256_store_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-    }
+    detail::transpose8x8(src, static_cast<std::ptrdiff_t>(lds), dst, static_cast<std::ptrdiff_t>(ldd));
 }
 inline void transpose_block(const double* src, std::size_t lds, double* dst, std::size_t ldd) {
     __m256d r[4];

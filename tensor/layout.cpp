@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <type_traits>
 #ifdef __AVX__
+#include <xvis/tensor/detail_transpose8x8.hpp>
+
 #include <immintrin.h>
 #endif
 
@@ -46,25 +48,7 @@ void copy_plan(T* dst, const T* src, const Plan<2>& p) {
 }
 
 #ifdef __AVX__
-// d[k·ld + r] = s[r·ls + k] for r, k < 8: the unpack / shuffle / lane-permute 8x8 float transpose.
-inline void transpose8x8(const float* s, std::ptrdiff_t ls, float* d, std::ptrdiff_t ld) {
-    __m256 r[8], t[8];
-    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * ls);
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int i = 0; i < 4; ++i) {
-        _mm256_storeu_ps(d + i * ld, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-        _mm256_storeu_ps(d + (i + 4) * ld, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-    }
-}
+using detail::transpose8x8;
 #endif
 
 // Transpose whose source is contiguous along plan axis j but not along the innermost axis: for every

@@ -9,6 +9,15 @@
 #include <algorithm>
 
 namespace xvis::kernels {
+
+namespace detail {  // pooling_2x2.cpp: 2×2 windows, stride 2, no padding
+bool is_max_pool_2x2(const Pool2dGeometry& g);
+template <class T>
+void max_pool_2x2_forward_plane(const Pool2dGeometry& g, const T* x, T* y);
+template <class T>
+void max_pool_2x2_backward_plane(const Pool2dGeometry& g, const T* x, const T* dy, T* dx);
+}  // namespace detail
+
 namespace {
 
 // Window of output (oh, ow) clipped to the image: rows [h0, h1), cols [w0, w1).
@@ -143,7 +152,7 @@ void separable_forward(const Pool2dGeometry& g, const T* x, T* y) {
                 for (; c + Wd <= g.W; c += Wd) {
                     const B<T> a = B<T>::load_aligned(col + c), v = B<T>::load_unaligned(row + c);
                     // A NaN operand wins the select, so NaNs reach the column result.
-                    (IsMax ? xsimd::select((v > a) | (v != v), v, a) : a + v).store_aligned(col + c);
+                    (IsMax ? xsimd::select((v > a) | xsimd::isnan(v), v, a) : a + v).store_aligned(col + c);
                 }
                 for (; c < g.W; ++c) col[c] = IsMax ? ((row[c] > col[c] || row[c] != row[c]) ? row[c] : col[c]) : col[c] + row[c];
             }
@@ -197,6 +206,10 @@ void separable_avg_backward(const Pool2dGeometry& g, const T* dy, T* dx) {
 
 template <class T>
 void max_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y) {
+    if (detail::is_max_pool_2x2(g))
+        return for_planes(g, [&](std::size_t pl) {
+            detail::max_pool_2x2_forward_plane(g, x + pl * g.H * g.W, y + pl * g.OH * g.OW);
+        });
     if (g.W <= max_separable_width) return separable_forward<true>(g, x, y);
     for_planes(g, [&](std::size_t pl) {
         const T* xp = x + pl * g.H * g.W;
@@ -208,6 +221,10 @@ void max_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y) {
 
 template <class T>
 void max_pool2d_backward(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
+    if (detail::is_max_pool_2x2(g))
+        return for_planes(g, [&](std::size_t pl) {
+            detail::max_pool_2x2_backward_plane(g, x + pl * g.H * g.W, dy + pl * g.OH * g.OW, dx + pl * g.H * g.W);
+        });
     for_planes(g, [&](std::size_t pl) {
         const T* xp = x + pl * g.H * g.W;
         const bool nan = has_nan(xp, g.H * g.W);

@@ -54,7 +54,7 @@ std::vector<OpCase> fused_cases() {
         std::size_t channel_axis;
         double beta;
     };
-    for (const TvCase c : {TvCase{"tv_sum_nchw_b2", {2, 3, 5, 4}, 1, 2.0}, TvCase{"tv_sum_nchw_b1", {1, 2, 4, 6}, 1, 1.0},
+    for (const TvCase& c : {TvCase{"tv_sum_nchw_b2", {2, 3, 5, 4}, 1, 2.0}, TvCase{"tv_sum_nchw_b1", {1, 2, 4, 6}, 1, 1.0},
                            TvCase{"tv_sum_nhwc_b3", {2, 4, 5, 3}, 3, 3.0}, TvCase{"tv_sum_1d_b2", {2, 3, 7}, 1, 2.0},
                            TvCase{"tv_sum_3d_b15", {1, 2, 3, 4, 3}, 1, 1.5}}) {
         t.push_back(OpCase(c.name, {c.shape}, [c](const Inputs& in) { return tv_sum(in[0], c.beta, c.channel_axis); },

@@ -29,7 +29,9 @@ std::vector<std::size_t> max_pool_argmax(const kernels::Pool2dGeometry& g, const
     std::vector<std::size_t> arg(g.N * g.C * g.OH * g.OW, SIZE_MAX);
     for_window_cells(g, [&](std::size_t plane, std::size_t o, std::size_t h, std::size_t w) {
         const std::size_t out = plane * g.OH * g.OW + o, in = (plane * g.H + h) * g.W + w;
-        if (arg[out] == SIZE_MAX || x[in] > x[arg[out]]) arg[out] = in;
+        // First maximum in row-major order; the first NaN wins over any number.
+        const bool nan_in = x[in] != x[in], nan_best = arg[out] != SIZE_MAX && x[arg[out]] != x[arg[out]];
+        if (arg[out] == SIZE_MAX || x[in] > x[arg[out]] || (nan_in && !nan_best)) arg[out] = in;
     });
     return arg;
 }

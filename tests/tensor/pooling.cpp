@@ -62,6 +62,13 @@ const std::vector<Case> cases = {
     {{4, 32, 28, 28}, params(3, 3, 2, 2, 1, 1, 1, 1)},         // above the parallel threshold
     {{3, 16, 30, 30}, params(2, 2, 2, 2)},
     {{1, 2, 3, 4100}, params(2, 3, 1, 2, 1, 0, 2, 0)},       // wider than the separable passes' row buffer
+    // 2×2 / stride 2 fast path: full 8-window blocks, ragged ends, odd sizes, tiny planes.
+    {{2, 3, 9, 33}, params(2, 2, 2, 2)},
+    {{1, 2, 6, 16}, params(2, 2, 2, 2)},
+    {{1, 2, 5, 47}, params(2, 2, 2, 2)},
+    {{2, 2, 4, 2}, params(2, 2, 2, 2)},
+    {{1, 1, 3, 3}, params(2, 2, 2, 2)},
+    {{2, 32, 28, 28}, params(2, 2, 2, 2)},                     // above the parallel threshold
 };
 
 template <class T>
@@ -140,6 +147,43 @@ TEST(Pooling, MaxPropagatesNaN) {
     EXPECT_EQ(sel[0], 14);
     EXPECT_EQ(sel[1], 13);
 }
+
+// NaNs scattered over planes wide enough for the vector blocks and their ragged ends: every path (2×2 fast
+// path and general windows) agrees with the reference's rule (first NaN wins, else first maximum).
+template <class T>
+void check_max_pool_nan() {
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    std::uint64_t seed = 900;
+    for (const auto& p : {params(2, 2, 2, 2), params(3, 3, 2, 2, 1, 1, 1, 1)})
+        for (const Shape& sx : {Shape{2, 3, 10, 37}, Shape{1, 2, 6, 16}}) {
+            const auto g = kernels::make_pool2d_geometry(sx, p, "test");
+            auto x = random_uniform<T>(sx, -1, 1, seed++);
+            const auto pick = random_uniform<T>(sx, 0, 1, seed++);
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                if (pick[i] < T(0.05)) x[i] = nan;
+                else if (pick[i] < T(0.1)) x[i] = std::numeric_limits<T>::infinity();
+                else x[i] = std::round(x[i] * T(2)) / T(2);
+            }
+            const auto dy = random_uniform<T>(g.output_shape(), -1, 1, seed++);
+            const auto arg = reference::max_pool_argmax(g, x.data());
+            std::vector<double> want_dx(x.size(), 0.0);
+            for (std::size_t o = 0; o < arg.size(); ++o) want_dx[arg[o]] += dy[o];
+            BasicTensor<T> y(g.output_shape(), T(-77)), dx(sx, T(-77));
+            kernels::max_pool2d_forward(g, x.data(), y.data());
+            kernels::max_pool2d_backward(g, x.data(), dy.data(), dx.data());
+            const std::string what = shape_to_string(sx) + " kernel " + std::to_string(p.kernel_h);
+            for (std::size_t o = 0; o < arg.size(); ++o) {
+                const T want = x[arg[o]];
+                if (want != want)
+                    EXPECT_TRUE(y[o] != y[o]) << what << " output " << o << " should be NaN";
+                else
+                    EXPECT_EQ(y[o], want) << what << " output " << o;
+            }
+            expect_close(dx.data(), want_dx, 1e-6, "max backward with NaN " + what);
+        }
+}
+TEST(Pooling, MaxPoolNaNFloat) { check_max_pool_nan<float>(); }
+TEST(Pooling, MaxPoolNaNDouble) { check_max_pool_nan<double>(); }
 
 template <class T>
 void check_avg_pool() {

@@ -1,8 +1,12 @@
 #include <xvis/autodiff/function.hpp>
 #include <xvis/autodiff/topo.hpp>
+#include <xvis/tensor/buffer_cache.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <map>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
@@ -24,6 +28,7 @@ struct BasicFunction<T>::Plan {
         std::vector<const Shape*> in_shapes;
         std::size_t out_slot;
         std::size_t buffer;  // index into buffers, or none when writing straight into an output tensor
+        double seconds = 0;  // profiling
     };
     struct ParamBinding {
         std::size_t slot;
@@ -37,14 +42,18 @@ struct BasicFunction<T>::Plan {
     std::vector<const Shape*> shape;  // per slot
     std::vector<std::pair<std::size_t, std::size_t>> aliases;  // (slot, source slot), in order
     std::vector<Step> steps;
-    std::vector<Buffer> buffers;
-    Buffer workspace;
+    CachedBlock arena;              // every intermediate buffer and the workspace, 64-byte aligned pieces
+    std::vector<T*> buffers;        // into arena
+    std::vector<std::size_t> buffer_size;
+    T* workspace = nullptr;
     std::vector<BasicTensor<T>> results;
     std::vector<std::pair<std::size_t, std::size_t>> copies;  // (slot, output index)
     std::vector<std::size_t> input_slot;                      // per input, or none when unused
     std::vector<const BasicTensor<T>*> bound;
     std::vector<ParamBinding> params;
     std::vector<BasicTensor<T>> constants;
+    bool profiling = false;
+    std::size_t profiled_runs = 0;
 };
 
 template <class T>
@@ -183,12 +192,25 @@ BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inp
         p.steps.push_back(std::move(st));
     }
 
-    // Allocate everything now: run() allocates nothing.
-    p.buffers.reserve(capacity.size());
-    for (std::size_t c : capacity) p.buffers.emplace_back(std::max<std::size_t>(c, 1));
-    p.workspace.resize(std::max<std::size_t>(workspace, 1));
+    // Allocate everything now, as one block from the buffer cache (repeated compiles of the same graph reuse
+    // memory that is already mapped): run() allocates nothing. Ops write their whole output, so no zeroing.
+    const auto padded = [](std::size_t elements) {
+        const std::size_t bytes = std::max<std::size_t>(elements, 1) * sizeof(T);
+        return (bytes + tensor_alignment - 1) / tensor_alignment * tensor_alignment;
+    };
+    std::size_t total = padded(workspace);
+    for (std::size_t c : capacity) total += padded(c);
+    p.arena = CachedBlock(total);
+    auto* base = static_cast<unsigned char*>(p.arena.data());
+    p.workspace = reinterpret_cast<T*>(base);
+    base += padded(workspace);
+    for (std::size_t c : capacity) {
+        p.buffers.push_back(reinterpret_cast<T*>(base));
+        p.buffer_size.push_back(std::max<std::size_t>(c, 1));
+        base += padded(c);
+    }
     for (auto& st : p.steps)
-        p.value[st.out_slot] = st.buffer == none ? p.results[owner_output[st.out_slot]].data() : p.buffers[st.buffer].data();
+        p.value[st.out_slot] = st.buffer == none ? p.results[owner_output[st.out_slot]].data() : p.buffers[st.buffer];
 }
 
 template <class T>
@@ -240,9 +262,16 @@ const std::vector<BasicTensor<T>>& BasicFunction<T>::run() {
     for (auto& st : p.steps) {
         for (std::size_t k = 0; k < st.in_slots.size(); ++k) st.in_ptrs[k] = p.value[st.in_slots[k]];
         OpArgs<T> args{st.in_ptrs.data(), st.in_shapes.data(), st.in_slots.size(), const_cast<T*>(p.value[st.out_slot]),
-                       p.shape[st.out_slot], p.workspace.data()};
+                       p.shape[st.out_slot], p.workspace};
+        if (!p.profiling) {
+            st.op->forward(args);
+            continue;
+        }
+        const auto t0 = std::chrono::steady_clock::now();
         st.op->forward(args);
+        st.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
+    if (p.profiling) ++p.profiled_runs;
     for (const auto& [slot, out] : p.copies)
         std::memcpy(p.results[out].data(), p.value[slot], p.results[out].size() * sizeof(T));
     return p.results;
@@ -263,7 +292,7 @@ std::size_t BasicFunction<T>::num_buffers() const { return plan_->buffers.size()
 template <class T>
 std::size_t BasicFunction<T>::buffer_elements() const {
     std::size_t total = 0;
-    for (const auto& b : plan_->buffers) total += b.size();
+    for (std::size_t b : plan_->buffer_size) total += b;
     return total;
 }
 
@@ -279,6 +308,54 @@ std::string BasicFunction<T>::plan_string() const {
              (st.buffer == none ? " -> output" : " -> buffer " + std::to_string(st.buffer)) + "\n";
     }
     return s;
+}
+
+template <class T>
+void BasicFunction<T>::enable_profiling(bool on) {
+    plan_->profiling = on;
+    plan_->profiled_runs = 0;
+    for (auto& st : plan_->steps) st.seconds = 0;
+}
+
+template <class T>
+std::vector<typename BasicFunction<T>::StepProfile> BasicFunction<T>::profile() const {
+    const Plan& p = *plan_;
+    std::vector<StepProfile> out;
+    for (const auto& st : p.steps) out.push_back({st.name, st.op->type(), *p.shape[st.out_slot], st.seconds, p.profiled_runs});
+    return out;
+}
+
+template <class T>
+std::string BasicFunction<T>::profile_string(std::size_t top) const {
+    const auto steps = profile();
+    const std::size_t runs = std::max<std::size_t>(plan_->profiled_runs, 1);
+    double total = 0;
+    std::map<std::string, std::pair<double, std::size_t>> by_type;
+    for (const auto& s : steps) {
+        total += s.seconds;
+        auto& t = by_type[s.type];
+        t.first += s.seconds, ++t.second;
+    }
+    char line[256];
+    std::string out = "profile over " + std::to_string(plan_->profiled_runs) + " runs, per run:\n";
+    const auto row = [&](const std::string& what, double sec, const std::string& extra) {
+        std::snprintf(line, sizeof line, "  %10.3f ms %5.1f %%  %s%s\n", 1e3 * sec / double(runs),
+                      total > 0 ? 100 * sec / total : 0.0, what.c_str(), extra.c_str());
+        out += line;
+    };
+    std::vector<std::pair<std::string, std::pair<double, std::size_t>>> types(by_type.begin(), by_type.end());
+    std::sort(types.begin(), types.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+    for (const auto& [type, t] : types) row(type, t.first, " (" + std::to_string(t.second) + " steps)");
+    row("total", total, "");
+    std::vector<std::size_t> idx(steps.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return steps[a].seconds > steps[b].seconds; });
+    out += "slowest steps:\n";
+    for (std::size_t k = 0; k < std::min(top, idx.size()); ++k) {
+        const auto& s = steps[idx[k]];
+        row(s.type, s.seconds, " " + s.name + " " + shape_to_string(s.shape));
+    }
+    return out;
 }
 
 template class BasicFunction<float>;

@@ -46,6 +46,19 @@ public:
     std::size_t buffer_elements() const;  // total elements in intermediate buffers
     std::string plan_string() const;
 
+    // Per-step wall time, for finding what a graph spends its time on. Off by default (on, each step costs two
+    // clock reads; nothing allocates). Times accumulate over runs until enable_profiling is called again.
+    struct StepProfile {
+        std::string name, type;  // node name, op type
+        Shape shape;             // output shape
+        double seconds;          // total over the profiled runs
+        std::size_t runs;
+    };
+    void enable_profiling(bool on = true);
+    std::vector<StepProfile> profile() const;  // plan order
+    // Totals per op type, then the `top` slowest steps, as a table.
+    std::string profile_string(std::size_t top = 15) const;
+
 private:
     struct Plan;
     std::unique_ptr<Plan> plan_;

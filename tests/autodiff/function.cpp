@@ -334,6 +334,43 @@ TEST(Function, ErrorCases) {
     EXPECT_EQ(f(xv, Tensor({3}))[0][0], 2.0f);
 }
 
+TEST(Function, ProfileTimesEveryStepWithoutAllocating) {
+    const Node x = placeholder({1, 2, 8, 8}, "x");
+    auto w = std::make_shared<Tensor>(random_uniform<float>({3, 2, 3, 3}, -1, 1, 5));
+    const Node y = sum(relu(conv2d(x, parameter(w, "w"), {})));
+    Function f = compile({y, gradients(y, {x})[0]}, {x});
+    const Tensor xv = random_uniform<float>({1, 2, 8, 8}, -1, 1, 6);
+    f(xv);
+    for (const auto& s : f.profile()) EXPECT_EQ(s.seconds, 0.0) << "profiling is off by default";
+    f.enable_profiling();
+    long allocs = 0;
+    {
+        AllocationCounter counter;
+        for (int i = 0; i < 3; ++i) f(xv);
+        allocs = counter.count();
+    }
+    EXPECT_EQ(allocs, 0);
+    const auto prof = f.profile();
+    ASSERT_EQ(prof.size(), f.num_steps());
+    double total = 0;
+    bool saw_conv = false;
+    for (const auto& s : prof) {
+        EXPECT_EQ(s.runs, 3u);
+        EXPECT_GE(s.seconds, 0.0);
+        total += s.seconds;
+        saw_conv |= s.type == "conv2d" && s.shape == Shape{1, 3, 6, 6};
+    }
+    EXPECT_TRUE(saw_conv);
+    EXPECT_GT(total, 0.0);
+    const std::string table = f.profile_string(3);
+    EXPECT_NE(table.find("profile over 3 runs"), std::string::npos) << table;
+    EXPECT_NE(table.find("conv2d"), std::string::npos) << table;
+    EXPECT_NE(table.find("slowest steps"), std::string::npos) << table;
+    f.enable_profiling(false);  // resets the totals
+    f(xv);
+    for (const auto& s : f.profile()) EXPECT_EQ(s.seconds, 0.0);
+}
+
 TEST(Function, MovedFunctionStillRuns) {
     const Node x = placeholder({2}, "x");
     Function f = compile({x * 3.0}, {x});

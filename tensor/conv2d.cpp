@@ -7,6 +7,8 @@
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/gemm.hpp>
 
+#include <xsimd/xsimd.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -58,6 +60,31 @@ inline void valid_range(long off, size_t stride, size_t in, size_t out, size_t& 
     hi = size_t(std::clamp<long>(last + 1, long(lo), long(out)));
 }
 
+// dst[0, n) = src[0, n) for short rows (n is often 7 to 56): whole vectors, then one last vector that overlaps
+// the previous one instead of a scalar tail. src and dst do not overlap.
+template <class T>
+inline void copy_short(const T* src, T* dst, size_t n) {
+    using B = xsimd::batch<T>;
+    constexpr size_t W = B::size;
+    if (n < W) {
+        for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+        return;
+    }
+    size_t i = 0;
+    for (; i + W <= n; i += W) B::load_unaligned(src + i).store_unaligned(dst + i);
+    if (i < n) B::load_unaligned(src + n - W).store_unaligned(dst + n - W);
+}
+
+// dst[0, n) += src[0, n): whole vectors, then a scalar tail.
+template <class T>
+inline void add_short(const T* src, T* dst, size_t n) {
+    using B = xsimd::batch<T>;
+    constexpr size_t W = B::size;
+    size_t i = 0;
+    for (; i + W <= n; i += W) (B::load_unaligned(dst + i) + B::load_unaligned(src + i)).store_unaligned(dst + i);
+    for (; i < n; ++i) dst[i] += src[i];
+}
+
 // Row `row` = (c·R + r)·S + s of the im2col panel, columns [col, col + n) (column oh·OW + ow holds
 // x[c, oh·sh − pt + r·dh, ow·sw − pl + s·dw], 0 outside the image), written to out.
 template <class T>
@@ -74,15 +101,18 @@ void im2col_row(const Conv2dGeometry& g, const T* x, size_t row, size_t col, siz
         if (ih < 0 || ih >= long(g.H)) {
             std::fill(out, out + len, T(0));
         } else {
-            // Valid part [a, b) of this row segment [ow, ow + len); zeros around it.
+            // Valid part [a, b) of this row segment [ow, ow + len); zeros around it. Plain loops, not
+            // std::copy / fill: segments are often a few floats (14 on a 14×14 map) and a memmove call per
+            // segment cost more than the copy.
             const size_t a = std::clamp(lo, ow, ow + len), b = std::clamp(hi, a, ow + len);
             const T* src = xc + size_t(ih) * g.W;
-            std::fill(out, out + (a - ow), T(0));
-            if (p.stride_w == 1 && b > a)
-                std::copy(src + long(a) + off, src + long(b) + off, out + (a - ow));
-            else if (p.stride_w != 1)
+            for (size_t t = ow; t < a; ++t) out[t - ow] = T(0);
+            if (p.stride_w == 1) {
+                copy_short(src + long(a) + off, out + (a - ow), b - a);
+            } else {
                 for (size_t t = a; t < b; ++t) out[t - ow] = src[long(t * p.stride_w) + off];
-            std::fill(out + (b - ow), out + len, T(0));
+            }
+            for (size_t t = b; t < ow + len; ++t) out[t - ow] = T(0);
         }
         out += len;
         n -= len;
@@ -134,7 +164,7 @@ void col2im(const Conv2dGeometry& g, size_t cg, const T* col, size_t ld, T* dx) 
                     if (ih < 0 || ih >= H) continue;
                     T* dst = xc + size_t(ih) * g.W + iw0;
                     if (p.stride_w == 1)
-                        for (size_t ow = lo; ow < hi; ++ow) dst[ow - lo] += src[ow];
+                        add_short(src + lo, dst, hi - lo);
                     else
                         for (size_t ow = lo; ow < hi; ++ow) dst[(ow - lo) * p.stride_w] += src[ow];
                 }
@@ -180,9 +210,58 @@ Conv2dGeometry make_conv2d_geometry(const Shape& x, const Shape& w, const Conv2d
     return g;
 }
 
+namespace {
+
+// Per-image GEMMs below this many multiply-adds are too small to split well between threads (W1's second
+// conv: 64 × 196 × 288 = 3.6 M, 1.58× on 2 threads): a batch of them runs whole images per thread instead.
+constexpr size_t image_parallel_max_work = size_t(1) << 23;
+// Panels in the workspace for image-parallel passes (fixed at geometry time: the workspace is sized once).
+constexpr size_t max_image_slots = 8;
+
+size_t image_slots(const Conv2dGeometry& g) {
+#ifdef XVIS_HAVE_OPENMP
+    const size_t work = g.K * g.OH * g.OW * (g.C / g.p.groups) * g.R * g.S;
+    if (g.N < 2 || work >= image_parallel_max_work) return 1;
+    return std::min({g.N, size_t(std::max(1, omp_get_num_procs())), max_image_slots});
+#else
+    (void)g;
+    return 1;
+#endif
+}
+
+// Threads for an image-parallel pass, or 1 for the per-image (GEMM-parallel) path.
+int image_threads(const Conv2dGeometry& g) {
+#ifdef XVIS_HAVE_OPENMP
+    const size_t slots = image_slots(g);
+    if (slots < 2 || omp_in_parallel()) return 1;
+    return int(std::min(slots, size_t(std::max(1, omp_get_max_threads()))));
+#else
+    (void)g;
+    return 1;
+#endif
+}
+
+// f(n, panel) for every image n; panel is `panel_size` elements of the workspace owned by the calling thread.
+// The one-thread case takes no OpenMP construct at all: an inactive `parallel if(false)` region around the
+// GEMM's own parallel region made that region a nested team, created on every call (10× slower, measured).
+template <class T, class F>
+void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f) {
+    const int nt = image_threads(g);
+    if (nt <= 1) {
+        for (size_t n = 0; n < g.N; ++n) f(n, workspace);
+        return;
+    }
+#ifdef XVIS_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (long n = 0; n < long(g.N); ++n) f(size_t(n), workspace + size_t(omp_get_thread_num()) * panel_size);
+#endif
+}
+
+}  // namespace
+
 size_t conv2d_workspace_size(const Conv2dGeometry& g) {
     if (is_pointwise(g)) return 0;
-    return g.C / g.p.groups * g.R * g.S * panel_ld(g);
+    return g.C / g.p.groups * g.R * g.S * panel_ld(g) * image_slots(g);
 }
 
 template <class T>
@@ -190,7 +269,9 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* wo
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
-    for (size_t n = 0; n < g.N; ++n)
+    // With more than one image thread each thread takes whole images (the GEMMs and im2col inside see
+    // omp_in_parallel() and stay serial) and uses its own panel of the workspace.
+    for_images(g, Q * ld, workspace, [&](size_t n, T* panel) {
         for (size_t gi = 0; gi < G; ++gi) {
             const T* xg = x + (n * g.C + gi * cg) * g.H * g.W;
             T* yg = y + (n * g.K + gi * kg) * P;
@@ -200,10 +281,11 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* wo
                 const PanelSource<T> panel{&g, xg};
                 detail::gemm_source_b<T>(false, false, kg, P, Q, T(1), w + gi * kg * Q, Q, panel.source(), T(0), yg, P);
             } else {  // a few output pixels: the plain GEMM's narrow-C path does better
-                im2col(g, cg, xg, workspace, ld);
-                gemm<T>(false, false, kg, P, Q, T(1), w + gi * kg * Q, Q, workspace, ld, T(0), yg, P);
+                im2col(g, cg, xg, panel, ld);
+                gemm<T>(false, false, kg, P, Q, T(1), w + gi * kg * Q, Q, panel, ld, T(0), yg, P);
             }
         }
+    });
 }
 
 template <class T>
@@ -211,15 +293,16 @@ void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* d
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
-    if (!pointwise) std::fill(dx, dx + g.N * g.C * g.H * g.W, T(0));
-    for (size_t n = 0; n < g.N; ++n)
+    for_images(g, Q * ld, workspace, [&](size_t n, T* panel) {
+        if (!pointwise) std::fill(dx + n * g.C * g.H * g.W, dx + (n + 1) * g.C * g.H * g.W, T(0));
         for (size_t gi = 0; gi < G; ++gi) {
             T* dxg = dx + (n * g.C + gi * cg) * g.H * g.W;
             const T* dyg = dy + (n * g.K + gi * kg) * P;
             // dcol[Q, P] = w_g^T · dy_g; for pointwise convs dcol is dx_g itself.
-            gemm<T>(true, false, Q, P, kg, T(1), w + gi * kg * Q, Q, dyg, P, T(0), pointwise ? dxg : workspace, ld);
-            if (!pointwise) col2im(g, cg, workspace, ld, dxg);
+            gemm<T>(true, false, Q, P, kg, T(1), w + gi * kg * Q, Q, dyg, P, T(0), pointwise ? dxg : panel, ld);
+            if (!pointwise) col2im(g, cg, panel, ld, dxg);
         }
+    });
 }
 
 template <class T>

@@ -20,6 +20,8 @@ public:
     const Tensor& wrt_value() const { return function_.output(2); }
     const Node& input() const { return input_; }
     const Node& wrt() const { return wrt_; }
+    // The compiled function behind run(), e.g. for enable_profiling().
+    Function& function() { return function_; }
 
 private:
     static Function make(const Node& input, const WeightedLosses& losses, const std::string& backprop_modifier, const Node& wrt);

@@ -56,6 +56,9 @@ const std::vector<ConvCase>& cases() {
         {"implicit panel: 7x7 stride 2 pad 3", {1, 3, 40, 40}, {8, 3, 7, 7}, params(2, 3, 3, 3, 3)},
         {"implicit panel: several K blocks, M blocks and tiles", {1, 30, 17, 17}, {150, 30, 3, 3},
          params(1, 1, 1, 1, 1)},
+        // Small per-image GEMMs in a batch: whole images per thread, one workspace panel per thread.
+        {"image-parallel, implicit panel, odd batch", {5, 16, 14, 14}, {32, 16, 3, 3}, params(1, 1, 1, 1, 1)},
+        {"image-parallel, explicit panels, groups 2", {4, 8, 6, 6}, {16, 4, 3, 3}, params(1, 1, 1, 1, 1, 1, 2)},
     };
     return all;
 }

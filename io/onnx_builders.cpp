@@ -207,7 +207,20 @@ std::map<std::string, OnnxLayerBuilder>& onnx_layer_builders() {
              if (n.doc_string == "xvis.layer=Activation") return OnnxLayer{std::make_shared<Activation>("linear", n.name), {}};
              return OnnxLayer{std::make_shared<Dropout>(0.0, n.name), {}};
          }},
-        {"Dropout", [](const OnnxImportNode& n) { n.data(0); return OnnxLayer{std::make_shared<Dropout>(0.0, n.name), {}}; }},
+        // Dropout at inference is the identity; its ratio (input 1 from opset 12, attribute before) is kept on
+        // the layer. training_mode (input 2) is ignored: xvis only runs inference.
+        {"Dropout",
+         [](const OnnxImportNode& n) {
+             n.data(0);
+             double ratio = n.opset < 12 ? n.attr_float("ratio", 0.5) : 0.5;
+             if (n.has_input(1)) {
+                 const Tensor& r = n.constant(1);
+                 if (r.size() != 1) n.fail("ratio must be a scalar, got shape " + shape_to_string(r.shape()));
+                 ratio = r[0];
+             }
+             if (!(ratio >= 0.0 && ratio < 1.0)) n.fail("ratio " + std::to_string(ratio) + " must be in [0, 1)");
+             return OnnxLayer{std::make_shared<Dropout>(ratio, n.name), {}};
+         }},
     };
     return table;
 }

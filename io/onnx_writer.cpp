@@ -220,7 +220,15 @@ struct Writer {
             node("GlobalAveragePool", l.name(), in, l.name() + "/pool");
             integer(node("Flatten", l.name() + "/flatten", {l.name() + "/pool"}, l.name()), "axis", 1);
         } else if (cls == "Flatten") integer(node("Flatten", l.name(), in, l.name()), "axis", 1);
-        else if (cls == "Dropout") node("Identity", l.name(), in, l.name()).set_doc_string("xvis.layer=Dropout");
+        else if (cls == "Dropout") {
+            // ONNX Dropout (opset 13): the ratio is a scalar input; without training_mode it is the identity.
+            const std::string ratio = l.name() + "/ratio";
+            onnx::TensorProto* init = g.add_initializer();
+            init->set_name(ratio);
+            init->set_data_type(onnx::TensorProto::FLOAT);
+            init->add_float_data(static_cast<float>(static_cast<const Dropout&>(l).rate()));
+            node("Dropout", l.name(), {in.at(0), ratio}, l.name());
+        }
         else if (cls == "Activation") {
             activation(l, *l.activation(), in[0], l.name(), l.name(), nodes);
             // A linear Activation is an Identity too: the doc string tells the reader which layer to rebuild.

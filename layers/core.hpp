@@ -33,6 +33,7 @@ class Dropout : public Layer {
 public:
     explicit Dropout(double rate, std::string name = {});
     std::string class_name() const override { return "Dropout"; }
+    double rate() const { return rate_; }  // kept for the summary and ONNX files; unused at inference
     Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
 
 private:

@@ -105,6 +105,11 @@ void expect_round_trip(Model m, const std::string& path) {
         EXPECT_EQ(b->name(), a->name());
         EXPECT_EQ(b->class_name(), a->class_name()) << a->name();
         EXPECT_EQ(b->activation(), a->activation()) << a->name();
+        if (const auto* da = dynamic_cast<const Dropout*>(a.get())) {
+            const auto* db = dynamic_cast<const Dropout*>(b.get());
+            ASSERT_NE(db, nullptr) << a->name();
+            EXPECT_EQ(db->rate(), da->rate()) << a->name();
+        }
         ASSERT_EQ(b->weights().size(), a->weights().size()) << a->name();
         for (std::size_t k = 0; k < a->weights().size(); ++k) {
             EXPECT_EQ(b->weights()[k].name, a->weights()[k].name);
@@ -159,7 +164,7 @@ TEST(Onnx, FileHoldsOnnxNamesAndRawWeights) {
     save_onnx(m, dir.file("m.onnx"));
     const auto bytes = xvis::testing::read_bytes(dir.file("m.onnx"));
     const std::string s(bytes.begin(), bytes.end());
-    for (const char* needle : {"Conv", "MaxPool", "Gemm", "Flatten", "Softmax", "Identity", "conv1/kernel", "predictions/bias", "batch"})
+    for (const char* needle : {"Conv", "MaxPool", "Gemm", "Flatten", "Softmax", "Dropout", "dropout/ratio", "conv1/kernel", "predictions/bias", "batch"})
         EXPECT_NE(s.find(needle), std::string::npos) << needle;
     // The kernel's bytes appear verbatim (raw_data, float32 little-endian).
     const Tensor& k = *m.weight("conv2", "kernel");

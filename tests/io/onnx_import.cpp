@@ -4,6 +4,7 @@
 #include <xvis/autodiff/function.hpp>
 #include <xvis/io/onnx.hpp>
 #include <xvis/layers/conv2d.hpp>
+#include <xvis/layers/core.hpp>
 #include <xvis/layers/dense.hpp>
 #include <xvis/layers/pooling.hpp>
 #include <xvis/tensor/random.hpp>
@@ -218,4 +219,34 @@ TEST(OnnxImport, DynamicNonBatchDimensionIsRejected) {
     const Pb input = Pb().str(1, "x").msg(2, Pb().msg(1, Pb().i64(1, 1).msg(2, shape)));
     write(dir.file("dyn.onnx"), model_bytes({node("Relu", "r", {"x"}, {"y"})}, {}, {input}, {value_info("y", {4})}));
     EXPECT_NE(load_error(dir.file("dyn.onnx")).find("dynamic dimension"), std::string::npos);
+}
+
+// Dropout keeps its ratio: from the scalar input (opset 12+), from the attribute (older opsets), 0.5 by
+// default; an out-of-range ratio fails naming the node.
+TEST(OnnxImport, DropoutRatio) {
+    TempDir dir;
+    const Tensor w = random_uniform<float>({4, 3}, -1, 1, 1);
+    const auto model = [&](const std::vector<Pb>& extra_inits, std::vector<std::string> in, std::vector<Pb> attrs,
+                           std::int64_t opset) {
+        std::vector<Pb> inits = {tensor("w", w)};
+        for (const auto& e : extra_inits) inits.push_back(e);
+        return model_bytes({node("MatMul", "mm", {"x", "w"}, {"h"}), node("Dropout", "drop", in, {"y"}, attrs)}, inits,
+                           {value_info("x", {4})}, {value_info("y", {3})}, opset);
+    };
+    const auto rate_of = [&](const std::string& file) {
+        const Model m = load_onnx(file);
+        const auto* d = dynamic_cast<const Dropout*>(m.layer(m.find_layer_idx("drop")).get());
+        EXPECT_NE(d, nullptr);
+        return d ? d->rate() : -1.0;
+    };
+    write(dir.file("input.onnx"), model({tensor("r", Tensor({}, 0.25f))}, {"h", "r"}, {}, 13));
+    EXPECT_EQ(rate_of(dir.file("input.onnx")), 0.25);
+    write(dir.file("attr.onnx"), model({}, {"h"}, {attr_float("ratio", 0.125f)}, 10));
+    EXPECT_EQ(rate_of(dir.file("attr.onnx")), 0.125);
+    write(dir.file("default.onnx"), model({}, {"h"}, {}, 13));
+    EXPECT_EQ(rate_of(dir.file("default.onnx")), 0.5);
+    write(dir.file("bad.onnx"), model({tensor("r", Tensor({}, 1.5f))}, {"h", "r"}, {}, 13));
+    const std::string e = load_error(dir.file("bad.onnx"));
+    EXPECT_NE(e.find("node 'drop' (Dropout)"), std::string::npos) << e;
+    EXPECT_NE(e.find("ratio 1.5"), std::string::npos) << e;
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace xvis {
 
@@ -40,6 +42,16 @@ Tensor deprocess_batch(const Tensor& x, InputRange range) {
     Tensor out(x.shape());
     const std::size_t per = x.rank() ? x.size() / std::max<std::size_t>(x.shape()[0], 1) : x.size();
     for (std::size_t n = 0; per && n < x.size() / per; ++n) deprocess_input(x.data() + n * per, per, range, out.data() + n * per);
+    return out;
+}
+
+Tensor clip_to_range(const Tensor& x, InputRange range) {
+    if (!(range.first < range.second))
+        throw std::invalid_argument("clip_to_range: range [" + std::to_string(range.first) + ", " +
+                                    std::to_string(range.second) + "] needs lo < hi");
+    Tensor out(x.shape());
+    const float lo = static_cast<float>(range.first), hi = static_cast<float>(range.second);
+    for (std::size_t i = 0; i < x.size(); ++i) out[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
     return out;
 }
 

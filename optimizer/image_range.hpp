@@ -19,6 +19,11 @@ void deprocess_input(const float* x, std::size_t n, InputRange range, float* out
 // Per sample of a batch [N, ...]: deprocess_input on each sample separately.
 Tensor deprocess_batch(const Tensor& x, InputRange range);
 
+// x clipped to [lo, hi] (NaN stays NaN): the optimized input as the network's input range shows it. Not
+// keras-vis: its deprocess_input standardizes by mean and std, so a few extreme pixels (activation
+// maximization drives some far outside the range) turn everything else flat gray. See docs/.
+Tensor clip_to_range(const Tensor& x, InputRange range);
+
 // [N, C, spatial...] → [N, spatial..., C] (identity for channels_last).
 Tensor to_channels_last(const Tensor& x, DataFormat format);
 

@@ -26,6 +26,7 @@ struct ActivationArgs {
     std::vector<double> range{0, 255};  // the model's input range (keras-vis input_range)
     bool use_logits = false;
     std::string backprop;
+    std::string display = "keras-vis";  // keras-vis (deprocess_input) or clip (the input clipped to the range)
     std::uint64_t seed = 0;
 };
 int run_activation(const ActivationArgs& a);

@@ -71,6 +71,9 @@ int run_demo(const DemoArgs& a) {
         o.input_modifiers = {std::make_shared<Jitter>(0.05, DataFormat::channels_first, static_cast<std::uint64_t>(k))};
         o.callbacks = {std::make_shared<xvis::Progress>(a.iterations, [&, k](int done, int, double, bool) { am_bar.update(k * a.iterations + done, names[k]); })};
         MinimizeResult r = visualize_activation(model, -1, {k}, o);
+        // Shown clipped to the input range: keras-vis's standardized image is flat gray here, because a few
+        // pixels end far outside [0, 1] (docs/keras-vis-differences.md).
+        r.image = to_channels_last(clip_to_range(r.best_input, o.input_range), DataFormat::channels_first);
         r.image.reshape({28, 28, 1});
         for (auto& v : r.image) v *= 255.0f;
         am_images.push_back(enlarge8(r.image));
@@ -119,7 +122,9 @@ int run_demo(const DemoArgs& a) {
     md << "| saliency + Grad-CAM for " << explained << " test images | " << attr_s << " |\n\n";
     md << "## Activation maximization of each class logit\n\n![](activation_maximization.png)\n\n";
     for (int k = 0; k < 10; ++k) md << (k ? ", " : "") << k << " " << names[k];
-    md << " (row by row)\n\n## Saliency (keras-vis) and Grad-CAM (on conv2) overlays\n\n| class | test index | input | saliency | Grad-CAM |\n|---|---|---|---|---|\n"
+    md << " (row by row). keras-vis defaults (200 iterations, weights 1 / 10 / 10, jitter 0.05); each image is the "
+          "optimized input clipped to the model's input range [0, 1], not keras-vis's standardized deprocess_input "
+          "(`xvis activation --display keras-vis` shows that one).\n\n## Saliency (keras-vis) and Grad-CAM (on conv2) overlays\n\n| class | test index | input | saliency | Grad-CAM |\n|---|---|---|---|---|\n"
        << rows.str();
     std::ofstream(a.output + "/report.md") << md.str();
     std::printf("wrote %s/report.md, activation_maximization.png and %d saliency / Grad-CAM overlays\n", a.output.c_str(), explained);

@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
         ->expected(2)->capture_default_str();
     act->add_flag("--logits", ac.use_logits, "maximize the layer's pre-activation output (class logits)");
     act->add_option("--backprop", ac.backprop, "guided, rectified or deconv");
+    act->add_option("--display", ac.display,
+                    "keras-vis: deprocess_input (standardized by mean and std); clip: the optimized input clipped to --range")
+        ->check(CLI::IsMember({"keras-vis", "clip"}))
+        ->capture_default_str();
     act->add_option("--gif", ac.gif, "also record the first filter's optimization as an animated GIF");
     act->add_option("--seed", ac.seed)->capture_default_str();
     act->add_option("-o,--output", ac.output, "PNG file")->capture_default_str();

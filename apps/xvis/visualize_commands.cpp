@@ -109,6 +109,7 @@ int run_activation(const ActivationArgs& a) {
         })};
         if (i == 0 && !a.gif.empty()) o.callbacks.push_back(std::make_shared<GifGenerator>(a.gif));
         MinimizeResult r = visualize_activation(model, layer, {filters[i]}, o);
+        if (a.display == "clip") r.image = to_channels_last(clip_to_range(r.best_input, o.input_range), DataFormat::channels_first);
         r.image.reshape(Shape(r.image.shape().begin() + 1, r.image.shape().end()));
         const float to_byte = 255.0f / static_cast<float>(a.range[1] - a.range[0]);  // PNGs hold 0..255
         for (auto& v : r.image) v = (v - static_cast<float>(a.range[0])) * to_byte;

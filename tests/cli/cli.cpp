@@ -75,6 +75,33 @@ TEST(Cli, ActivationWritesAPngGrid) {
     EXPECT_TRUE(fs::exists(d / "evolution.gif"));
 }
 
+// --display clip shows the optimized input clipped to --range: after a few keras-vis RMSprop steps (about
+// ±4 per pixel at first, more than the whole [0, 1] range) most pixels saturate; the keras-vis display
+// standardizes them to mean 0.5 and leaves few at the ends. Only the logit is maximized (no regularizers),
+// so the loss falls at every step and the best input is the last one, not the seed.
+TEST(Cli, ActivationDisplayClipShowsTheInputRange) {
+    const fs::path d = scratch("activation_display");
+    const auto saturated = [](const xvis::Tensor& img) {
+        std::size_t n = 0;
+        for (float v : img) n += v == 0.0f || v == 255.0f;
+        return static_cast<double>(n) / static_cast<double>(img.size());
+    };
+    for (const std::string display : {"clip", "keras-vis"}) {
+        const fs::path out = d / (display + ".png");
+        const CliRun r = xvis_cli("activation arch:fashion_cnn --filters 3 --iterations 10 --range 0 1 --tv-weight 0 --lp-weight 0 --display " + display +
+                               " -o " + out.string());
+        ASSERT_EQ(r.code, 0) << r.out;
+        const double frac = saturated(xvis::read_image(out.string()));
+        if (display == "clip")
+            EXPECT_GT(frac, 0.5) << display;
+        else
+            EXPECT_LT(frac, 0.2) << display;
+    }
+    const CliRun bad = xvis_cli("activation arch:fashion_cnn --display nope");
+    EXPECT_NE(bad.code, 0);
+    EXPECT_NE(bad.out.find("--display"), std::string::npos) << bad.out;
+}
+
 TEST(Cli, AttributionMethodsWriteHeatmapAndOverlay) {
     const fs::path d = scratch("attribute");
     xvis::Tensor img({28, 28, 1});

@@ -5,7 +5,7 @@
 
 namespace xvis {
 
-Tensor stitch_images(const std::vector<Tensor>& images, std::size_t margin, std::size_t cols) {
+Tensor stitch_images(const std::vector<Tensor>& images, std::size_t margin, std::size_t cols, float background) {
     if (images.empty()) throw std::invalid_argument("stitch_images: no images to stitch");
     if (cols == 0) throw std::invalid_argument("stitch_images: cols must be at least 1");
     const Shape& s = images[0].shape();
@@ -24,7 +24,7 @@ Tensor stitch_images(const std::vector<Tensor>& images, std::size_t margin, std:
     Shape out_shape = s;
     out_shape[0] = out_h;
     out_shape[1] = out_w;
-    Tensor out(out_shape, 0.0f);
+    Tensor out(out_shape, background);
     const std::size_t row_len = w * c;  // one image row is contiguous in both source and destination
     for (std::size_t k = 0; k < n; ++k) {
         const std::size_t top = (k / cols) * (h + margin), left = (k % cols) * (w + margin);

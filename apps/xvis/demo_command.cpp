@@ -80,7 +80,7 @@ int run_demo(const DemoArgs& a) {
         write_png(a.output + "/am_" + std::to_string(k) + "_" + file_name(names[k]) + ".png", am_images.back());
     }
     am_bar.finish();
-    write_png(a.output + "/activation_maximization.png", stitch_images(am_images, 5, 5));
+    write_png(a.output + "/activation_maximization.png", stitch_images(am_images, 8, 5, 128.0f));  // gray margins: the images are black and white
     const double am_s = seconds_since(t0);
 
     // 3. Saliency and Grad-CAM for the first test images of every class.

@@ -49,6 +49,15 @@ TEST(Stitch, DefaultsAndRankTwo) {
     EXPECT_EQ(one.shape(), (Shape{3, 3, 3}));
 }
 
+TEST(Stitch, BackgroundFillsMarginsAndEmptyCells) {
+    const Tensor out = stitch_images(numbered(3, {2, 2, 1}), 1, 2, 128.0f);  // 2 rows: the last has one empty cell
+    ASSERT_EQ(out.shape(), (Shape{5, 5, 1}));
+    EXPECT_EQ(out(0, 2, 0), 128.0f);  // margin between images 0 and 1
+    EXPECT_EQ(out(2, 0, 0), 128.0f);  // margin between the rows
+    EXPECT_EQ(out(4, 4, 0), 128.0f);  // empty cell after image 2
+    EXPECT_EQ(out(4, 1, 0), 3.0f);
+}
+
 TEST(Stitch, Errors) {
     EXPECT_THROW(stitch_images({}), std::invalid_argument);
     EXPECT_THROW(stitch_images(numbered(2, {2, 2, 1}), 1, 0), std::invalid_argument);

@@ -182,7 +182,7 @@ Tensor score_cam(Model& model, std::int64_t layer, const std::vector<std::int64_
     const LayerPtr& target = model.layer(layer);
     Function scores = compile({sample_scores(o.use_logits ? target->pre_activation() : target->output(), filters, o.data_format)},
                               {model.input()});
-    const Shape& in_shape = model.input().shape();
+    const Shape in_shape = model.input().shape();  // a copy: the model is rebuilt for the seed's batch below
     const bool cf = o.data_format == DataFormat::channels_first;
     const std::size_t ic = in_shape[channel_axis(in_shape.size(), o.data_format)];
     const std::size_t per = seed.size() / n, ip = per / ic;  // elements and spatial positions of one input
@@ -233,6 +233,7 @@ Tensor score_cam(Model& model, std::int64_t layer, const std::vector<std::int64_
             for (std::size_t p = 0; p < P; ++p) out[p] += static_cast<float>(s[j] / z) * a[lay.at(b, order[j].second, p)];
         for (std::size_t p = 0; p < P; ++p) out[p] = std::max(out[p], 0.0f);
     }
+    model.build(n);  // leave the model as the other methods do: built for the seed's batch
     return finish(cam, in_shape, o);
 }
 

@@ -119,6 +119,15 @@ TEST(ScoreCam, OneChannelAloneDrivesTheClass) {
         // cam ∝ A0 = x, normalized.
         for (std::size_t i = 0; i < 36; ++i) EXPECT_NEAR(cam[i], (x[i] - 0.1f) / 4.9f, 1e-4) << i;
     }
+    // Scored in chunks of 3 masked inputs, a batch of 2 seeds: the model is left built for the seeds' batch.
+    Tensor x2({2, 1, 6, 6}, 0.1f);
+    std::copy(x.begin(), x.end(), x2.begin());
+    std::copy(x.begin(), x.end(), x2.begin() + 36);
+    ScoreCamOptions o3;
+    o3.batch = 3;
+    const Tensor cam2 = score_cam(m, -1, {0}, x2, o3);
+    EXPECT_EQ(m.batch_size(), 2u);
+    for (std::size_t i = 0; i < 72; ++i) EXPECT_NEAR(cam2[i], (x2[i] - 0.1f) / 4.9f, 1e-4) << i;
 }
 
 TEST(GuidedGradCam, IsGuidedBackpropTimesCam) {

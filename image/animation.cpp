@@ -48,14 +48,19 @@ void put16(std::vector<std::uint8_t>& out, std::size_t v) {  // GIF integers are
 
 // Variable-width LZW as GIF uses it: codes are packed least-significant bit first, and chopped into data
 // sub-blocks of at most 255 bytes each preceded by its length, the whole ended by a 0-length block.
+// Its tables persist between frames (encode resets them in place), so encoding allocates nothing after the
+// first frame.
 class LzwEncoder {
 public:
-    explicit LzwEncoder(std::vector<std::uint8_t>& out) : out_(out) {}
-
-    void encode(const std::vector<std::uint8_t>& indices) {
+    void encode(const std::vector<std::uint8_t>& indices, std::vector<std::uint8_t>& out) {
         constexpr int min_code_size = 8;
         constexpr int clear = 1 << min_code_size, end = clear + 1;
-        out_.push_back(min_code_size);
+        out_ = &out;
+        bits_ = 0;
+        nbits_ = 0;
+        block_.clear();
+        block_.reserve(255);
+        out_->push_back(min_code_size);
         reset();
         emit(clear);
         int prefix = indices[0];
@@ -83,7 +88,7 @@ public:
         emit(end);
         if (nbits_ > 0) byte(static_cast<std::uint8_t>(bits_ & 0xFF));
         flush_block();
-        out_.push_back(0);  // block terminator
+        out_->push_back(0);  // block terminator
     }
 
 private:
@@ -123,12 +128,12 @@ private:
     }
     void flush_block() {
         if (block_.empty()) return;
-        out_.push_back(static_cast<std::uint8_t>(block_.size()));
-        out_.insert(out_.end(), block_.begin(), block_.end());
+        out_->push_back(static_cast<std::uint8_t>(block_.size()));
+        out_->insert(out_->end(), block_.begin(), block_.end());
         block_.clear();
     }
 
-    std::vector<std::uint8_t>& out_;
+    std::vector<std::uint8_t>* out_ = nullptr;
     std::vector<std::int32_t> keys_;
     std::vector<std::uint16_t> codes_;
     std::vector<std::uint8_t> block_;
@@ -139,6 +144,12 @@ private:
 };
 
 }  // namespace
+
+// Per-frame buffers, kept between frames: add_frame allocates nothing after the first frame.
+struct GifWriter::Scratch {
+    std::vector<std::uint8_t> indices, block;
+    LzwEncoder lzw;
+};
 
 const std::array<std::uint8_t, 768>& GifWriter::palette() {
     static const std::array<std::uint8_t, 768> table = [] {
@@ -207,7 +218,14 @@ void GifWriter::add_frame(const Tensor& image) {
         throw ShapeError("GifWriter::add_frame: frame " + shape_to_string(s) + " does not match [" +
                          std::to_string(height_) + ", " + std::to_string(width_) + ", C] with C = 1, 3 or 4");
     const std::size_t c = s.size() == 3 ? s[2] : 1;
-    std::vector<std::uint8_t> indices(width_ * height_);
+    if (!scratch_) {
+        scratch_ = std::make_unique<Scratch>();
+        scratch_->indices.resize(width_ * height_);
+        // LZW output is at most 12 bits per pixel, plus a length byte per 255 and the frame's headers.
+        const std::size_t lzw_max = width_ * height_ * 3 / 2 + 16;
+        scratch_->block.reserve(lzw_max + lzw_max / 255 + 64);
+    }
+    std::vector<std::uint8_t>& indices = scratch_->indices;
     for (std::size_t y = 0; y < height_; ++y) {
         for (std::size_t x = 0; x < width_; ++x) {
             const std::size_t p = y * width_ + x;
@@ -222,8 +240,8 @@ void GifWriter::add_frame(const Tensor& image) {
                 indices[p] = static_cast<std::uint8_t>(36 * cube_level(r, d) + 6 * cube_level(g, d) + cube_level(b, d));
         }
     }
-    std::vector<std::uint8_t> block;
-    block.reserve(indices.size() / 2 + 64);
+    std::vector<std::uint8_t>& block = scratch_->block;
+    block.clear();
     // Graphic control extension: disposal 1 (leave the frame; the next one covers it), no transparency, delay.
     block.insert(block.end(), {0x21, 0xF9, 4, 0x04});
     put16(block, delay_);
@@ -235,7 +253,7 @@ void GifWriter::add_frame(const Tensor& image) {
     put16(block, width_);
     put16(block, height_);
     block.push_back(0);
-    LzwEncoder(block).encode(indices);
+    scratch_->lzw.encode(indices, block);
     try {
         file_.write(block);
     } catch (...) {

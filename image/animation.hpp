@@ -17,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace xvis {
@@ -54,6 +55,8 @@ private:
     std::size_t frames_ = 0;
     bool closed_ = false;
     bool failed_ = false;  // an I/O error already aborted the file
+    struct Scratch;
+    std::unique_ptr<Scratch> scratch_;
 };
 
 }  // namespace xvis

@@ -40,8 +40,11 @@ void AtomicFile::fail(const std::string& what, int err) {
 }
 
 void AtomicFile::flush_buffer() {
-    const std::uint8_t* p = buffer_.data();
-    std::size_t left = buffer_.size();
+    write_all(buffer_.data(), buffer_.size());
+    buffer_.clear();
+}
+
+void AtomicFile::write_all(const std::uint8_t* p, std::size_t left) {
     while (left > 0) {
         const ssize_t n = ::write(fd_, p, left);
         if (n < 0) {
@@ -51,14 +54,17 @@ void AtomicFile::flush_buffer() {
         p += n;
         left -= static_cast<std::size_t>(n);
     }
-    buffer_.clear();
 }
 
+// The buffer never grows past buffer_limit (reserved on the first write), so a writer that streams frames,
+// like GifWriter, allocates nothing per write; a chunk that does not fit goes out directly.
 void AtomicFile::write(const void* data, std::size_t n) {
     if (fd_ < 0) throw std::logic_error("AtomicFile::write: '" + path_ + "' is already committed or aborted");
     const auto* bytes = static_cast<const std::uint8_t*>(data);
+    if (buffer_.capacity() < buffer_limit) buffer_.reserve(buffer_limit);
+    if (buffer_.size() + n > buffer_limit) flush_buffer();
+    if (n >= buffer_limit) return write_all(bytes, n);
     buffer_.insert(buffer_.end(), bytes, bytes + n);
-    if (buffer_.size() >= buffer_limit) flush_buffer();
 }
 
 void AtomicFile::commit() {

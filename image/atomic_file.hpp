@@ -34,6 +34,7 @@ public:
 
 private:
     void flush_buffer();
+    void write_all(const std::uint8_t* data, std::size_t n);  // straight to the file, retrying short writes
     [[noreturn]] void fail(const std::string& what, int err);
 
     std::string path_;

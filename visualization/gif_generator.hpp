@@ -22,7 +22,7 @@ private:
     DataFormat format_;
     unsigned delay_;
     std::unique_ptr<GifWriter> writer_;
-    Tensor frame_;
+    Tensor sample_, frame_;  // sample 0 deprocessed; as [H, W, C]: reused for every frame
 };
 
 }  // namespace xvis

@@ -1,5 +1,7 @@
 #include <xvis/xvis.hpp>
 
+#include "image/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -76,6 +78,25 @@ TEST(VisualizeActivation, LossDecreasesOnASmallCnnAndTheLoopDoesNotAllocate) {
     }
     EXPECT_TRUE(r.integer_range);
     EXPECT_EQ(to_uint8(r.image).size(), r.image.size());
+}
+
+// GifGenerator records every iteration without allocating after its first frame (its GIF writer keeps its
+// buffers and streams the frames to the file).
+TEST(VisualizeActivation, GifGeneratorDoesNotAllocateInTheLoop) {
+    xvis::testing::TempDir dir;
+    Model m = small_cnn();
+    auto gif = std::make_shared<GifGenerator>(dir.file("evolution.gif"));
+    auto rec = std::make_shared<Losses>();
+    rec->overall.reserve(30);
+    VisualizeActivationOptions o;
+    o.max_iter = 30;
+    o.callbacks = {gif, rec};  // the recorder reads the counter after the GIF's frame of the same iteration
+    visualize_activation(m, m.find_layer_idx("c2"), {3}, o);
+    ASSERT_EQ(rec->overall.size(), 30u);
+    EXPECT_EQ(rec->allocations_at_last, rec->allocations_at_second) << "a GIF frame allocated";
+    const Tensor first = read_image(dir.file("evolution.gif"));
+    EXPECT_EQ(first.shape()[0], 16u);
+    EXPECT_EQ(first.shape()[1], 16u);
 }
 
 TEST(VisualizeActivation, EverySampleOfABatchIsOptimized) {

@@ -10,7 +10,7 @@ namespace {
 
 enum class Pass { forward, backward_data, backward_weights };
 
-// Args: C, K, H (= W), R (= S), stride, pad, threads.
+// Args: C, K, H (= W), R (= S), stride, pad, threads, groups.
 template <Pass pass>
 void BM_conv2d(benchmark::State& state) {
     const auto C = std::size_t(state.range(0)), K = std::size_t(state.range(1)), H = std::size_t(state.range(2));
@@ -19,9 +19,10 @@ void BM_conv2d(benchmark::State& state) {
     p.stride_h = p.stride_w = std::size_t(state.range(4));
     p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(5));
     xvis::set_num_threads(int(state.range(6)));
-    const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C, R, R}, p, "bench");
+    p.groups = std::size_t(state.range(7));
+    const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C / p.groups, R, R}, p, "bench");
     auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
-    auto w = xvis::random_uniform<float>({K, C, R, R}, -1, 1, 2);
+    auto w = xvis::random_uniform<float>({K, C / p.groups, R, R}, -1, 1, 2);
     auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
     xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
     for (auto _ : state) {
@@ -33,25 +34,28 @@ void BM_conv2d(benchmark::State& state) {
             xvis::kernels::conv2d_backward_weights(g, x.data(), y.data(), w.data(), work.data());
         benchmark::ClobberMemory();
     }
-    const double flops = 2.0 * double(g.N * g.K * g.OH * g.OW) * double(C * R * R);
+    const double flops = 2.0 * double(g.N * g.K * g.OH * g.OW) * double(C / p.groups * R * R);
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void layers(benchmark::internal::Benchmark* b) {
-    b->ArgNames({"C", "K", "HW", "RS", "stride", "pad", "threads"});
+    b->ArgNames({"C", "K", "HW", "RS", "stride", "pad", "threads", "groups"});
     for (int threads : {1, 2}) {
         // VGG-style 3×3 pad 1.
-        b->Args({3, 64, 64, 3, 1, 1, threads});
-        b->Args({64, 64, 64, 3, 1, 1, threads});
-        b->Args({128, 128, 32, 3, 1, 1, threads});
-        b->Args({256, 256, 16, 3, 1, 1, threads});
+        b->Args({3, 64, 64, 3, 1, 1, threads, 1});
+        b->Args({64, 64, 64, 3, 1, 1, threads, 1});
+        b->Args({128, 128, 32, 3, 1, 1, threads, 1});
+        b->Args({256, 256, 16, 3, 1, 1, threads, 1});
         // ResNet-18: stem, the four stages' 3×3 convs, a 1×1 stride-2 downsample.
-        b->Args({3, 64, 224, 7, 2, 3, threads});
-        b->Args({64, 64, 56, 3, 1, 1, threads});
-        b->Args({128, 128, 28, 3, 1, 1, threads});
-        b->Args({256, 256, 14, 3, 1, 1, threads});
-        b->Args({512, 512, 7, 3, 1, 1, threads});
-        b->Args({64, 128, 56, 1, 2, 0, threads});
+        b->Args({3, 64, 224, 7, 2, 3, threads, 1});
+        b->Args({64, 64, 56, 3, 1, 1, threads, 1});
+        b->Args({128, 128, 28, 3, 1, 1, threads, 1});
+        b->Args({256, 256, 14, 3, 1, 1, threads, 1});
+        b->Args({512, 512, 7, 3, 1, 1, threads, 1});
+        b->Args({64, 128, 56, 1, 2, 0, threads, 1});
+        // MobileNet depthwise 3×3: one tiny GEMM per channel.
+        b->Args({32, 32, 112, 3, 1, 1, threads, 32});
+        b->Args({512, 512, 14, 3, 1, 1, threads, 512});
     }
     b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }

@@ -5,6 +5,7 @@
 // backward-data writes its panel and scatters it back (col2im).
 // Threads come from the GEMM and from the im2col / col2im loops (batch 1 is the common case).
 #include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/detail_conv_columns.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>
@@ -17,6 +18,17 @@
 #endif
 
 namespace xvis::kernels {
+
+namespace detail {  // conv2d_depthwise.cpp: one input channel per group, computed directly
+bool is_depthwise(const Conv2dGeometry& g);
+template <class T>
+void depthwise_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y);
+template <class T>
+void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx);
+template <class T>
+void depthwise_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T* dw);
+}  // namespace detail
+
 namespace {
 
 using std::size_t;
@@ -50,15 +62,7 @@ constexpr size_t parallel_min_elements = size_t(1) << 16;
 #endif
 }
 
-// Output columns [lo, hi) whose input column ow·sw − pl + off lies inside [0, W).
-inline void valid_range(long off, size_t stride, size_t in, size_t out, size_t& lo, size_t& hi) {
-    // ow·stride + off >= 0  ⇔  ow >= ceil(−off / stride); ow·stride + off <= in − 1.
-    const long s = long(stride);
-    const long first = off >= 0 ? 0 : (-off + s - 1) / s;
-    const long last = long(in) - 1 - off < 0 ? -1 : (long(in) - 1 - off) / s;  // inclusive
-    lo = size_t(std::min<long>(first, long(out)));
-    hi = size_t(std::clamp<long>(last + 1, long(lo), long(out)));
-}
+using detail::valid_range;
 
 // dst[0, n) = src[0, n) for short rows (n is often 7 to 56): whole vectors, then one last vector that overlaps
 // the previous one instead of a scalar tail. src and dst do not overlap.
@@ -260,12 +264,13 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
 }  // namespace
 
 size_t conv2d_workspace_size(const Conv2dGeometry& g) {
-    if (is_pointwise(g)) return 0;
+    if (is_pointwise(g) || detail::is_depthwise(g)) return 0;
     return g.C / g.p.groups * g.R * g.S * panel_ld(g) * image_slots(g);
 }
 
 template <class T>
 void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace) {
+    if (detail::is_depthwise(g)) return detail::depthwise_forward(g, x, w, y);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
@@ -290,6 +295,7 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* wo
 
 template <class T>
 void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace) {
+    if (detail::is_depthwise(g)) return detail::depthwise_backward_data(g, dy, w, dx);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
@@ -307,6 +313,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* d
 
 template <class T>
 void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T* dw, T* workspace) {
+    if (detail::is_depthwise(g)) return detail::depthwise_backward_weights(g, x, dy, dw);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     if (g.N == 0) std::fill(dw, dw + g.K * Q, T(0));

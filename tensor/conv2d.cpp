@@ -3,7 +3,9 @@
 // Forward and backward-weights hand the panel to the GEMM as a callback that it fills tile by tile from the
 // image (implicit im2col: 12-26 % faster than writing the panel out, measured on 3×3 and 7×7 layers);
 // backward-data writes its panel and scatters it back (col2im).
-// Threads come from the GEMM and from the im2col / col2im loops (batch 1 is the common case).
+// Threads come from the GEMM and from the im2col / col2im loops (batch 1 is the common case); a batch of small
+// per-image GEMMs takes whole images per thread instead. Depthwise convolutions (one input channel per group)
+// skip the GEMM altogether: conv2d_depthwise.cpp.
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/detail_conv_columns.hpp>
 #include <xvis/tensor/gemm.hpp>

@@ -4,7 +4,8 @@
 // with g = k / (K/G), zero outside the image. x: [N, C, H, W]; w: [K, C/G, R, S]; y: [N, K, OH, OW],
 // OH = (H + pt + pb − dh·(R−1) − 1) / sh + 1 (floor), likewise OW.
 // Forward, backward-data (dx = ∂<y, dy>/∂x) and backward-weights (dw = ∂<y, dy>/∂w) are GEMMs on im2col
-// panels. Explicitly instantiated for float and double.
+// panels, except depthwise convolutions (C/G = 1), which are computed directly. Explicitly instantiated for
+// float and double.
 #include <xvis/tensor/shape.hpp>
 
 #include <cstddef>

@@ -6,7 +6,10 @@
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/detail_conv_columns.hpp>
 
+#include <xsimd/xsimd.hpp>
+
 #include <algorithm>
+#include <vector>
 #ifdef XVIS_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -62,6 +65,55 @@ inline void axpy_row_scatter(std::size_t n, T w, const T* __restrict x, std::siz
         for (std::size_t i = 0; i < n; ++i) y[i * stride] += w * x[i];
 }
 
+// out[i, j] = Σ_{p, r, s} kern[(p·R + r)·S + s] · planes[p][i·sh + r·dh, j + s·dw] for i < OH, j < OW: a
+// correlation over zero-padded planes (rows ldp apart, plane_size apart), so no tap needs a bounds check.
+// W outputs per vector, all taps accumulated in a register; the last vector of a row overlaps the one
+// before (OW >= W), which is harmless as out is written, not accumulated.
+template <class T>
+void correlate_planes(const T* planes, size_t plane_size, size_t nplanes, size_t ldp, const T* kern, size_t R, size_t S,
+                      size_t sh, size_t dh, size_t dw, size_t OH, size_t OW, T* out) {
+    using B = xsimd::batch<T>;
+    constexpr size_t W = B::size;
+    for (size_t i = 0; i < OH; ++i)
+        for (size_t j0 = 0; j0 < OW; j0 += W) {
+            const size_t j = std::min(j0, OW - W);
+            B acc(T(0));
+            for (size_t p = 0; p < nplanes; ++p)
+                for (size_t r = 0; r < R; ++r) {
+                    const T* row = planes + p * plane_size + (i * sh + r * dh) * ldp + j;
+                    const T* k = kern + (p * R + r) * S;
+                    for (size_t t = 0; t < S; ++t) acc = xsimd::fma(B(k[t]), B::load_unaligned(row + t * dw), acc);
+                }
+            acc.store_unaligned(out + i * OW + j);
+        }
+}
+
+// dst[a, b] = src[a − top, b − left] inside src (rows × cols), 0 elsewhere; dst is prows × pcols.
+template <class T>
+void pad_plane(const T* src, size_t rows, size_t cols, long top, long left, size_t prows, size_t pcols, T* dst) {
+    for (size_t a = 0; a < prows; ++a) {
+        T* d = dst + a * pcols;
+        const long sa = long(a) - top;
+        if (sa < 0 || sa >= long(rows)) {
+            std::fill(d, d + pcols, T(0));
+            continue;
+        }
+        size_t lo, hi;  // plane columns b with b − left inside [0, cols)
+        valid_range(-left, 1, cols, pcols, lo, hi);
+        std::fill(d, d + lo, T(0));
+        std::copy(src + size_t(sa) * cols + (long(lo) - left), src + size_t(sa) * cols + (long(hi) - left), d + lo);
+        std::fill(d + hi, d + pcols, T(0));
+    }
+}
+
+// Scratch for the padded planes of one unit, per thread; grows on first use only.
+template <class T>
+T* scratch(size_t n) {
+    static thread_local std::vector<T> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+
 }  // namespace
 
 bool is_depthwise(const Conv2dGeometry& g) { return g.p.groups > 1 && g.C == g.p.groups; }
@@ -75,6 +127,16 @@ void depthwise_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
         const T* xc = x + (n * g.C + c) * g.H * g.W;
         const T* wk = w + k * RS;
         T* yk = y + u * g.OH * g.OW;
+        if (sw == 1 && g.OW >= xsimd::batch<T>::size) {
+            // Padded plane: rows (OH − 1)·sh + (R − 1)·dh + 1, columns OW + (S − 1)·dw (= W + pl + pr).
+            const size_t prows = (g.OH - 1) * g.p.stride_h + (g.R - 1) * g.p.dilation_h + 1;
+            const size_t pcols = g.OW + (g.S - 1) * g.p.dilation_w;
+            T* plane = scratch<T>(prows * pcols);
+            pad_plane(xc, g.H, g.W, long(g.p.pad_top), long(g.p.pad_left), prows, pcols, plane);
+            correlate_planes(plane, prows * pcols, 1, pcols, wk, g.R, g.S, g.p.stride_h, g.p.dilation_h, g.p.dilation_w,
+                             g.OH, g.OW, yk);
+            return;
+        }
         std::fill(yk, yk + g.OH * g.OW, T(0));
         for (size_t oh = 0; oh < g.OH; ++oh) {
             T* yr = yk + oh * g.OW;
@@ -100,6 +162,22 @@ void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T
     for_units(g.N * g.C, kg * g.OH * g.OW * RS, [&](size_t u) {  // u = n·C + c: its kg output channels
         const size_t n = u / g.C, c = u % g.C;
         T* dxc = dx + u * g.H * g.W;
+        if (sw == 1 && g.p.stride_h == 1 && g.W >= xsimd::batch<T>::size) {
+            // Stride 1: dx is the correlation of dy, padded by (R − 1)·dh − pt rows above and (S − 1)·dw − pl
+            // columns left, with the flipped kernel, summed over the channel's kg outputs.
+            const size_t dh = g.p.dilation_h, dwl = g.p.dilation_w;
+            const size_t prows = g.H + (g.R - 1) * dh, pcols = g.W + (g.S - 1) * dwl, psize = prows * pcols;
+            T* planes = scratch<T>(kg * psize + kg * RS);
+            T* flipped = planes + kg * psize;
+            for (size_t j = 0; j < kg; ++j) {
+                const size_t k = c * kg + j;
+                pad_plane(dy + (n * g.K + k) * g.OH * g.OW, g.OH, g.OW, long((g.R - 1) * dh) - long(g.p.pad_top),
+                          long((g.S - 1) * dwl) - long(g.p.pad_left), prows, pcols, planes + j * psize);
+                for (size_t t = 0; t < RS; ++t) flipped[j * RS + t] = w[k * RS + RS - 1 - t];
+            }
+            correlate_planes(planes, psize, kg, pcols, flipped, g.R, g.S, 1, dh, dwl, g.H, g.W, dxc);
+            return;
+        }
         std::fill(dxc, dxc + g.H * g.W, T(0));
         for (size_t j = 0; j < kg; ++j) {
             const size_t k = c * kg + j;

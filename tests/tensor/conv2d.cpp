@@ -43,6 +43,13 @@ const std::vector<ConvCase>& cases() {
         {"depthwise multiplier 2, stride 2", {2, 3, 10, 9}, {6, 1, 3, 3}, params(2, 1, 1, 1, 1, 1, 3)},
         {"depthwise, dilation 2, asymmetric pad, threaded", {2, 8, 40, 37}, {8, 1, 3, 3}, params(1, 2, 1, 0, 3, 2, 8)},
         {"depthwise 5x4 stride 3 multiplier 3", {1, 2, 17, 16}, {6, 1, 5, 4}, params(3, 2, 2, 1, 2, 1, 2)},
+        {"depthwise multiplier 2, stride 1, padding wider than the kernel", {2, 3, 11, 12}, {6, 1, 3, 3},
+         params(1, 3, 1, 4, 2, 1, 3)},
+        {"depthwise stride 2x1 (rows only)", {1, 4, 13, 10}, {4, 1, 3, 3}, [] {
+             auto p = params(1, 1, 1, 1, 1, 1, 4);
+             p.stride_h = 2;
+             return p;
+         }()},
         {"1x1 (no im2col)", {2, 8, 7, 7}, {5, 8, 1, 1}, params(1, 0, 0, 0, 0)},
         {"1x1 grouped (no im2col)", {1, 8, 5, 6}, {4, 2, 1, 1}, params(1, 0, 0, 0, 0, 1, 4)},
         {"1x1 stride 2 downsample", {1, 8, 9, 9}, {4, 8, 1, 1}, params(2, 0, 0, 0, 0)},

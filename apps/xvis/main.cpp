@@ -9,23 +9,42 @@
 #include <cstdlib>
 #include <exception>
 
+namespace {
+
+// CLI11's PositiveNumber prints the whole double range in its message ("not in range 0.000000 to 1797...");
+// these say what is expected in a few words.
+CLI::Validator number_check(bool allow_zero) {
+    return CLI::Validator(
+        [allow_zero](std::string& s) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(s.c_str(), &end);
+            if (end == s.c_str() || *end != '\0') return "expected a number, got '" + s + "'";
+            if (allow_zero ? v < 0 : v <= 0) return std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " + s;
+            return {};
+        },
+        allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace xvis::cli;
+    const CLI::Validator positive = number_check(false), non_negative = number_check(true);
     CLI::App app{"xvis: activation maximization, saliency maps and Grad-CAM for convolutional networks"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("xvis 0.1.0 (") + xvis::build_info_string() + ")");
     int threads = 0;
-    app.add_option("--threads", threads, "kernel threads (default: all cores)")->check(CLI::PositiveNumber);
+    app.add_option("--threads", threads, "kernel threads (default: all cores)")->check(positive);
 
     TrainArgs tr;
     auto* train = app.add_subcommand("train", "train a CNN on Fashion-MNIST with xvis's own autodiff and save it as ONNX");
     train->add_option("--dataset", tr.dataset, "folder with the Fashion-MNIST IDX files")->capture_default_str();
     train->add_option("--arch", tr.arch, "architecture: fashion_cnn or mlp")->capture_default_str();
-    train->add_option("--epochs", tr.epochs)->check(CLI::PositiveNumber)->capture_default_str();
-    train->add_option("--batch", tr.batch)->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--epochs", tr.epochs)->check(positive)->capture_default_str();
+    train->add_option("--batch", tr.batch)->check(positive)->capture_default_str();
     train->add_option("--optimizer", tr.optimizer, "adam or sgd (momentum 0.9)")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
-    train->add_option("--lr", tr.lr)->check(CLI::PositiveNumber)->capture_default_str();
-    train->add_option("--limit", tr.limit, "use the first N training images (0: all)")->check(CLI::NonNegativeNumber);
+    train->add_option("--lr", tr.lr)->check(positive)->capture_default_str();
+    train->add_option("--limit", tr.limit, "use the first N training images (0: all)")->check(non_negative);
     train->add_option("--seed", tr.seed)->capture_default_str();
     train->add_option("-o,--output", tr.output, "ONNX file to write")->capture_default_str();
 
@@ -38,11 +57,11 @@ int main(int argc, char** argv) {
     act->add_option("model", ac.model, "ONNX file, or arch:<name>")->required();
     act->add_option("--layer", ac.layer, "layer name or index (negative from the end)")->capture_default_str();
     act->add_option("--filters", ac.filters, "comma-separated filter / class indices, one image each")->capture_default_str();
-    act->add_option("--iterations", ac.iterations)->check(CLI::PositiveNumber)->capture_default_str();
+    act->add_option("--iterations", ac.iterations)->check(positive)->capture_default_str();
     act->add_option("--am-weight", ac.am_weight)->capture_default_str();
     act->add_option("--lp-weight", ac.lp_weight)->capture_default_str();
     act->add_option("--tv-weight", ac.tv_weight)->capture_default_str();
-    act->add_option("--jitter", ac.jitter, "fraction of the size (< 1) or pixels; 0: none")->check(CLI::NonNegativeNumber)->capture_default_str();
+    act->add_option("--jitter", ac.jitter, "fraction of the size (< 1) or pixels; 0: none")->check(non_negative)->capture_default_str();
     act->add_option("--range", ac.range, "the model's input range LO HI (keras-vis input_range; 0 1 for models trained on pixels / 255)")
         ->expected(2)->capture_default_str();
     act->add_flag("--logits", ac.use_logits, "maximize the layer's pre-activation output (class logits)");
@@ -60,7 +79,7 @@ int main(int argc, char** argv) {
         c->add_option("model", at.model, "ONNX file, or arch:<name>")->required();
         if (with_method) c->add_option("--method", at.method, attribute_methods())->capture_default_str();
         auto* img = c->add_option("--image", at.image, "input image file (PNG, JPEG, ...)");
-        c->add_option("--index", at.index, "Fashion-MNIST test image index instead of --image")->excludes(img)->check(CLI::NonNegativeNumber);
+        c->add_option("--index", at.index, "Fashion-MNIST test image index instead of --image")->excludes(img)->check(non_negative);
         c->add_option("--dataset", at.dataset)->capture_default_str();
         c->add_option("--class,--target", at.target, "class / filter to explain (default: the predicted class)");
         c->add_option("--layer", at.layer, "layer holding the class scores")->capture_default_str();
@@ -83,13 +102,19 @@ int main(int argc, char** argv) {
                                             "saliency and Grad-CAM images and a report");
     demo->add_option("-o,--output", de.output, "output folder")->capture_default_str();
     demo->add_option("--dataset", de.dataset)->capture_default_str();
-    demo->add_option("--epochs", de.epochs)->check(CLI::PositiveNumber)->capture_default_str();
-    demo->add_option("--iterations", de.iterations, "activation maximization iterations")->check(CLI::PositiveNumber)->capture_default_str();
-    demo->add_option("--per-class", de.per_class, "test images explained per class")->check(CLI::PositiveNumber)->capture_default_str();
+    demo->add_option("--epochs", de.epochs)->check(positive)->capture_default_str();
+    demo->add_option("--iterations", de.iterations, "activation maximization iterations")->check(positive)->capture_default_str();
+    demo->add_option("--per-class", de.per_class, "test images explained per class")->check(positive)->capture_default_str();
     demo->add_option("--model-cache", de.model_cache, "trained model to reuse (default: <output>/fashion_cnn.onnx)");
     demo->add_flag("--retrain", de.retrain, "train even when the cached model exists");
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        std::fprintf(stderr, "xvis: error: %s (see --help)\n", e.what());
+        return e.get_exit_code();
+    }
     try {
         // A fixed --threads is honoured as given; otherwise team sizes follow the machine's load (see
         // set_adaptive_threads), unless the user chose with OMP_DYNAMIC.

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -47,6 +49,18 @@ TEST(Cli, HelpAndBadFlags) {
     EXPECT_NE(bad.code, 0);
     EXPECT_NE(bad.out.find("frobnicate"), std::string::npos) << bad.out;
     EXPECT_NE(xvis_cli("").code, 0);  // a subcommand is required
+    // Bad values: one line, "xvis: error:", the flag and what it expects.
+    for (const auto& [args, want] : std::vector<std::pair<std::string, std::string>>{
+             {"train --epochs 0", "--epochs: must be > 0, got 0"},
+             {"train --lr abc", "--lr: expected a number, got 'abc'"},
+             {"activation arch:mlp --jitter -1", "--jitter: must be >= 0, got -1"},
+             {"info --frobnicate arch:mlp", "frobnicate"}}) {
+        const CliRun r = xvis_cli(args);
+        EXPECT_NE(r.code, 0) << args;
+        EXPECT_EQ(r.out.rfind("xvis: error: ", 0), 0u) << args << ": " << r.out;
+        EXPECT_NE(r.out.find(want), std::string::npos) << args << ": " << r.out;
+        EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << ": " << r.out;
+    }
 }
 
 TEST(Cli, InfoAndErrors) {

@@ -81,6 +81,14 @@ void Model::build(std::size_t batch) {
         for (const auto& src : l->inbound()) ins.push_back(out.at(src.get()));
         // Seeds depend on the model seed and the layer's position, so the same model gets the same weights.
         out[l.get()] = l->build(ins, seed_ * 1000003ULL + 7919ULL * (i + 1));
+        // The layer's own output nodes carry its name (errors, to_dot and profiles then say "conv1", not
+        // "relu_12"); a pass-through layer (Dropout, linear Activation) returns an input node, which keeps its.
+        const auto is_input = [&](const Node& n) {
+            return std::any_of(ins.begin(), ins.end(), [&](const Node& x) { return x.impl() == n.impl(); });
+        };
+        Node o = l->output(), pre = l->pre_activation();
+        if (!is_input(o)) o.set_name(l->name());
+        if (pre.impl() != o.impl() && !is_input(pre)) pre.set_name(l->name() + "/pre_activation");
     }
 }
 

@@ -266,8 +266,11 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
 }  // namespace
 
 size_t conv2d_workspace_size(const Conv2dGeometry& g) {
-    if (is_pointwise(g) || detail::is_depthwise(g)) return 0;
-    return g.C / g.p.groups * g.R * g.S * panel_ld(g) * image_slots(g);
+    if (detail::is_depthwise(g)) return 0;
+    const size_t slots = image_slots(g), Q = g.C / g.p.groups * g.R * g.S;
+    const size_t panels = is_pointwise(g) ? 0 : Q * panel_ld(g) * slots;
+    const size_t partials = slots > 1 ? slots * g.K * Q : 0;  // image-parallel backward-weights: a dw per thread
+    return std::max(panels, partials);
 }
 
 template <class T>
@@ -318,20 +321,46 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
     if (detail::is_depthwise(g)) return detail::depthwise_backward_weights(g, x, dy, dw);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
-    if (g.N == 0) std::fill(dw, dw + g.K * Q, T(0));
-    for (size_t n = 0; n < g.N; ++n)
+    // out (+)= image n's dw: dw_g[kg, Q] (+)= dy_g[kg, P] · col[Q, P]^T for every group; beta 0 overwrites.
+    const auto image_dw = [&](size_t n, T beta, T* out) {
         for (size_t gi = 0; gi < G; ++gi) {
             const T* xg = x + (n * g.C + gi * cg) * g.H * g.W;
             const T* dyg = dy + (n * g.K + gi * kg) * P;
-            const T beta = n == 0 ? T(0) : T(1);
-            // dw_g[kg, Q] (+)= dy_g[kg, P] · col[Q, P]^T; the first image overwrites.
             if (pointwise) {
-                gemm<T>(false, true, kg, Q, P, T(1), dyg, P, xg, P, beta, dw + gi * kg * Q, Q);
+                gemm<T>(false, true, kg, Q, P, T(1), dyg, P, xg, P, beta, out + gi * kg * Q, Q);
             } else {
                 const PanelSource<T> panel{&g, xg};
-                detail::gemm_source_b<T>(false, true, kg, Q, P, T(1), dyg, P, panel.source(), beta, dw + gi * kg * Q, Q);
+                detail::gemm_source_b<T>(false, true, kg, Q, P, T(1), dyg, P, panel.source(), beta, out + gi * kg * Q, Q);
             }
         }
+    };
+    const size_t KQ = g.K * Q;
+    const int nt = image_threads(g);
+    if (nt <= 1) {
+        if (g.N == 0) std::fill(dw, dw + KQ, T(0));
+        for (size_t n = 0; n < g.N; ++n) image_dw(n, n == 0 ? T(0) : T(1), dw);
+        return;
+    }
+#ifdef XVIS_HAVE_OPENMP
+    // Whole images per thread, each thread summing into its own partial dw in the workspace (every image adds
+    // to all of dw, so threads cannot share it), then the partials are added up.
+#pragma omp parallel num_threads(nt)
+    {
+        T* part = workspace + size_t(omp_get_thread_num()) * KQ;
+        bool first = true;
+#pragma omp for schedule(static)
+        for (long n = 0; n < long(g.N); ++n) {
+            image_dw(size_t(n), first ? T(0) : T(1), part);
+            first = false;
+        }
+        if (first) std::fill(part, part + KQ, T(0));
+    }
+    std::copy(workspace, workspace + KQ, dw);
+    for (int t = 1; t < nt; ++t) {
+        const T* part = workspace + size_t(t) * KQ;
+        for (size_t i = 0; i < KQ; ++i) dw[i] += part[i];
+    }
+#endif
 }
 
 #define XVIS_CONV2D_INSTANTIATE(T)                                                                   \

@@ -224,10 +224,19 @@ constexpr size_t image_parallel_max_work = size_t(1) << 23;
 // Panels in the workspace for image-parallel passes (fixed at geometry time: the workspace is sized once).
 constexpr size_t max_image_slots = 8;
 
+// A batch whose per-image GEMMs are small enough to run whole images per thread.
+bool small_images(const Conv2dGeometry& g) {
+    return g.N >= 2 && g.K * g.OH * g.OW * (g.C / g.p.groups) * g.R * g.S < image_parallel_max_work;
+}
+
+// Backward-weights over such a batch sums images into this many partial dw (fixed, not the thread count:
+// each partial adds its images in order and the partials are added in order, so dw is the same bits with any
+// number of threads, and training is reproducible).
+size_t dw_partials(const Conv2dGeometry& g) { return small_images(g) ? std::min<size_t>(g.N, 4) : 1; }
+
 size_t image_slots(const Conv2dGeometry& g) {
 #ifdef XVIS_HAVE_OPENMP
-    const size_t work = g.K * g.OH * g.OW * (g.C / g.p.groups) * g.R * g.S;
-    if (g.N < 2 || work >= image_parallel_max_work) return 1;
+    if (!small_images(g)) return 1;
     return std::min({g.N, size_t(std::max(1, omp_get_num_procs())), max_image_slots});
 #else
     (void)g;
@@ -267,9 +276,9 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
 
 size_t conv2d_workspace_size(const Conv2dGeometry& g) {
     if (detail::is_depthwise(g)) return 0;
-    const size_t slots = image_slots(g), Q = g.C / g.p.groups * g.R * g.S;
-    const size_t panels = is_pointwise(g) ? 0 : Q * panel_ld(g) * slots;
-    const size_t partials = slots > 1 ? slots * g.K * Q : 0;  // image-parallel backward-weights: a dw per thread
+    const size_t Q = g.C / g.p.groups * g.R * g.S;
+    const size_t panels = is_pointwise(g) ? 0 : Q * panel_ld(g) * image_slots(g);
+    const size_t partials = dw_partials(g) > 1 ? dw_partials(g) * g.K * Q : 0;
     return std::max(panels, partials);
 }
 
@@ -334,33 +343,32 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
             }
         }
     };
-    const size_t KQ = g.K * Q;
-    const int nt = image_threads(g);
-    if (nt <= 1) {
+    const size_t KQ = g.K * Q, parts = dw_partials(g);
+    if (parts == 1) {
         if (g.N == 0) std::fill(dw, dw + KQ, T(0));
         for (size_t n = 0; n < g.N; ++n) image_dw(n, n == 0 ? T(0) : T(1), dw);
         return;
     }
+    // Partial p sums images [p·N/parts, (p+1)·N/parts) into its own slice of the workspace (every image adds to
+    // all of dw, so threads cannot share it); threads take whole partials; then the partials are added in order.
+    const auto partial = [&](size_t p) {
+        T* part = workspace + p * KQ;
+        for (size_t n = p * g.N / parts; n < (p + 1) * g.N / parts; ++n) image_dw(n, n == p * g.N / parts ? T(0) : T(1), part);
+    };
+    const int nt = image_threads(g);
+    if (nt > 1) {
 #ifdef XVIS_HAVE_OPENMP
-    // Whole images per thread, each thread summing into its own partial dw in the workspace (every image adds
-    // to all of dw, so threads cannot share it), then the partials are added up.
-#pragma omp parallel num_threads(nt)
-    {
-        T* part = workspace + size_t(omp_get_thread_num()) * KQ;
-        bool first = true;
-#pragma omp for schedule(static)
-        for (long n = 0; n < long(g.N); ++n) {
-            image_dw(size_t(n), first ? T(0) : T(1), part);
-            first = false;
-        }
-        if (first) std::fill(part, part + KQ, T(0));
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (long p = 0; p < long(parts); ++p) partial(size_t(p));
+#endif
+    } else {
+        for (size_t p = 0; p < parts; ++p) partial(p);
     }
     std::copy(workspace, workspace + KQ, dw);
-    for (int t = 1; t < nt; ++t) {
-        const T* part = workspace + size_t(t) * KQ;
+    for (size_t p = 1; p < parts; ++p) {
+        const T* part = workspace + p * KQ;
         for (size_t i = 0; i < KQ; ++i) dw[i] += part[i];
     }
-#endif
 }
 
 #define XVIS_CONV2D_INSTANTIATE(T)                                                                   \

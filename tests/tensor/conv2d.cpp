@@ -220,3 +220,17 @@ TEST(Conv2d, GeometryErrorsNameShapesAndRule) {
     expect_error({1, 1, 8, 8}, {1, 1, 3, 3}, params(1, 0, 0, 0, 0, 4), {"9x9"}, "Conv2d layer 'conv1'");
     EXPECT_NO_THROW(kernels::make_conv2d_geometry({1, 1, 4, 4}, {1, 1, 5, 5}, params(1, 1, 0, 1, 0)));
 }
+
+// A batch of small images runs whole images per thread; the weight gradient still adds the images in a fixed
+// order, so its bits do not depend on the thread count (training is reproducible on any machine load).
+TEST(Conv2d, BackwardWeightsSameBitsForAnyThreadCount) {
+    ThreadGuard guard;
+    const auto g = kernels::make_conv2d_geometry({7, 16, 14, 14}, {32, 16, 3, 3}, params(1, 1, 1, 1, 1));
+    const auto x = random_vector<float>(7 * 16 * 14 * 14, 3), dy = random_vector<float>(7 * 32 * 14 * 14, 4);
+    std::vector<float> work(kernels::conv2d_workspace_size(g) + 1), dw1(32 * 16 * 9), dw2(dw1.size());
+    set_num_threads(1);
+    kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw1.data(), work.data());
+    set_num_threads(2);
+    kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw2.data(), work.data());
+    for (std::size_t i = 0; i < dw1.size(); ++i) ASSERT_EQ(dw1[i], dw2[i]) << "element " << i;
+}

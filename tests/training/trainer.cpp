@@ -112,6 +112,27 @@ TEST(Fit, SameSeedSameWeightsBitForBit) {
     }
 }
 
+// The thread count changes which thread computes what, never the arithmetic: 1 and 2 threads train the same
+// weights bit for bit (conv weight gradients of a batch are summed in a fixed order).
+TEST(Fit, SameWeightsForAnyThreadCount) {
+    ThreadGuard guard;
+    const Synthetic d = synthetic(70, 6);
+    auto train = [&](int threads) {
+        set_num_threads(threads);
+        Model m = small_cnn("linear", 9);
+        FitOptions o;
+        o.epochs = 2;
+        o.batch_size = 16;
+        o.seed = 3;
+        o.optimizer = make_optimizer("adam", 0.01);
+        fit(m, d.images, d.labels, o);
+        return weights_of(m);
+    };
+    const auto a = train(1), b = train(2);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(std::equal(a[i].begin(), a[i].end(), b[i].begin())) << "weight " << i;
+}
+
 TEST(Fit, SoftmaxOutputModelTrainsOnItsLogits) {
     const Synthetic d = synthetic(96, 11);
     Model m = small_cnn("softmax");

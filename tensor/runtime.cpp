@@ -3,6 +3,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #ifdef XVIS_HAVE_OPENMP
 #include <omp.h>
@@ -22,6 +24,18 @@ void set_num_threads(int n) {
     if (n < 1) throw std::invalid_argument("set_num_threads: " + std::to_string(n) + " threads; expected >= 1");
 #ifdef XVIS_HAVE_OPENMP
     omp_set_num_threads(n);
+#endif
+}
+
+int threads_for_load() {
+    const int n = num_threads();
+#ifdef XVIS_HAVE_OPENMP
+    double load[1];
+    if (getloadavg(load, 1) != 1) return n;
+    const int free_procs = omp_get_num_procs() - static_cast<int>(load[0] + 0.5);
+    return std::max(1, std::min(n, free_procs));
+#else
+    return n;
 #endif
 }
 

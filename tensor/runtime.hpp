@@ -15,6 +15,12 @@ void set_num_threads(int n);
 // (it changes the process-wide OpenMP setting); the xvis command line turns it on.
 void set_adaptive_threads(bool on);
 
+// Threads worth using now: num_threads() minus the processors kept busy by others, by the 1-minute load
+// average (getloadavg), at least 1. Read once at start-up, before xvis's own threads add to the load; that is
+// what the command line does. (libgomp's dynamic mode reads the 15-minute average, which after a few minutes
+// of a 2-thread run counts xvis's own threads and steps the run down to one thread.)
+int threads_for_load();
+
 struct BuildInfo {
     std::string simd_arch;     // xsimd's default architecture in xvis's kernels, e.g. "avx2" (with fma3)
     std::size_t simd_width;    // floats per SIMD register

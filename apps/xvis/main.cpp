@@ -116,10 +116,10 @@ int main(int argc, char** argv) {
         return e.get_exit_code();
     }
     try {
-        // A fixed --threads is honoured as given; otherwise team sizes follow the machine's load (see
-        // set_adaptive_threads), unless the user chose with OMP_DYNAMIC.
+        // A fixed --threads (or OMP_NUM_THREADS / OMP_DYNAMIC) is honoured as given; otherwise the processors
+        // that others keep busy at start-up are left alone (threads_for_load).
         if (threads > 0) xvis::set_num_threads(threads);
-        else if (!std::getenv("OMP_DYNAMIC")) xvis::set_adaptive_threads(true);
+        else if (!std::getenv("OMP_NUM_THREADS") && !std::getenv("OMP_DYNAMIC")) xvis::set_num_threads(xvis::threads_for_load());
         if (*train) return run_train(tr);
         if (*info) return run_info(info_model);
         if (*act) return run_activation(ac);

@@ -12,7 +12,9 @@ void set_num_threads(int n);
 // Adaptive team sizes (OpenMP dynamic threads: libgomp sizes each parallel region by the machine's load
 // average). Two-thread runs on a busy 2-core machine otherwise wait at barriers for a descheduled thread and
 // can run 3–15× slower than one thread; with adaptation they fall back to one thread instead. Off by default
-// (it changes the process-wide OpenMP setting); the xvis command line turns it on.
+// (it changes the process-wide OpenMP setting). Caveat: libgomp reads the 15-minute load average, which after
+// a few minutes of a 2-thread run counts xvis's own threads, so a long run steps down to one thread; the
+// command line uses threads_for_load() instead.
 void set_adaptive_threads(bool on);
 
 // Threads worth using now: num_threads() minus the processors kept busy by others, by the 1-minute load

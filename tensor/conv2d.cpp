@@ -7,10 +7,8 @@
 // per-image GEMMs takes whole images per thread instead. Depthwise convolutions (one input channel per group)
 // skip the GEMM altogether: conv2d_depthwise.cpp.
 #include <xvis/tensor/conv2d.hpp>
-#include <xvis/tensor/detail_conv_columns.hpp>
+#include <xvis/tensor/detail_im2col.hpp>
 #include <xvis/tensor/gemm.hpp>
-
-#include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -34,6 +32,9 @@ void depthwise_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy
 namespace {
 
 using std::size_t;
+using detail::col2im;
+using detail::im2col;
+using detail::PanelSource;
 
 bool is_pointwise(const Conv2dGeometry& g) {
     const auto& p = g.p;
@@ -51,132 +52,6 @@ size_t panel_ld(const Conv2dGeometry& g) {
 
 // Output pixels from which the forward pass fills the GEMM's B tiles straight from the image.
 constexpr size_t min_implicit_columns = 128;
-
-// Below this many panel elements the copy is cheaper than waking a second thread.
-constexpr size_t parallel_min_elements = size_t(1) << 16;
-
-[[maybe_unused]] bool parallel_copy(size_t elements) {
-#ifdef XVIS_HAVE_OPENMP
-    return elements >= parallel_min_elements && !omp_in_parallel() && omp_get_max_threads() > 1;
-#else
-    (void)elements;
-    return false;
-#endif
-}
-
-using detail::valid_range;
-
-// dst[0, n) = src[0, n) for short rows (n is often 7 to 56): whole vectors, then one last vector that overlaps
-// the previous one instead of a scalar tail. src and dst do not overlap.
-template <class T>
-inline void copy_short(const T* src, T* dst, size_t n) {
-    using B = xsimd::batch<T>;
-    constexpr size_t W = B::size;
-    if (n < W) {
-        for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-        return;
-    }
-    size_t i = 0;
-    for (; i + W <= n; i += W) B::load_unaligned(src + i).store_unaligned(dst + i);
-    if (i < n) B::load_unaligned(src + n - W).store_unaligned(dst + n - W);
-}
-
-// dst[0, n) += src[0, n): whole vectors, then a scalar tail.
-template <class T>
-inline void add_short(const T* src, T* dst, size_t n) {
-    using B = xsimd::batch<T>;
-    constexpr size_t W = B::size;
-    size_t i = 0;
-    for (; i + W <= n; i += W) (B::load_unaligned(dst + i) + B::load_unaligned(src + i)).store_unaligned(dst + i);
-    for (; i < n; ++i) dst[i] += src[i];
-}
-
-// Row `row` = (c·R + r)·S + s of the im2col panel, columns [col, col + n) (column oh·OW + ow holds
-// x[c, oh·sh − pt + r·dh, ow·sw − pl + s·dw], 0 outside the image), written to out.
-template <class T>
-void im2col_row(const Conv2dGeometry& g, const T* x, size_t row, size_t col, size_t n, T* out) {
-    const auto& p = g.p;
-    const size_t c = row / (g.R * g.S), r = row / g.S % g.R, s = row % g.S;
-    const T* xc = x + c * g.H * g.W;
-    const long off = long(s * p.dilation_w) - long(p.pad_left);
-    size_t lo, hi;
-    valid_range(off, p.stride_w, g.W, g.OW, lo, hi);
-    for (size_t oh = col / g.OW, ow = col % g.OW; n > 0; ++oh, ow = 0) {
-        const size_t len = std::min(n, g.OW - ow);
-        const long ih = long(oh * p.stride_h + r * p.dilation_h) - long(p.pad_top);
-        if (ih < 0 || ih >= long(g.H)) {
-            std::fill(out, out + len, T(0));
-        } else {
-            // Valid part [a, b) of this row segment [ow, ow + len); zeros around it. Plain loops, not
-            // std::copy / fill: segments are often a few floats (14 on a 14×14 map) and a memmove call per
-            // segment cost more than the copy.
-            const size_t a = std::clamp(lo, ow, ow + len), b = std::clamp(hi, a, ow + len);
-            const T* src = xc + size_t(ih) * g.W;
-            for (size_t t = ow; t < a; ++t) out[t - ow] = T(0);
-            if (p.stride_w == 1) {
-                copy_short(src + long(a) + off, out + (a - ow), b - a);
-            } else {
-                for (size_t t = a; t < b; ++t) out[t - ow] = src[long(t * p.stride_w) + off];
-            }
-            for (size_t t = b; t < ow + len; ++t) out[t - ow] = T(0);
-        }
-        out += len;
-        n -= len;
-    }
-}
-
-// The whole panel, rows ld apart, for c < cg channels.
-template <class T>
-void im2col(const Conv2dGeometry& g, size_t cg, const T* x, T* col, size_t ld) {
-    const size_t rows = cg * g.R * g.S, P = g.OH * g.OW;
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (parallel_copy(rows * P))
-#endif
-    for (long row = 0; row < long(rows); ++row) im2col_row(g, x, size_t(row), 0, P, col + size_t(row) * ld);
-}
-
-// The panel as a GEMM operand that the GEMM fills tile by tile (implicit im2col): reads come from the image,
-// which stays in cache, instead of a panel R·S times its size.
-template <class T>
-struct PanelSource {
-    const Conv2dGeometry* g;
-    const T* x;
-    static void fill(const void* ctx, size_t row, size_t col, size_t n, T* out) {
-        const auto* self = static_cast<const PanelSource*>(ctx);
-        im2col_row(*self->g, self->x, row, col, n, out);
-    }
-    detail::MatrixSource<T> source() const { return {&PanelSource::fill, this}; }
-};
-
-// The adjoint of im2col: dx[c, ih, iw] += col[...] for every panel entry that came from (c, ih, iw).
-// Parallel over channels, so no two threads write the same dx element.
-template <class T>
-void col2im(const Conv2dGeometry& g, size_t cg, const T* col, size_t ld, T* dx) {
-    const auto& p = g.p;
-    const long H = long(g.H);
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (parallel_copy(cg * g.R * g.S * g.OH * g.OW))
-#endif
-    for (long c = 0; c < long(cg); ++c) {
-        T* xc = dx + size_t(c) * g.H * g.W;
-        for (size_t r = 0; r < g.R; ++r)
-            for (size_t s = 0; s < g.S; ++s) {
-                const T* src = col + ((size_t(c) * g.R + r) * g.S + s) * ld;
-                size_t lo, hi;
-                valid_range(long(s * p.dilation_w) - long(p.pad_left), p.stride_w, g.W, g.OW, lo, hi);
-                const long iw0 = long(lo * p.stride_w + s * p.dilation_w) - long(p.pad_left);
-                for (size_t oh = 0; oh < g.OH; ++oh, src += g.OW) {
-                    const long ih = long(oh * p.stride_h + r * p.dilation_h) - long(p.pad_top);
-                    if (ih < 0 || ih >= H) continue;
-                    T* dst = xc + size_t(ih) * g.W + iw0;
-                    if (p.stride_w == 1)
-                        add_short(src + lo, dst, hi - lo);
-                    else
-                        for (size_t ow = lo; ow < hi; ++ow) dst[(ow - lo) * p.stride_w] += src[ow];
-                }
-            }
-    }
-}
 
 }  // namespace
 

@@ -42,6 +42,8 @@ std::vector<Node> gradients(const Node& y, const std::vector<Node>& xs, const No
         if (it == contributions.end() || it->second.empty()) return Node();
         Node g = it->second[0];
         for (std::size_t i = 1; i < it->second.size(); ++i) g = add(g, it->second[i]);  // fan-out accumulates
+        // Gradient nodes are named after what they differentiate ("d/conv1"), for profiles and messages.
+        if (g.impl() != grad_y.impl() && g.has_default_name()) g.set_name("d/" + n.name());
         it->second.assign(1, g);
         return g;
     };

@@ -78,6 +78,10 @@ const NodeImpl& checked(const std::shared_ptr<NodeImpl>& impl) {
 
 std::uint64_t Node::id() const { return checked(impl_).id; }
 const std::string& Node::name() const { return checked(impl_).name; }
+bool Node::has_default_name() const {
+    const auto& impl = checked(impl_);
+    return impl.name == impl.op->type() + "_" + std::to_string(impl.id);
+}
 Node& Node::set_name(std::string name) {
     checked(impl_);
     if (name.empty()) throw std::invalid_argument("Node::set_name: empty name for " + describe());

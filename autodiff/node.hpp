@@ -28,6 +28,7 @@ public:
     std::uint64_t id() const;                  // unique, increasing in creation order
     const std::string& name() const;           // "relu_12" unless named
     Node& set_name(std::string name);          // names label messages, to_dot() and lookups
+    bool has_default_name() const;             // still "<type>_<id>" (never named)
     NodeKind kind() const;
     const Shape& shape() const;
     std::size_t rank() const { return shape().size(); }

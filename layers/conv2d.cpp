@@ -51,6 +51,7 @@ Node Conv2D::build(const std::vector<Node>& inputs, std::uint64_t seed) {
     }
     const auto kernel = add_weight("kernel", {filters_, channels / o_.groups, kernel_[0], kernel_[1]}, o_.kernel_initializer, seed);
     Node y = conv2d(x, parameter(kernel, name() + "/kernel"), p);
+    y.set_name(name() + "/conv2d");  // profiles and messages name the layer
     if (o_.use_bias) {
         const auto bias = add_weight("bias", {filters_}, o_.bias_initializer, seed);
         y = add(y, reshape(parameter(bias, name() + "/bias"), {filters_, 1, 1}));

@@ -19,6 +19,7 @@ Node Dense::build(const std::vector<Node>& inputs, std::uint64_t seed) {
     // Rank > 2: apply over the last axis, as Keras does.
     Node flat = x.rank() == 2 ? x : reshape(x, {x.size() / in, in});
     Node y = matmul(flat, parameter(kernel, name() + "/kernel"));
+    y.set_name(name() + "/matmul");  // profiles and messages name the layer
     if (use_bias_) y = add(y, parameter(add_weight("bias", {units_}, Initializer::zeros, seed), name() + "/bias"));
     if (x.rank() != 2) {
         Shape s = x.shape();

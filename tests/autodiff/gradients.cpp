@@ -35,6 +35,24 @@ TEST(Gradients, FanOutAccumulates) {
     EXPECT_EQ(eval(g, 0, {x}, {TensorD({3}, {1.0, -2.0, 0.5})}), (std::vector<double>{5.0, -1.0, 4.0}));
 }
 
+// Gradient nodes are named after what they differentiate; named nodes and the caller's grad_y keep their names.
+TEST(Gradients, NamesGradientNodesAfterTheirForwardNodes) {
+    const Node x = placeholder({2, 3}, "image");
+    const Node h = relu(x * 2.0);
+    EXPECT_TRUE(h.has_default_name());
+    Node hn = h;
+    hn.set_name("hidden");
+    EXPECT_FALSE(h.has_default_name());
+    const Node y = sum(h * h);
+    const Node gy = constant(Tensor({}, 1.0f));
+    const Node g = gradients(y, {x}, gy)[0];
+    EXPECT_EQ(g.name(), "d/image");
+    EXPECT_TRUE(gy.has_default_name()) << gy.name();
+    bool saw_hidden = false;
+    for (const Node& n : topological_order({g})) saw_hidden |= n.name() == "d/hidden";
+    EXPECT_TRUE(saw_hidden) << "the gradient with respect to 'hidden' is named after it";
+}
+
 TEST(Gradients, UnusedInputGetsZerosOfItsShape) {
     const Node x = placeholder({3}, "x"), unused = placeholder({2, 2}, "unused");
     const auto g = gradients(sum(x), {x, unused});

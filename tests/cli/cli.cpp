@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 
 #include <array>
@@ -20,8 +22,8 @@ struct CliRun {
     std::string out;  // stdout and stderr
 };
 
-CliRun xvis_cli(const std::string& args) {
-    const std::string cmd = std::string(XVIS_CLI_PATH) + " " + args + " 2>&1";
+// Runs a shell command line, capturing stdout and stderr.
+CliRun run_shell(const std::string& cmd) {
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return {-1, "popen failed"};
     std::string out;
@@ -30,6 +32,8 @@ CliRun xvis_cli(const std::string& args) {
     const int status = pclose(p);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+CliRun xvis_cli(const std::string& args) { return run_shell(std::string(XVIS_CLI_PATH) + " " + args + " 2>&1"); }
 
 fs::path scratch(const std::string& name) {
     const fs::path d = fs::temp_directory_path() / ("xvis_cli_test_" + std::to_string(::getpid())) / name;
@@ -114,6 +118,26 @@ TEST(Cli, ActivationDisplayClipShowsTheInputRange) {
     const CliRun bad = xvis_cli("activation arch:fashion_cnn --display nope");
     EXPECT_NE(bad.code, 0);
     EXPECT_NE(bad.out.find("--display"), std::string::npos) << bad.out;
+}
+
+// On a terminal, long work draws one bar redrawn in place (carriage return, erase to end of line); the plain
+// "label: N%" lines are for pipes and logs. script(1) (util-linux, always on Debian) provides the terminal.
+TEST(Cli, ProgressBarOnATerminal) {
+    ASSERT_EQ(std::system("command -v script > /dev/null 2>&1"), 0) << "script(1) is part of Debian's bsdutils";
+    const fs::path d = scratch("tty");
+    const std::string inner = std::string(XVIS_CLI_PATH) + " activation arch:fashion_cnn --filters 0 --iterations 20 -o " +
+                              (d / "a.png").string();
+    const CliRun r = run_shell("script -qec '" + inner + "' /dev/null 2>&1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("\ractivation ["), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("] 100%"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\033[K"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("activation: 10%"), std::string::npos) << "plain progress lines on a terminal: " << r.out;
+    // Through a pipe: the plain lines, no escape codes.
+    const CliRun piped = xvis_cli("activation arch:fashion_cnn --filters 0 --iterations 20 -o " + (d / "b.png").string());
+    ASSERT_EQ(piped.code, 0) << piped.out;
+    EXPECT_NE(piped.out.find("activation: 10%"), std::string::npos) << piped.out;
+    EXPECT_EQ(piped.out.find("\033[K"), std::string::npos) << piped.out;
 }
 
 TEST(Cli, AttributionMethodsWriteHeatmapAndOverlay) {

@@ -57,34 +57,35 @@ constexpr size_t min_implicit_columns = 128;
 
 Conv2dGeometry make_conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParams& params,
                                     const std::string& call) {
-    const auto shapes = "input " + shape_to_string(x) + " and weights " + shape_to_string(w);
+    // Built only on failure: geometries are made for every conv node of every graph.
+    const auto shapes = [&] { return "input " + shape_to_string(x) + " and weights " + shape_to_string(w); };
     auto fail = [&](const std::string& rule) { throw ShapeError(call + ": " + rule); };
     if (x.size() != 4 || w.size() != 4)
-        fail(shapes + ": expected rank 4 for both (input [N, C, H, W], weights [K, C/groups, R, S])");
+        fail(shapes() + ": expected rank 4 for both (input [N, C, H, W], weights [K, C/groups, R, S])");
     const size_t G = params.groups;
-    if (G == 0) fail(shapes + ": groups must be >= 1, got 0");
+    if (G == 0) fail(shapes() + ": groups must be >= 1, got 0");
     if (params.stride_h == 0 || params.stride_w == 0)
-        fail(shapes + ": stride must be >= 1, got " + std::to_string(params.stride_h) + "x" +
+        fail(shapes() + ": stride must be >= 1, got " + std::to_string(params.stride_h) + "x" +
              std::to_string(params.stride_w));
     if (params.dilation_h == 0 || params.dilation_w == 0)
-        fail(shapes + ": dilation must be >= 1, got " + std::to_string(params.dilation_h) + "x" +
+        fail(shapes() + ": dilation must be >= 1, got " + std::to_string(params.dilation_h) + "x" +
              std::to_string(params.dilation_w));
     Conv2dGeometry g{x[0], x[1], x[2], x[3], w[0], w[2], w[3], 0, 0, params};
     if (g.C % G != 0)
-        fail(shapes + ": input channels " + std::to_string(g.C) + " are not divisible by groups=" +
+        fail(shapes() + ": input channels " + std::to_string(g.C) + " are not divisible by groups=" +
              std::to_string(G));
     if (g.K % G != 0)
-        fail(shapes + ": output channels " + std::to_string(g.K) + " (weights dim 0) are not divisible by groups=" +
+        fail(shapes() + ": output channels " + std::to_string(g.K) + " (weights dim 0) are not divisible by groups=" +
              std::to_string(G));
     if (w[1] * G != g.C)
         fail("input " + shape_to_string(x) + " has " + std::to_string(g.C) + " channels but weights " +
              shape_to_string(w) + " expect " + std::to_string(w[1] * G) + " (C/groups with groups=" +
              std::to_string(G) + ")");
-    if (g.R == 0 || g.S == 0) fail(shapes + ": kernel size must be >= 1 in both dimensions");
+    if (g.R == 0 || g.S == 0) fail(shapes() + ": kernel size must be >= 1 in both dimensions");
     const size_t span_h = params.dilation_h * (g.R - 1) + 1, span_w = params.dilation_w * (g.S - 1) + 1;
     const size_t padded_h = g.H + params.pad_top + params.pad_bottom, padded_w = g.W + params.pad_left + params.pad_right;
     if (span_h > padded_h || span_w > padded_w)
-        fail(shapes + ": dilated kernel " + std::to_string(span_h) + "x" + std::to_string(span_w) +
+        fail(shapes() + ": dilated kernel " + std::to_string(span_h) + "x" + std::to_string(span_w) +
              " is larger than the padded image " + std::to_string(padded_h) + "x" + std::to_string(padded_w));
     g.OH = (padded_h - span_h) / params.stride_h + 1;
     g.OW = (padded_w - span_w) / params.stride_w + 1;

@@ -132,20 +132,25 @@ int image_threads(const Conv2dGeometry& g) {
 #endif
 }
 
-// f(n, panel) for every image n; panel is `panel_size` elements of the workspace owned by the calling thread.
+// f(unit, thread) for units [0, n) on nt threads (static split), thread being the caller's index in the team.
 // The one-thread case takes no OpenMP construct at all: an inactive `parallel if(false)` region around the
 // GEMM's own parallel region made that region a nested team, created on every call (10× slower, measured).
-template <class T, class F>
-void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f) {
-    const int nt = image_threads(g);
+template <class F>
+void for_units(size_t n, int nt, F&& f) {
     if (nt <= 1) {
-        for (size_t n = 0; n < g.N; ++n) f(n, workspace);
+        for (size_t u = 0; u < n; ++u) f(u, 0);
         return;
     }
 #ifdef XVIS_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (long n = 0; n < long(g.N); ++n) f(size_t(n), workspace + size_t(omp_get_thread_num()) * panel_size);
+    for (long u = 0; u < long(n); ++u) f(size_t(u), omp_get_thread_num());
 #endif
+}
+
+// f(n, panel) for every image n; panel is `panel_size` elements of the workspace owned by the calling thread.
+template <class T, class F>
+void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f) {
+    for_units(g.N, image_threads(g), [&](size_t n, int t) { f(n, workspace + size_t(t) * panel_size); });
 }
 
 }  // namespace
@@ -231,15 +236,7 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
         T* part = workspace + p * KQ;
         for (size_t n = p * g.N / parts; n < (p + 1) * g.N / parts; ++n) image_dw(n, n == p * g.N / parts ? T(0) : T(1), part);
     };
-    const int nt = image_threads(g);
-    if (nt > 1) {
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt)
-        for (long p = 0; p < long(parts); ++p) partial(size_t(p));
-#endif
-    } else {
-        for (size_t p = 0; p < parts; ++p) partial(p);
-    }
+    for_units(parts, image_threads(g), [&](size_t p, int) { partial(p); });
     std::copy(workspace, workspace + KQ, dw);
     for (size_t p = 1; p < parts; ++p) {
         const T* part = workspace + p * KQ;

@@ -35,7 +35,7 @@ void for_units(size_t n, size_t work_per_unit, F&& f) {
 }
 
 // ih(oh, r): the input row of output row oh and kernel row r; cols(s, ...): kernel column s's output columns
-// [lo, hi) that read inside the image, and the input column that lo reads.
+// [lo, hi) that read inside the image, and the input column that lo reads; taps(oh, f): both, per valid tap.
 struct Rows {
     const Conv2dGeometry& g;
     long ih(size_t oh, size_t r) const { return long(oh * g.p.stride_h + r * g.p.dilation_h) - long(g.p.pad_top); }
@@ -43,6 +43,21 @@ struct Rows {
         const long off = long(s * g.p.dilation_w) - long(g.p.pad_left);
         valid_range(off, g.p.stride_w, g.W, g.OW, lo, hi);
         iw0 = long(lo * g.p.stride_w) + off;
+    }
+    // f(ih, tap, lo, hi, iw0) for every tap (r, s) of output row oh whose input row ih is inside the image:
+    // tap = r·S + s, output columns [lo, hi) read input columns from iw0 on.
+    template <class F>
+    void taps(size_t oh, F&& f) const {
+        for (size_t r = 0; r < g.R; ++r) {
+            const long row = ih(oh, r);
+            if (row < 0 || row >= long(g.H)) continue;
+            for (size_t s = 0; s < g.S; ++s) {
+                size_t lo, hi;
+                long iw0;
+                cols(s, lo, hi, iw0);
+                f(size_t(row), r * g.S + s, lo, hi, iw0);
+            }
+        }
     }
 };
 
@@ -140,17 +155,9 @@ void depthwise_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
         std::fill(yk, yk + g.OH * g.OW, T(0));
         for (size_t oh = 0; oh < g.OH; ++oh) {
             T* yr = yk + oh * g.OW;
-            for (size_t r = 0; r < g.R; ++r) {
-                const long ih = rows.ih(oh, r);
-                if (ih < 0 || ih >= long(g.H)) continue;
-                const T* xr = xc + size_t(ih) * g.W;
-                for (size_t s = 0; s < g.S; ++s) {
-                    size_t lo, hi;
-                    long iw0;
-                    rows.cols(s, lo, hi, iw0);
-                    axpy_row(hi - lo, wk[r * g.S + s], xr + iw0, sw, yr + lo);
-                }
-            }
+            rows.taps(oh, [&](size_t ih, size_t tap, size_t lo, size_t hi, long iw0) {
+                axpy_row(hi - lo, wk[tap], xc + ih * g.W + iw0, sw, yr + lo);
+            });
         }
     });
 }
@@ -185,17 +192,9 @@ void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T
             const T* wk = w + k * RS;
             for (size_t oh = 0; oh < g.OH; ++oh) {
                 const T* dyr = dyk + oh * g.OW;
-                for (size_t r = 0; r < g.R; ++r) {
-                    const long ih = rows.ih(oh, r);
-                    if (ih < 0 || ih >= long(g.H)) continue;
-                    T* dxr = dxc + size_t(ih) * g.W;
-                    for (size_t s = 0; s < g.S; ++s) {
-                        size_t lo, hi;
-                        long iw0;
-                        rows.cols(s, lo, hi, iw0);
-                        axpy_row_scatter(hi - lo, wk[r * g.S + s], dyr + lo, sw, dxr + iw0);
-                    }
-                }
+                rows.taps(oh, [&](size_t ih, size_t tap, size_t lo, size_t hi, long iw0) {
+                    axpy_row_scatter(hi - lo, wk[tap], dyr + lo, sw, dxc + ih * g.W + iw0);
+                });
             }
         }
     });

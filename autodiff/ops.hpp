@@ -6,6 +6,7 @@
 #include <xvis/autodiff/node.hpp>
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/pooling.hpp>
+#include <xvis/tensor/resize.hpp>
 
 #include <cstdint>
 #include <vector>
@@ -118,5 +119,47 @@ Node max_pool2d_select(const Node& x, const Node& v, const kernels::Pool2dParams
 Node avg_pool2d_backward(const Node& dy, const Shape& x_shape, const kernels::Pool2dParams& p);
 // relu_grad(x, g, alpha) = x > 0 ? g : alpha·g: the VJP of relu / leaky_relu.
 Node relu_grad(const Node& x, const Node& g, double alpha = 0.0);
+
+// ---- ONNX import primitives (autodiff/ops_erf.cpp, ops_gather.cpp, ops_resize.cpp, ops_pad.cpp)
+// erf(x) = 2/√π ∫_0^x e^{−t²} dt, element-wise; d/dx = 2/√π · e^{−x²} (composed, so twice differentiable).
+Node erf(const Node& x);
+
+// ONNX Gather: out[a..., j..., b...] = x[a..., k(indices[j...]), b...] along `axis` (negative: from the end).
+// Output shape x.shape[:axis] + indices.shape + x.shape[axis+1:] (rank-0 indices remove the axis). indices holds
+// integers as values, read at run time; a negative one counts from the end. When indices is a constant node
+// every value is checked now (integral, in [−n, n − 1] for the axis size n; ShapeError otherwise); run-time
+// values are rounded and clamped to the axis (see kernels::gather_index): never an out-of-bounds read.
+// VJP: x ← gather_backward; indices: none.
+Node gather(const Node& x, const Node& indices, std::int64_t axis);
+// The adjoint of gather: zeros of x_shape with dy's slices added at their indices (repeated indices accumulate).
+// dy must have gather's output shape. VJP: dy ← gather(g, indices, axis); indices: none.
+Node gather_backward(const Node& dy, const Node& indices, const Shape& x_shape, std::int64_t axis);
+
+// ONNX Resize / Upsample of the last two axes of x (rank >= 2) to out_shape (same rank; the leading axes keep
+// their extents), nearest or linear, with the coordinate transformation and rounding of tensor/resize.hpp.
+// VJP: resize_backward (linear in x).
+Node resize(const Node& x, const Shape& out_shape, const ResizeOptions& options = {});
+// The adjoint of resize(·, dy.shape(), options) on inputs of x_shape: every dy element added back to the input
+// cells it was interpolated from, by the same weights. VJP: resize(g, dy.shape(), options).
+Node resize_backward(const Node& dy, const Shape& x_shape, const ResizeOptions& options = {});
+
+// Padding modes (ONNX Pad, NumPy names): before[i] / after[i] elements on axis i (missing trailing axes: 0).
+//   constant  the value (same as pad(x, before, after, value))
+//   reflect   mirrored without repeating the edge: out[−k] = x[k]; needs before[i], after[i] < x.shape[i]
+//   edge      the edge element repeated; needs x.shape[i] >= 1 where padded
+// VJP: pad_backward (reflect / edge fold the gradient of the border back onto the cells it copied).
+enum class PadMode { constant, reflect, edge };
+Node pad(const Node& x, const std::vector<std::size_t>& before, const std::vector<std::size_t>& after, PadMode mode,
+         double value = 0.0);
+// The adjoint of pad(·, before, after, mode) on inputs of x_shape: dx[j] = Σ of dy over the padded positions
+// that copy x[j]; dy must have the padded shape. VJP: pad(g, before, after, mode) (value 0).
+Node pad_backward(const Node& dy, const Shape& x_shape, const std::vector<std::size_t>& before,
+                  const std::vector<std::size_t>& after, PadMode mode);
+
+// Pooling with ceil_mode: set kernels::Pool2dParams::ceil_mode (tensor/pooling.hpp) for max_pool2d / avg_pool2d.
+// ONNX ConvTranspose(x, w) (w [C_in, C_out/G, kh, kw], the conv2d weight layout with K = C_in) is
+// conv2d_backward_data(x, w, y_shape, p) with y_shape[2] = sh·(H − 1) + output_padding_h + dh·(kh − 1) + 1
+// − pt − pb (likewise y_shape[3]; output_padding < stride, so the convolution of y_shape gives back x's
+// extents); its VJP gives both x (conv2d) and w (conv2d_backward_weights).
 
 }  // namespace xvis

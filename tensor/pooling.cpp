@@ -1,6 +1,7 @@
 // 2-D pooling over NCHW planes; threads take whole planes (each plane's output and dx are disjoint, so no
 // atomics). Every window holds at least one in-image cell (make_pool2d_geometry rejects pad >= kernel and
-// empty images), so windows are clipped to the image and padding never enters a max or a sum.
+// empty images, and ceil mode adds a window only when it starts before H + pt), so windows are clipped to the
+// image and padding never enters a max or a sum.
 #include <xvis/tensor/detail_strided.hpp>
 #include <xvis/tensor/pooling.hpp>
 
@@ -20,16 +21,26 @@ void max_pool_2x2_backward_plane(const Pool2dGeometry& g, const T* x, const T* d
 
 namespace {
 
-// Window of output (oh, ow) clipped to the image: rows [h0, h1), cols [w0, w1).
+// Window of output (oh, ow) clipped to the image: rows [h0, h1), cols [w0, w1); ph × pw: its extent clipped to
+// the padded image instead (the count_include_pad divisor: kh × kw unless a ceil-mode window overhangs).
 struct Window {
-    std::size_t h0, h1, w0, w1;
+    std::size_t h0, h1, w0, w1, ph, pw;
 };
 
-inline void clip(std::size_t o, std::size_t stride, std::size_t pad, std::size_t k, std::size_t n, std::size_t& b,
-                 std::size_t& e) {
+inline void clip(std::size_t o, std::size_t stride, std::size_t pad, std::size_t k, std::size_t n, std::size_t padded,
+                 std::size_t& b, std::size_t& e, std::size_t& in_padded) {
     const std::size_t start = o * stride;  // position in the padded image
     b = start > pad ? start - pad : 0;
     e = std::min(n, start + k - pad);
+    in_padded = std::min(padded, start + k) - start;
+}
+inline void clip_rows(const Pool2dGeometry& g, std::size_t oh, Window& w) {
+    const auto& p = g.p;
+    clip(oh, p.stride_h, p.pad_top, p.kernel_h, g.H, p.pad_top + g.H + p.pad_bottom, w.h0, w.h1, w.ph);
+}
+inline void clip_cols(const Pool2dGeometry& g, std::size_t ow, Window& w) {
+    const auto& p = g.p;
+    clip(ow, p.stride_w, p.pad_left, p.kernel_w, g.W, p.pad_left + g.W + p.pad_right, w.w0, w.w1, w.pw);
 }
 
 template <class T>
@@ -82,12 +93,11 @@ void for_planes(const Pool2dGeometry& g, F&& f) {
 // Calls f(oh, ow, window) over the output positions of one plane.
 template <class F>
 inline void for_windows(const Pool2dGeometry& g, F&& f) {
-    const auto& p = g.p;
     for (std::size_t oh = 0; oh < g.OH; ++oh) {
         Window w{};
-        clip(oh, p.stride_h, p.pad_top, p.kernel_h, g.H, w.h0, w.h1);
+        clip_rows(g, oh, w);
         for (std::size_t ow = 0; ow < g.OW; ++ow) {
-            clip(ow, p.stride_w, p.pad_left, p.kernel_w, g.W, w.w0, w.w1);
+            clip_cols(g, ow, w);
             f(oh * g.OW + ow, w);
         }
     }
@@ -95,7 +105,7 @@ inline void for_windows(const Pool2dGeometry& g, F&& f) {
 
 template <class T>
 inline T divisor(const Pool2dGeometry& g, const Window& w) {
-    return g.p.count_include_pad ? T(g.p.kernel_h * g.p.kernel_w) : T((w.h1 - w.h0) * (w.w1 - w.w0));
+    return g.p.count_include_pad ? T(w.ph * w.pw) : T((w.h1 - w.h0) * (w.w1 - w.w0));
 }
 
 }  // namespace
@@ -122,8 +132,15 @@ Pool2dGeometry make_pool2d_geometry(const Shape& x, const Pool2dParams& p, const
     g.C = x[1];
     g.H = x[2];
     g.W = x[3];
-    g.OH = (ph - p.kernel_h) / p.stride_h + 1;
-    g.OW = (pw - p.kernel_w) / p.stride_w + 1;
+    // ceil_mode: one more window when the stride leaves cells over, unless it would start at or beyond H + pt
+    // (PyTorch's and ONNX's rule: a window never lies entirely in the bottom / right padding or past it).
+    const auto extent = [&](std::size_t padded, std::size_t k, std::size_t s, std::size_t n, std::size_t front) {
+        std::size_t o = (padded - k) / s + 1;
+        if (p.ceil_mode && (padded - k) % s != 0 && o * s < n + front) ++o;
+        return o;
+    };
+    g.OH = extent(ph, p.kernel_h, p.stride_h, x[2], p.pad_top);
+    g.OW = extent(pw, p.kernel_w, p.stride_w, x[3], p.pad_left);
     g.p = p;
     return g;
 }
@@ -144,7 +161,7 @@ void separable_forward(const Pool2dGeometry& g, const T* x, T* y) {
         alignas(64) T col[max_separable_width];
         for (std::size_t oh = 0; oh < g.OH; ++oh) {
             Window w{};
-            clip(oh, g.p.stride_h, g.p.pad_top, g.p.kernel_h, g.H, w.h0, w.h1);
+            clip_rows(g, oh, w);
             std::copy(xp + w.h0 * g.W, xp + (w.h0 + 1) * g.W, col);
             for (std::size_t h = w.h0 + 1; h < w.h1; ++h) {
                 const T* row = xp + h * g.W;
@@ -157,7 +174,7 @@ void separable_forward(const Pool2dGeometry& g, const T* x, T* y) {
                 for (; c < g.W; ++c) col[c] = IsMax ? ((row[c] > col[c] || row[c] != row[c]) ? row[c] : col[c]) : col[c] + row[c];
             }
             for (std::size_t ow = 0; ow < g.OW; ++ow) {
-                clip(ow, g.p.stride_w, g.p.pad_left, g.p.kernel_w, g.W, w.w0, w.w1);
+                clip_cols(g, ow, w);
                 T r = col[w.w0];
                 for (std::size_t c = w.w0 + 1; c < w.w1; ++c) r = IsMax ? (col[c] > r ? col[c] : r) : r + col[c];
                 if constexpr (IsMax) {
@@ -184,10 +201,10 @@ void separable_avg_backward(const Pool2dGeometry& g, const T* dy, T* dx) {
         alignas(64) T spread[max_separable_width];
         for (std::size_t oh = 0; oh < g.OH; ++oh) {
             Window w{};
-            clip(oh, g.p.stride_h, g.p.pad_top, g.p.kernel_h, g.H, w.h0, w.h1);
+            clip_rows(g, oh, w);
             std::fill(spread, spread + g.W, T(0));
             for (std::size_t ow = 0; ow < g.OW; ++ow) {
-                clip(ow, g.p.stride_w, g.p.pad_left, g.p.kernel_w, g.W, w.w0, w.w1);
+                clip_cols(g, ow, w);
                 const T share = dyp[oh * g.OW + ow] / divisor<T>(g, w);
                 for (std::size_t c = w.w0; c < w.w1; ++c) spread[c] += share;
             }

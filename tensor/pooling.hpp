@@ -1,8 +1,11 @@
 #pragma once
 // 2-D max and average pooling, NCHW, with stride and (asymmetric) padding:
 //   y[n, c, oh, ow] = max / mean over the window rows oh·sh − pt + [0, kh), cols ow·sw − pl + [0, kw)
-// clipped to the image. OH = (H + pt + pb − kh) / sh + 1 (floor). Padding never wins a max; for the
-// average, count_include_pad chooses the divisor (kh·kw, or the number of in-image cells).
+// clipped to the image. OH = (H + pt + pb − kh) / sh + 1 (floor), or with ceil_mode (PyTorch / ONNX)
+// ceil((H + pt + pb − kh) / sh) + 1, minus 1 when that last window would start at or beyond H + pt (entirely in
+// the bottom padding or past it); the same for OW. Padding never wins a max; for the average, count_include_pad
+// chooses the divisor: the window's cells inside the padded image [−pt, H + pb) × [−pl, W + pr) (kh·kw except
+// for a ceil-mode window that overhangs it), or else the number of in-image cells.
 // Max ties: the first maximum in row-major window order gets the whole gradient (as PyTorch / cuDNN).
 // Global average pooling: y[n, c] = mean over H·W. Explicitly instantiated for float and double.
 #include <xvis/tensor/shape.hpp>
@@ -17,6 +20,7 @@ struct Pool2dParams {
     std::size_t stride_h = 2, stride_w = 2;
     std::size_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
     bool count_include_pad = false;  // average pooling only
+    bool ceil_mode = false;          // output size rounded up (partial last windows), see above
 };
 
 struct Pool2dGeometry {

@@ -1,4 +1,5 @@
-// Max pooling with 2×2 windows, stride 2, no padding (the pooling of nearly every CNN), one plane at a time.
+// Max pooling with 2×2 windows, stride 2, no padding and only whole windows (the pooling of nearly every CNN;
+// not ceil_mode's partial last window), one plane at a time.
 // The general path of pooling.cpp clips every window and pre-scans each plane for NaN; this one reads each row
 // pair once: on AVX2, 8 windows per step (16 columns of two rows, deinterleaved with in-lane shuffles), the
 // ragged end with masked loads and stores, and a block holding a NaN redone by the scalar code. Same results
@@ -166,8 +167,9 @@ void backward_plane(const T* x, const T* dy, std::size_t W, std::size_t OH, std:
 
 bool is_max_pool_2x2(const Pool2dGeometry& g) {
     const auto& p = g.p;
+    // ceil_mode on odd sizes adds partial windows (one row or column in the image) that this path cannot read.
     return p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 && p.pad_top == 0 &&
-           p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0;
+           p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
 }
 
 template <class T>

@@ -151,6 +151,68 @@ std::vector<ErrorCase> error_cases() {
                  {"avg_pool2d_backward", "dy_node", "[1, 1, 3, 3]"}});
     t.push_back({"global_avg_pool_rank3", [] { return global_avg_pool(P({2, 3, 4}, "x_node")); },
                  {"global_avg_pool", "x_node", "[2, 3, 4]"}});
+
+    // ONNX import primitives.
+    const auto indices = [](std::vector<double> v, Shape s) { return constant(TensorD(std::move(s), v), "idx_node"); };
+    t.push_back({"gather_axis_out_of_range", [] { return gather(P({2, 3}, "x_node"), P({2}, "idx_node"), 2); },
+                 {"gather", "x_node", "[2, 3]", "idx_node", "[2]", "axis 2", "rank 2"}});
+    t.push_back({"gather_rank0_x", [] { return gather(P({}, "x_node"), P({2}, "idx_node"), 0); },
+                 {"gather", "x_node", "[]", "rank-0"}});
+    t.push_back({"gather_constant_index_too_large", [=] { return gather(P({4, 3}, "x_node"), indices({0, 3, 1}, {3}), 1); },
+                 {"gather", "x_node", "[4, 3]", "idx_node", "index 3", "axis 1 of size 3"}});
+    t.push_back({"gather_constant_index_too_negative", [=] { return gather(P({4, 3}, "x_node"), indices({-5}, {1}), 0); },
+                 {"gather", "index -5", "axis 0 of size 4", "-4 to 3"}});
+    t.push_back({"gather_constant_index_not_integer", [=] { return gather(P({4, 3}, "x_node"), indices({1.5}, {}), 0); },
+                 {"gather", "x_node", "index 1.5", "not an integer"}});
+    t.push_back({"gather_empty_axis", [] { return gather(P({0, 3}, "x_node"), P({2}, "idx_node"), 0); },
+                 {"gather", "x_node", "[0, 3]", "empty"}});
+    t.push_back({"gather_output_rank_too_large", [] { return gather(P({2, 2, 2, 2}, "x_node"), P({1, 1, 1, 1}, "idx_node"), 0); },
+                 {"gather", "x_node", "[2, 2, 2, 2]", "idx_node", "rank 7"}});
+    t.push_back({"gather_backward_bad_dy",
+                 [] { return gather_backward(P({2, 3}, "dy_node"), P({4}, "idx_node"), {5, 3}, 0); },
+                 {"gather_backward", "dy_node", "[2, 3]", "idx_node", "[4, 3]", "[5, 3]"}});
+    t.push_back({"gather_backward_constant_index_out_of_range",
+                 [=] { return gather_backward(P({2, 3}, "dy_node"), indices({0, 7}, {2}), {5, 3}, 0); },
+                 {"gather_backward", "dy_node", "index 7", "axis 0 of size 5"}});
+    t.push_back({"resize_rank1", [] { return resize(P({4}, "x_node"), {8}); }, {"resize", "x_node", "[4]", "[8]", "rank >= 2"}});
+    t.push_back({"resize_leading_axis_changed", [] { return resize(P({1, 3, 4, 4}, "x_node"), {1, 2, 8, 8}); },
+                 {"resize", "x_node", "[1, 3, 4, 4]", "[1, 2, 8, 8]", "axis 1 must keep its size 3"}});
+    t.push_back({"resize_rank_mismatch", [] { return resize(P({3, 4, 4}, "x_node"), {1, 3, 8, 8}); },
+                 {"resize", "x_node", "[3, 4, 4]", "[1, 3, 8, 8]", "rank 3"}});
+    t.push_back({"resize_empty_output", [] { return resize(P({1, 1, 4, 4}, "x_node"), {1, 1, 0, 8}); },
+                 {"resize", "x_node", "[1, 1, 4, 4]", "[1, 1, 0, 8]", "empty"}});
+    t.push_back({"resize_negative_scale",
+                 [] {
+                     ResizeOptions o;
+                     o.scales = {2.0, -1.0};
+                     return resize(P({1, 1, 4, 4}, "x_node"), {1, 1, 8, 8}, o);
+                 },
+                 {"resize", "x_node", "[1, 1, 4, 4]", "scale -1", "axis 3"}});
+    t.push_back({"resize_backward_bad_dy", [] { return resize_backward(P({1, 5, 8}, "dy_node"), {2, 4, 4}); },
+                 {"resize_backward", "dy_node", "[1, 5, 8]", "[2, 4, 4]", "axis 0"}});
+    t.push_back({"pad_reflect_too_wide", [] { return pad(P({2, 3}, "x_node"), {0, 1}, {0, 3}, PadMode::reflect); },
+                 {"pad", "x_node", "[2, 3]", "reflect", "axis 1 of size 3", "fewer than 3"}});
+    t.push_back({"pad_edge_empty_axis", [] { return pad(P({2, 0}, "x_node"), {0, 1}, {0, 0}, PadMode::edge); },
+                 {"pad", "x_node", "[2, 0]", "edge", "axis 1 of size 0"}});
+    t.push_back({"pad_mode_too_many_axes", [] { return pad(P({2, 3}, "x_node"), {1, 1, 1}, {}, PadMode::edge); },
+                 {"pad", "x_node", "[2, 3]", "rank 2"}});
+    t.push_back({"pad_backward_bad_dy",
+                 [] { return pad_backward(P({4, 4}, "dy_node"), {2, 3}, {1, 1}, {1, 1}, PadMode::reflect); },
+                 {"pad_backward", "dy_node", "[4, 4]", "[4, 5]", "[2, 3]"}});
+    t.push_back({"max_pool2d_ceil_window_too_large",
+                 [] {
+                     Pool2dParams p = pool(3, 2);
+                     p.ceil_mode = true;
+                     return max_pool2d(P({1, 1, 2, 2}, "image"), p);
+                 },
+                 {"max_pool2d", "image", "[1, 1, 2, 2]", "larger than the padded image"}});
+    t.push_back({"conv_transpose_bad_output_shape",  // output_padding >= stride: the output has another window
+                 [] {
+                     Conv2dParams p;
+                     p.stride_h = p.stride_w = 2;
+                     return conv2d_backward_data(P({1, 2, 3, 3}, "x_node"), P({2, 1, 3, 3}, "kernel"), {1, 1, 9, 9}, p);
+                 },
+                 {"conv2d_backward_data", "x_node", "[1, 2, 3, 3]", "kernel", "[1, 2, 4, 4]"}});
     return t;
 }
 
@@ -175,6 +237,11 @@ INSTANTIATE_TEST_SUITE_P(Ops, ErrorTable, ::testing::ValuesIn(error_cases()),
 TEST(OpErrors, InvalidInputNodeIsRejected) {
     EXPECT_THROW(add(Node(), placeholder({2}, "x")), std::invalid_argument);
     EXPECT_THROW(relu(Node()), std::invalid_argument);
+    EXPECT_THROW(erf(Node()), std::invalid_argument);
+    EXPECT_THROW(gather(Node(), placeholder({2}, "i"), 0), std::invalid_argument);
+    EXPECT_THROW(gather(placeholder({2}, "x"), Node(), 0), std::invalid_argument);
+    EXPECT_THROW(resize(Node(), {1, 1}), std::invalid_argument);
+    EXPECT_THROW(pad(Node(), {1}, {1}, PadMode::reflect), std::invalid_argument);
 }
 
 TEST(OpErrors, ShapeErrorIsAnInvalidArgument) {

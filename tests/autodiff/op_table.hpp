@@ -152,5 +152,6 @@ std::vector<OpCase> elementwise_cases();
 std::vector<OpCase> reduce_layout_cases();
 std::vector<OpCase> nn_cases();
 std::vector<OpCase> fused_cases();
+std::vector<OpCase> onnx_cases();
 
 }  // namespace xvis::test

@@ -2,6 +2,7 @@
 // Naive pooling references: every window walked over the padded image, padding cells skipped explicitly.
 #include <xvis/tensor/pooling.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +37,15 @@ std::vector<std::size_t> max_pool_argmax(const kernels::Pool2dGeometry& g, const
     return arg;
 }
 
+// count_include_pad divisor of window o (flat oh·OW + ow): its cells inside the padded image [−pt, H + pb) ×
+// [−pl, W + pr), which is kh·kw except for a ceil-mode window overhanging it.
+inline double include_pad_divisor(const kernels::Pool2dGeometry& g, std::size_t o) {
+    const auto& p = g.p;
+    const std::size_t h0 = o / g.OW * p.stride_h, w0 = o % g.OW * p.stride_w;  // padded coordinates
+    const std::size_t ph = p.pad_top + g.H + p.pad_bottom, pw = p.pad_left + g.W + p.pad_right;
+    return double((std::min(h0 + p.kernel_h, ph) - h0) * (std::min(w0 + p.kernel_w, pw) - w0));
+}
+
 template <class T>
 std::vector<double> avg_pool(const kernels::Pool2dGeometry& g, const T* x) {
     const std::size_t no = g.N * g.C * g.OH * g.OW;
@@ -45,7 +55,7 @@ std::vector<double> avg_pool(const kernels::Pool2dGeometry& g, const T* x) {
         count[plane * g.OH * g.OW + o] += 1.0;
     });
     for (std::size_t i = 0; i < no; ++i)
-        sum[i] /= g.p.count_include_pad ? double(g.p.kernel_h * g.p.kernel_w) : count[i];
+        sum[i] /= g.p.count_include_pad ? include_pad_divisor(g, i % (g.OH * g.OW)) : count[i];
     return sum;
 }
 
@@ -58,7 +68,7 @@ std::vector<double> avg_pool_backward(const kernels::Pool2dGeometry& g, const T*
     });
     for_window_cells(g, [&](std::size_t plane, std::size_t o, std::size_t h, std::size_t w) {
         const std::size_t out = plane * g.OH * g.OW + o;
-        const double div = g.p.count_include_pad ? double(g.p.kernel_h * g.p.kernel_w) : count[out];
+        const double div = g.p.count_include_pad ? include_pad_divisor(g, o) : count[out];
         dx[(plane * g.H + h) * g.W + w] += dy[out] / div;
     });
     return dx;

@@ -14,7 +14,10 @@
 //
 // Only channels_first models are supported: saving a channels_last layer or loading a file whose
 // xvis.data_format is not channels_first throws (ONNX's Conv and pooling are NCHW).
+#include <xvis/io/onnx_ops.hpp>
 #include <xvis/layers/model.hpp>
+
+#include <map>
 
 #include <string>
 #include <vector>
@@ -27,7 +30,37 @@ namespace xvis {
 // the file cannot be written.
 void save_onnx(const Model& model, const std::string& path);
 
-// Reads an ONNX model into a Model with the same layer names, activations and weights (built for batch 1).
+struct OnnxImportOptions {
+    // No tensor (initializer, input, constant, node output) may exceed this many elements: a small or corrupt
+    // file cannot make the importer allocate gigabytes. 2^28 floats = 1 GiB.
+    std::size_t max_tensor_elements = std::size_t(1) << 28;
+    // Graph inputs whose values are fixed at import (input name → value): they become constants, so shapes,
+    // axes or indices fed as inputs fold like initializers.
+    std::map<std::string, TensorD> constant_inputs;
+};
+
+// Imports any ONNX model (PyTorch's torch.onnx.export, tf2onnx, model zoos; opsets 11 to 17) op by op into
+// the autodiff graph, so every model is differentiable. Each ONNX value that a node or the graph output uses
+// becomes a layer named after the value ("/layer4/layer4.1/relu_1/Relu_output_0", "logits"); a node's name is
+// an alias of its first output's layer. Layers appear in dependency order; class_name() is the op type.
+// Graph inputs become InputLayers: the first input's dim 0 is the batch (symbolic, or the batch the model was
+// exported with: the model is first built for that batch, and constant Reshape shapes baking it in follow the
+// batch built); other inputs keep their shape unless their dim 0 is symbolic. Float initializers are weights
+// (Model::weight(layer, initializer name)); integer initializers, Constant nodes and shape arithmetic are
+// constants, folded at import. Imported activation nodes (Softmax, Sigmoid, Relu, ...) accept
+// Model::set_activation (e.g. softmax → linear, as keras-vis does).
+// Throws std::runtime_error "import_onnx: '<path>': ..." naming the node: every unsupported op type at once
+// (count and first node each, and the opset), dangling inputs, cycles, shape errors, oversized tensors,
+// external data outside the model's folder.
+Model import_onnx(const std::string& path, const OnnxImportOptions& options = {});
+
+// A serialized ONNX TensorProto (.pb, as in ONNX's test data), any numeric or bool type, as doubles; `type`
+// (when given) receives its element type, `name` its name.
+TensorD load_onnx_tensor(const std::string& path, OnnxType* type = nullptr, std::string* name = nullptr);
+
+// Reads an ONNX model. Files written by save_onnx (metadata xvis.model_kind) come back as the same Keras-style
+// layers; every other file is imported op by op with import_onnx.
+// For xvis files: a Model with the same layer names, activations and weights (built for batch 1).
 // Nodes are translated through a table from op type to layer builder (see onnx_supported_ops()); an
 // activation node named "<producer>/<anything>" right after a Conv / Gemm / MatMul is fused into that layer's
 // activation, MatMul + Add(bias) becomes one Dense, GlobalAveragePool + Flatten one GlobalAveragePooling2D.
@@ -35,7 +68,7 @@ void save_onnx(const Model& model, const std::string& path);
 // (naming the op type and the node), attributes xvis cannot represent (naming the node), non-float weights.
 Model load_onnx(const std::string& path);
 
-// The ONNX op types load_onnx can translate, sorted.
+// The ONNX op types import_onnx (and so load_onnx) can translate, sorted.
 std::vector<std::string> onnx_supported_ops();
 
 }  // namespace xvis

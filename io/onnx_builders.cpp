@@ -1,6 +1,7 @@
 // Builders of onnx_layer_builders(): one per ONNX op type, each a translation into one xvis layer.
 #include <xvis/io/onnx.hpp>
 #include <xvis/io/onnx_import.hpp>
+#include <xvis/io/onnx_ops.hpp>
 #include <xvis/layers/batch_normalization.hpp>
 #include <xvis/layers/conv2d.hpp>
 #include <xvis/layers/dense.hpp>
@@ -227,7 +228,7 @@ std::map<std::string, OnnxLayerBuilder>& onnx_layer_builders() {
 
 std::vector<std::string> onnx_supported_ops() {
     std::vector<std::string> ops;
-    for (const auto& [op, builder] : onnx_layer_builders()) ops.push_back(op);
+    for (const auto& [op, builder] : onnx_op_builders()) ops.push_back(op);
     return ops;
 }
 

@@ -14,13 +14,15 @@
 namespace xvis {
 
 struct OnnxAttribute {
-    enum class Kind { integer, real, string, integers, reals, other };
+    enum class Kind { integer, real, string, integers, reals, tensor, other };
     Kind kind = Kind::other;
     long long i = 0;
     double f = 0;
     std::string s;
     std::vector<long long> ints;
     std::vector<double> floats;
+    TensorD t;          // Kind::tensor: the value (any numeric type, exact in double)
+    int tensor_type = 0;  // Kind::tensor: its ONNX element type (see OnnxType)
 };
 
 // One input of a node: a layer output (`node` valid), a float initializer (`constant` set) or absent (ONNX's

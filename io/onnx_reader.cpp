@@ -2,7 +2,7 @@
 #include <xvis/io/onnx.hpp>
 #include <xvis/io/onnx_import.hpp>
 
-#include <onnx/onnx_pb.h>  // defines ONNX_API, then includes onnx-ml.pb.h (ONNX_ML=1)
+#include <xvis/io/detail_onnx_import.hpp>
 
 #include <cerrno>
 #include <cmath>
@@ -78,14 +78,7 @@ struct Reader {
         return {};
     }
 
-    void parse() {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) fail(std::string("cannot open: ") + std::strerror(errno));
-        std::ostringstream buf;
-        buf << in.rdbuf();
-        if (!m.ParseFromString(buf.str())) fail("not an ONNX model (protobuf parse error)");
-        if (m.ir_version() <= 0 || !m.has_graph() || m.graph().node_size() == 0 || m.graph().input_size() == 0)
-            fail("not an ONNX model (no IR version, graph, nodes or inputs)");
+    void check_format() {
         const std::string format = meta("xvis.data_format");
         if (!format.empty() && format != "channels_first")
             fail("data format '" + format + "': only channels_first models can be loaded (ONNX's Conv and pooling are NCHW)");
@@ -123,19 +116,6 @@ struct Reader {
         }
     }
 
-    static OnnxAttribute attribute(const onnx::AttributeProto& a) {
-        OnnxAttribute r;
-        switch (a.type()) {
-            case onnx::AttributeProto::INT: r.kind = OnnxAttribute::Kind::integer; r.i = a.i(); break;
-            case onnx::AttributeProto::FLOAT: r.kind = OnnxAttribute::Kind::real; r.f = a.f(); break;
-            case onnx::AttributeProto::STRING: r.kind = OnnxAttribute::Kind::string; r.s = a.s(); break;
-            case onnx::AttributeProto::INTS: r.kind = OnnxAttribute::Kind::integers; r.ints.assign(a.ints().begin(), a.ints().end()); break;
-            case onnx::AttributeProto::FLOATS: r.kind = OnnxAttribute::Kind::reals; r.floats.assign(a.floats().begin(), a.floats().end()); break;
-            default: break;
-        }
-        return r;
-    }
-
     void collect_nodes(std::set<std::string>& names) {
         int opset = 0;
         for (const auto& o : m.opset_import())
@@ -157,7 +137,7 @@ struct Reader {
             n.name = name;
             n.opset = opset;
             n.doc_string = p.doc_string();
-            for (const auto& a : p.attribute()) n.attributes[a.name()] = attribute(a);
+            for (const auto& a : p.attribute()) n.attributes[a.name()] = detail::decode_attribute(a, {}, std::size_t(1) << 20);
             for (const auto& in : p.input()) n.inputs.push_back({in, {}, nullptr});
             nodes.push_back(std::move(n));
             outputs.emplace_back(p.output().begin(), p.output().end());
@@ -226,7 +206,9 @@ struct Reader {
 Model load_onnx(const std::string& path) {
     Reader r;
     r.path = path;
-    r.parse();
+    detail::read_onnx_model(path, r.m, "load_onnx");
+    if (r.meta("xvis.model_kind").empty()) return detail::import_onnx_model(r.m, path, {}, "load_onnx");
+    r.check_format();
     r.decode_initializers();
     std::set<std::string> names;
     struct Value {

@@ -18,9 +18,17 @@ InputLayer::InputLayer(Shape shape, std::string name) : Layer(std::move(name), "
                          " (without the batch axis) must have rank 1 to " + std::to_string(max_rank - 1));
 }
 
+std::shared_ptr<InputLayer> InputLayer::fixed(Shape full_shape, std::string name) {
+    auto l = std::make_shared<InputLayer>(Shape{1}, std::move(name));
+    l->shape_ = std::move(full_shape);
+    l->batch_axis_ = false;
+    return l;
+}
+
 Node InputLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
     if (!inputs.empty()) throw std::invalid_argument("InputLayer '" + name() + "' takes no inputs");
-    Shape s{batch_};
+    Shape s;
+    if (batch_axis_) s.push_back(batch_);
     s.insert(s.end(), shape_.begin(), shape_.end());
     set_output(placeholder(s, name()));
     return output();

@@ -8,14 +8,20 @@ namespace xvis {
 class InputLayer : public Layer {
 public:
     explicit InputLayer(Shape shape_without_batch, std::string name = {});
+    // An input without a batch axis: its shape is `full_shape` whatever the model's batch (an imported
+    // graph's second operand, a scalar). Rank 0 allowed.
+    static std::shared_ptr<InputLayer> fixed(Shape full_shape, std::string name);
     std::string class_name() const override { return "InputLayer"; }
     Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
     const Shape& shape_without_batch() const { return shape_; }
+    bool has_batch_axis() const { return batch_axis_; }
     void set_batch(std::size_t batch) { batch_ = batch; }
+    std::size_t batch() const { return batch_axis_ ? batch_ : 1; }
 
 private:
     Shape shape_;
     std::size_t batch_ = 1;
+    bool batch_axis_ = true;
 };
 // Keras's Input(): a reference to a new InputLayer.
 LayerRef Input(Shape shape_without_batch, std::string name = {});

@@ -63,11 +63,16 @@ public:
     // takes effect at the next Model::build().
     virtual std::optional<ActivationKind> activation() const { return std::nullopt; }
     virtual void set_activation(ActivationKind a);
+    // A layer that produces its output from no other layer (an imported constant): a model may hold it
+    // without it being called on an input.
+    virtual bool is_source() const { return false; }
 
 protected:
     // The weight `name` of `shape`, created with `init` on the first call and reused afterwards (a shape
     // change, e.g. a new input size, throws).
     std::shared_ptr<Tensor> add_weight(const std::string& name, const Shape& shape, Initializer init, std::uint64_t seed);
+    // Takes a weight that already exists (an imported initializer, possibly shared with other layers).
+    void adopt_weight(const std::string& name, std::shared_ptr<Tensor> value) { weights_.push_back({name, std::move(value)}); }
     void set_output(Node n, Node pre_activation = {}) {
         output_ = std::move(n);
         pre_activation_ = std::move(pre_activation);

@@ -9,6 +9,9 @@
 namespace xvis {
 
 Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::string name, std::uint64_t seed)
+    : Model(std::move(inputs), std::move(outputs), std::move(name), seed, 1) {}
+
+Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::string name, std::uint64_t seed, std::size_t batch)
     : name_(std::move(name)), seed_(seed) {
     if (inputs.empty() || outputs.empty()) throw std::invalid_argument("Model '" + name_ + "': needs inputs and outputs");
     for (const auto& in : inputs) {
@@ -38,7 +41,7 @@ Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::s
                 }
                 continue;
             }
-            if (layer->inbound().empty() && !std::dynamic_pointer_cast<InputLayer>(layer))
+            if (layer->inbound().empty() && !layer->is_source() && !std::dynamic_pointer_cast<InputLayer>(layer))
                 throw std::invalid_argument("Model '" + name_ + "': layer '" + layer->name() +
                                             "' was never called on an input (functional API: layer(previous))");
             if (std::dynamic_pointer_cast<InputLayer>(layer) &&
@@ -51,10 +54,27 @@ Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::s
             stack.pop_back();
         }
     }
+    // Inputs the outputs do not use are still the model's inputs (fed, and built).
+    for (auto it = input_layers_.rbegin(); it != input_layers_.rend(); ++it)
+        if (!done.count(it->get())) layers_.insert(layers_.begin(), *it);
     std::set<std::string> names;
     for (const auto& l : layers_)
         if (!names.insert(l->name()).second) throw std::invalid_argument("Model '" + name_ + "': two layers are named '" + l->name() + "'");
-    build(1);
+    build(batch);
+}
+
+void Model::set_aliases(std::vector<std::pair<std::string, std::string>> aliases) {
+    aliases_.clear();
+    for (const auto& [alias, target] : aliases) layer(target);  // throws naming the layers when unknown
+    aliases_ = std::move(aliases);
+}
+
+const std::string& Model::resolve(const std::string& name) const {
+    for (const auto& l : layers_)
+        if (l->name() == name) return name;
+    for (const auto& [alias, target] : aliases_)
+        if (alias == name) return target;
+    return name;
 }
 
 Model Model::sequential(std::vector<LayerPtr> layers, std::string name, std::uint64_t seed) {
@@ -73,10 +93,11 @@ Model Model::sequential(std::vector<LayerPtr> layers, std::string name, std::uin
 void Model::build(std::size_t batch) {
     if (batch == 0) throw std::invalid_argument("Model::build '" + name_ + "': batch size must be >= 1");
     batch_ = batch;
+    // Every input knows the batch before any layer builds (an imported constant may come before the input).
+    for (const auto& in : input_layers_) std::static_pointer_cast<InputLayer>(in)->set_batch(batch);
     std::unordered_map<const Layer*, Node> out;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         const auto& l = layers_[i];
-        if (auto in = std::dynamic_pointer_cast<InputLayer>(l)) in->set_batch(batch);
         std::vector<Node> ins;
         for (const auto& src : l->inbound()) ins.push_back(out.at(src.get()));
         // Seeds depend on the model seed and the layer's position, so the same model gets the same weights.
@@ -100,14 +121,16 @@ const LayerPtr& Model::layer(std::int64_t index) const {
     return layers_[first_ + static_cast<std::size_t>(index < 0 ? index + n : index)];
 }
 
-const LayerPtr& Model::layer(const std::string& name) const {
+const LayerPtr& Model::layer(const std::string& alias) const {
+    const std::string& name = resolve(alias);
     for (const auto& l : layers_)  // a sequential model's hidden InputLayer is found by name too
         if (l->name() == name) return l;
     find_layer_idx(name);  // throws with the list of names
     return layers_.front();
 }
 
-std::size_t Model::find_layer_idx(const std::string& name) const {
+std::size_t Model::find_layer_idx(const std::string& alias) const {
+    const std::string& name = resolve(alias);
     std::string names;
     for (std::size_t i = first_; i < layers_.size(); ++i) {
         if (layers_[i]->name() == name) return i - first_;
@@ -169,8 +192,12 @@ std::vector<Node> Model::parameters() const {
 }
 
 std::size_t Model::count_params() const {
+    // Imported graphs share one initializer between layers: count each tensor once.
     std::size_t n = 0;
-    for (const auto& l : layers_) n += l->count_params();
+    std::unordered_set<const Tensor*> seen;
+    for (const auto& l : layers_)
+        for (const auto& w : l->weights())
+            if (seen.insert(w.value.get()).second) n += w.value->size();
     return n;
 }
 

@@ -17,6 +17,8 @@ class Model {
 public:
     // Functional: the layers between `inputs` (InputLayer references) and `outputs`. Builds for batch 1.
     Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::string name = "model", std::uint64_t seed = 0);
+    // The same, first built for `batch` (an imported graph whose fixed shapes bake in its exported batch).
+    Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::string name, std::uint64_t seed, std::size_t batch);
     // Sequential: layers[0] must be an InputLayer; each next layer is called on the previous one.
     static Model sequential(std::vector<LayerPtr> layers, std::string name = "sequential", std::uint64_t seed = 0);
 
@@ -33,6 +35,9 @@ public:
     const LayerPtr& layer(const std::string& name) const;
     // keras-vis find_layer_idx: unknown names throw std::invalid_argument listing the layer names.
     std::size_t find_layer_idx(const std::string& name) const;
+    // Other names that layer(name) and find_layer_idx accept (an imported ONNX node's name → the layer of its
+    // first output). alias → layer name; an alias naming no layer throws std::invalid_argument.
+    void set_aliases(std::vector<std::pair<std::string, std::string>> aliases);
 
     const Node& input(std::size_t i = 0) const;
     const Node& output(std::size_t i = 0) const;
@@ -62,6 +67,8 @@ private:
     std::size_t first_ = 0;         // 1 for sequential models: the hidden InputLayer
     std::vector<LayerPtr> layers_;  // topological, inputs included
     std::vector<LayerPtr> input_layers_, output_layers_;
+    std::vector<std::pair<std::string, std::string>> aliases_;
+    const std::string& resolve(const std::string& name) const;
 };
 
 }  // namespace xvis

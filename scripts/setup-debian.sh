@@ -10,6 +10,7 @@ packages=(
   libstb-dev                            # PNG/JPEG read, PNG write
   zlib1g-dev                            # gzipped IDX datasets
   libonnx-dev libprotobuf-dev           # ONNX model files (onnx-ml.pb.h, libonnx_proto, libprotobuf)
+  libonnx-testdata                      # ONNX conformance data (node tests with expected outputs)
   dataset-fashion-mnist                 # training / test data (/usr/share/datasets/fashion-mnist)
   libcli11-dev                          # the xvis command line
 )

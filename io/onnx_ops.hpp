@@ -1,0 +1,84 @@
+#pragma once
+// The extension point of import_onnx: a table from ONNX op type to a graph builder. A builder gets one ONNX
+// node as an OnnxOpNode (decoded attributes, the graph nodes of its inputs, their ONNX element types) and
+// returns one graph node per ONNX output. Builders compose existing ops (autodiff/ops.hpp), so every imported
+// model is differentiable without derivative code here.
+//
+// Values known at import (initializers of integer type, Constant nodes, Shape of a tensor, and anything
+// computed only from those) arrive as constant nodes: a builder reads them with static_ints / static_value
+// (Reshape's shape, Slice's starts, Clip's bounds). After a builder ran on constant inputs only, the importer
+// evaluates its outputs at once (constant folding), so the differentiable graph holds only real tensor ops.
+// Float initializers arrive as parameter nodes (weights: shared storage, readable with static_value too).
+#include <xvis/autodiff/node.hpp>
+#include <xvis/io/onnx_import.hpp>  // OnnxAttribute
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xvis {
+
+// ONNX TensorProto element types (same numbers as onnx.proto). Graphs compute in float32; integer and bool
+// values are exact as long as they fit in float's 24-bit mantissa (constant folding runs in double).
+enum class OnnxType : int {
+    undefined = 0, float32 = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7, string = 8,
+    boolean = 9, float16 = 10, float64 = 11, uint32 = 12, uint64 = 13, bfloat16 = 16
+};
+bool is_integral(OnnxType t);  // integers and bool
+std::string to_string(OnnxType t);
+
+class OnnxOpNode {
+public:
+    std::string op_type, name;  // name: the node's, or "<op_type>_<index>" when it has none
+    int opset = 13;             // of the default domain
+    std::map<std::string, OnnxAttribute> attributes;
+    std::vector<std::string> input_names;  // "" for a skipped optional input
+    std::vector<Node> inputs;              // invalid for a skipped optional input
+    std::vector<OnnxType> input_types;
+    std::vector<std::string> output_names;
+    // Element type of each output; preset to input_types[0] (float32 without inputs). Builders of ops that
+    // change the type (Shape, Cast, comparisons, ConstantOfShape, Constant) set it.
+    std::vector<OnnxType> output_types;
+    // The batch the model was exported with (dim 0 of its first input) and the batch being built: a constant
+    // Reshape shape that bakes the exported batch in follows the built batch instead.
+    std::size_t export_batch = 1, batch = 1;
+
+    std::size_t num_outputs() const { return output_names.size(); }
+    bool has(const std::string& attr) const { return attributes.count(attr) != 0; }
+    // Typed attribute or `fallback` when absent; a present attribute of another type fails.
+    long long attr_int(const std::string& attr, long long fallback) const;
+    double attr_float(const std::string& attr, double fallback) const;
+    std::string attr_string(const std::string& attr, const std::string& fallback) const;
+    std::vector<long long> attr_ints(const std::string& attr, const std::vector<long long>& fallback) const;
+    std::vector<double> attr_floats(const std::string& attr, const std::vector<double>& fallback) const;
+    // A tensor attribute (Constant's value, ConstantOfShape's value); fails when absent.
+    const OnnxAttribute& attr_tensor(const std::string& attr) const;
+
+    bool has_input(std::size_t i) const { return i < inputs.size() && inputs[i].valid(); }
+    // Input i; fails naming it when it is missing.
+    const Node& input(std::size_t i) const;
+    // True when input i's value is known at import (a constant or a weight).
+    bool is_static(std::size_t i) const;
+    // The value of a static input (fails naming the input and its producer when it is computed at run time).
+    TensorD static_value(std::size_t i) const;
+    std::vector<std::int64_t> static_ints(std::size_t i) const;  // values rounded; fails on non-integers
+    // Every input given is static (the importer then folds this node's outputs).
+    bool all_static() const;
+
+    // Throws std::runtime_error "node '<name>' (<op_type>): <what>".
+    [[noreturn]] void fail(const std::string& what) const;
+};
+
+using OnnxOpBuilder = std::function<std::vector<Node>(OnnxOpNode&)>;
+
+// The table import_onnx uses (ONNX op type → builder); add entries to import more ops.
+std::map<std::string, OnnxOpBuilder>& onnx_op_builders();
+
+// Helpers for builders: an axis attribute in [−rank, rank) → [0, rank) (fails naming the node otherwise).
+std::size_t onnx_axis(const OnnxOpNode& n, std::int64_t axis, std::size_t rank);
+// A constant node holding `values` with `shape` (exact in double).
+Node onnx_constant(const Shape& shape, const std::vector<double>& values);
+
+}  // namespace xvis

@@ -1,0 +1,377 @@
+// ONNX layout and shape ops: Reshape, Flatten, Transpose, Squeeze / Unsqueeze, Concat, Split, Slice, Gather,
+// Expand, Tile, Pad, and the shape arithmetic around them (Shape, Size, Constant, ConstantOfShape, Range).
+// Values known at import arrive as constants and what is computed from them is folded by the importer.
+#include <xvis/autodiff/ops.hpp>
+#include <xvis/io/detail_onnx_ops.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace xvis::detail {
+
+namespace {
+
+// Axes from the attribute (before `input_from`) or the optional input `index` (from that opset on).
+std::vector<std::int64_t> axes_of(OnnxOpNode& n, int input_from, std::size_t index) {
+    if (n.opset >= input_from) return n.has_input(index) ? n.static_ints(index) : std::vector<std::int64_t>{};
+    const auto a = n.attr_ints("axes", {});
+    return {a.begin(), a.end()};
+}
+
+Shape to_shape(const OnnxOpNode& n, const std::vector<std::int64_t>& dims, const char* what) {
+    Shape s;
+    for (auto d : dims) {
+        if (d < 0) n.fail(std::string(what) + " has a negative dimension " + std::to_string(d));
+        s.push_back(static_cast<std::size_t>(d));
+    }
+    return s;
+}
+
+std::vector<Node> reshape_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    std::vector<std::int64_t> dims = n.opset >= 5 ? n.static_ints(1) : std::vector<std::int64_t>(n.attr_ints("shape", {}).begin(), n.attr_ints("shape", {}).end());
+    const bool allow_zero = n.attr_int("allowzero", 0) != 0;
+    // A shape exported with the batch baked in ([1, 512] for batch 1) follows the batch being built.
+    if (!dims.empty() && n.batch != n.export_batch && !x.shape().empty() && x.shape()[0] == n.batch &&
+        dims[0] == static_cast<std::int64_t>(n.export_batch))
+        dims[0] = static_cast<std::int64_t>(n.batch);
+    Shape out(dims.size());
+    std::size_t known = 1;
+    int infer = -1;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (dims[i] == 0 && !allow_zero) {
+            if (i >= x.rank()) n.fail("shape entry " + std::to_string(i) + " is 0 (copy) but the input " + shape_to_string(x.shape()) + " has no such axis");
+            out[i] = x.shape()[i];
+        } else if (dims[i] == -1) {
+            if (infer >= 0) n.fail("shape has two -1 entries");
+            infer = static_cast<int>(i);
+            continue;
+        } else if (dims[i] < 0) {
+            n.fail("shape entry " + std::to_string(dims[i]) + " is invalid");
+        } else {
+            out[i] = static_cast<std::size_t>(dims[i]);
+        }
+        known *= out[i];
+    }
+    if (infer >= 0) {
+        if (known == 0 || x.size() % known != 0)
+            n.fail("cannot infer -1: input " + shape_to_string(x.shape()) + " into shape with known product " + std::to_string(known));
+        out[static_cast<std::size_t>(infer)] = x.size() / known;
+    }
+    if (shape_size(out) != x.size())
+        n.fail("input " + shape_to_string(x.shape()) + " cannot be reshaped to " + shape_to_string(out) +
+               (n.batch != n.export_batch ? " (the model was exported for batch " + std::to_string(n.export_batch) +
+                                                 " and this reshape does not follow the batch: explain one image at a time)"
+                                           : ""));
+    return {reshape(x, out)};
+}
+
+std::vector<Node> flatten_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    const auto r = static_cast<std::int64_t>(x.rank());
+    const std::int64_t a = n.attr_int("axis", 1);
+    if (a < -r || a > r) n.fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(r));
+    const auto axis = static_cast<std::size_t>(a < 0 ? a + r : a);
+    std::size_t outer = 1;
+    for (std::size_t i = 0; i < axis; ++i) outer *= x.shape()[i];
+    return {reshape(x, {outer, outer == 0 ? 0 : x.size() / std::max<std::size_t>(outer, 1)})};
+}
+
+std::vector<Node> transpose_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    std::vector<std::size_t> perm(x.rank());
+    std::iota(perm.rbegin(), perm.rend(), std::size_t(0));
+    if (n.has("perm")) {
+        const auto p = n.attr_ints("perm", {});
+        if (p.size() != x.rank()) n.fail("perm has " + std::to_string(p.size()) + " entries for rank " + std::to_string(x.rank()));
+        for (std::size_t i = 0; i < p.size(); ++i) perm[i] = onnx_axis(n, p[i], x.rank());
+    }
+    return {transpose(x, perm)};
+}
+
+std::vector<Node> squeeze_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    const auto axes = axes_of(n, 13, 1);
+    std::vector<bool> drop(x.rank(), false);
+    for (auto a : axes) {
+        const std::size_t k = onnx_axis(n, a, x.rank());
+        if (x.shape()[k] != 1) n.fail("axis " + std::to_string(a) + " of " + shape_to_string(x.shape()) + " is not 1");
+        drop[k] = true;
+    }
+    Shape out;
+    for (std::size_t i = 0; i < x.rank(); ++i)
+        if (!(axes.empty() ? x.shape()[i] == 1 : drop[i])) out.push_back(x.shape()[i]);
+    return {reshape(x, out)};
+}
+
+std::vector<Node> unsqueeze_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    const auto axes = axes_of(n, 13, 1);
+    const std::size_t rank = x.rank() + axes.size();
+    std::vector<bool> inserted(rank, false);
+    for (auto a : axes) {
+        const std::size_t k = onnx_axis(n, a, rank);
+        if (inserted[k]) n.fail("axis " + std::to_string(a) + " is given twice");
+        inserted[k] = true;
+    }
+    Shape out;
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < rank; ++i) out.push_back(inserted[i] ? 1 : x.shape()[next++]);
+    return {reshape(x, out)};
+}
+
+std::vector<Node> concat_op(OnnxOpNode& n) {
+    std::vector<Node> xs;
+    for (std::size_t i = 0; i < n.inputs.size(); ++i)
+        if (n.has_input(i) && n.input(i).size() > 0) xs.push_back(n.input(i));  // empty shape tensors add nothing
+    if (xs.empty()) return {n.input(0)};
+    if (xs.size() == 1) return {xs[0]};
+    return {concat(xs, static_cast<std::int64_t>(onnx_axis(n, n.attr_int("axis", 0), xs[0].rank())))};
+}
+
+std::vector<Node> split_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    const std::size_t axis = onnx_axis(n, n.attr_int("axis", 0), x.rank());
+    std::vector<std::int64_t> sizes;
+    if (n.opset >= 13) {
+        if (n.has_input(1)) sizes = n.static_ints(1);
+    } else {
+        const auto s = n.attr_ints("split", {});
+        sizes.assign(s.begin(), s.end());
+    }
+    const std::size_t k = n.num_outputs(), len = x.shape()[axis];
+    if (sizes.empty()) {  // equal parts; the last one smaller when the axis does not divide (opset 18's rule)
+        const std::size_t part = (len + k - 1) / k;
+        for (std::size_t i = 0; i < k; ++i) sizes.push_back(static_cast<std::int64_t>(std::min(part, len - std::min(len, part * i))));
+    }
+    if (sizes.size() != k) n.fail("split has " + std::to_string(sizes.size()) + " sizes for " + std::to_string(k) + " outputs");
+    std::vector<Node> out;
+    std::int64_t begin = 0;
+    for (auto s : sizes) {
+        if (s < 0) n.fail("split size " + std::to_string(s) + " is negative");
+        Axes b(x.rank(), 0), e(x.rank(), slice_full);
+        b[axis] = begin, e[axis] = begin + s;
+        out.push_back(slice(x, b, e));
+        begin += s;
+    }
+    if (begin != static_cast<std::int64_t>(len)) n.fail("split sizes add up to " + std::to_string(begin) + ", the axis has " + std::to_string(len));
+    return out;
+}
+
+std::vector<Node> slice_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    std::vector<std::int64_t> starts, ends, axes, steps;
+    if (n.opset >= 10) {
+        starts = n.static_ints(1), ends = n.static_ints(2);
+        if (n.has_input(3)) axes = n.static_ints(3);
+        if (n.has_input(4)) steps = n.static_ints(4);
+    } else {
+        for (auto v : n.attr_ints("starts", {})) starts.push_back(v);
+        for (auto v : n.attr_ints("ends", {})) ends.push_back(v);
+        for (auto v : n.attr_ints("axes", {})) axes.push_back(v);
+    }
+    if (starts.size() != ends.size()) n.fail("starts and ends differ in length");
+    if (axes.empty())
+        for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (axes.size() != starts.size() || steps.size() != starts.size()) n.fail("starts, ends, axes and steps differ in length");
+    Axes b(x.rank(), 0), e(x.rank(), slice_full), s(x.rank(), 1);
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const std::size_t a = onnx_axis(n, axes[i], x.rank());
+        if (steps[i] == 0) n.fail("step 0 on axis " + std::to_string(a));
+        const auto dim = static_cast<std::int64_t>(x.shape()[a]);
+        // ONNX clamps to [0, dim] (or [−1, dim−1] walking backwards); INT64_MAX / INT64_MIN mean "to the end".
+        auto clamp_index = [&](std::int64_t v, bool end) {
+            if (v < 0) v += dim;
+            if (steps[i] > 0) return std::clamp<std::int64_t>(v, 0, dim);
+            return std::clamp<std::int64_t>(v, end ? -1 : 0, dim - 1);
+        };
+        b[a] = clamp_index(starts[i], false);
+        const std::int64_t stop = clamp_index(std::max<std::int64_t>(ends[i], -dim - 1), true);
+        // slice() reads a negative end as counted from the end: "before index 0" walking backwards is −dim − 1.
+        e[a] = stop < 0 ? -dim - 1 : stop;
+        s[a] = steps[i];
+    }
+    return {slice(x, b, e, s)};
+}
+
+std::vector<Node> gather_op(OnnxOpNode& n) {
+    return {gather(n.input(0), n.input(1), static_cast<std::int64_t>(onnx_axis(n, n.attr_int("axis", 0), n.input(0).rank())))};
+}
+
+std::vector<Node> expand_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    const Shape target = to_shape(n, n.static_ints(1), "shape");
+    return {broadcast_to(x, broadcast_shapes(x.shape(), target, "Expand"))};
+}
+
+// Tile: each repeated axis as a concatenation of copies along it.
+std::vector<Node> tile_op(OnnxOpNode& n) {
+    Node y = n.input(0);
+    const auto reps = n.static_ints(1);
+    if (reps.size() != y.rank()) n.fail("repeats has " + std::to_string(reps.size()) + " entries for rank " + std::to_string(y.rank()));
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+        if (reps[i] < 0) n.fail("repeat " + std::to_string(reps[i]) + " is negative");
+        if (reps[i] == 1) continue;
+        if (static_cast<std::size_t>(reps[i]) * y.size() > (std::size_t(1) << 28)) n.fail("repeats make a tensor too large");
+        if (reps[i] == 0) {
+            Axes b(y.rank(), 0), e(y.rank(), slice_full);
+            e[i] = 0;
+            y = slice(y, b, e);
+            continue;
+        }
+        y = concat(std::vector<Node>(static_cast<std::size_t>(reps[i]), y), static_cast<std::int64_t>(i));
+    }
+    return {y};
+}
+
+std::vector<Node> shape_op(OnnxOpNode& n) {
+    const Shape& s = n.input(0).shape();
+    const auto r = static_cast<std::int64_t>(s.size());
+    std::int64_t start = n.attr_int("start", 0), end = n.attr_int("end", r);
+    start = std::clamp<std::int64_t>(start < 0 ? start + r : start, 0, r);
+    end = std::clamp<std::int64_t>(end < 0 ? end + r : end, 0, r);
+    std::vector<double> v;
+    for (std::int64_t i = start; i < end; ++i) v.push_back(static_cast<double>(s[static_cast<std::size_t>(i)]));
+    n.output_types.assign(1, OnnxType::int64);
+    return {onnx_constant({v.size()}, v)};
+}
+
+std::vector<Node> constant_op(OnnxOpNode& n) {
+    const auto scalar_of = [&](OnnxType t, const Shape& shape, const std::vector<double>& v) {
+        n.output_types.assign(1, t);
+        return std::vector<Node>{onnx_constant(shape, v)};
+    };
+    if (n.has("value")) {
+        const auto& a = n.attr_tensor("value");
+        const auto type = static_cast<OnnxType>(a.tensor_type);
+        n.output_types.assign(1, type == OnnxType::float64 || type == OnnxType::float16 || type == OnnxType::bfloat16 ? OnnxType::float32 : type);
+        return {constant(a.t)};
+    }
+    if (n.has("value_float")) return scalar_of(OnnxType::float32, {}, {n.attr_float("value_float", 0)});
+    if (n.has("value_int")) return scalar_of(OnnxType::int64, {}, {double(n.attr_int("value_int", 0))});
+    if (n.has("value_floats")) {
+        const auto v = n.attr_floats("value_floats", {});
+        return scalar_of(OnnxType::float32, {v.size()}, v);
+    }
+    if (n.has("value_ints")) {
+        std::vector<double> v;
+        for (auto i : n.attr_ints("value_ints", {})) v.push_back(double(i));
+        return scalar_of(OnnxType::int64, {v.size()}, v);
+    }
+    n.fail("has no value attribute that xvis reads (value, value_float(s), value_int(s))");
+}
+
+std::vector<Node> constant_of_shape_op(OnnxOpNode& n) {
+    const Shape shape = to_shape(n, n.static_ints(0), "shape");
+    double value = 0;
+    OnnxType type = OnnxType::float32;
+    if (n.has("value")) {
+        const auto& a = n.attr_tensor("value");
+        if (a.t.size() != 1) n.fail("value must hold one element");
+        value = a.t.data()[0];
+        type = static_cast<OnnxType>(a.tensor_type);
+    }
+    n.output_types.assign(1, type);
+    return {broadcast_to(scalar(value), shape)};  // folded by the importer (size checked there)
+}
+
+std::vector<Node> range_op(OnnxOpNode& n) {
+    const double start = n.static_value(0).data()[0], limit = n.static_value(1).data()[0], delta = n.static_value(2).data()[0];
+    if (delta == 0) n.fail("delta is 0");
+    const double count = std::max(0.0, std::ceil((limit - start) / delta));
+    if (count > 1e8) n.fail("Range of " + std::to_string(count) + " elements");
+    std::vector<double> v(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = start + double(i) * delta;
+    return {onnx_constant({v.size()}, v)};
+}
+
+std::vector<Node> pad_op(OnnxOpNode& n) {
+    const Node& x = n.input(0);
+    std::vector<std::int64_t> pads;
+    double value = 0;
+    if (n.opset >= 11) {
+        pads = n.static_ints(1);
+        if (n.has_input(2)) value = n.static_value(2).data()[0];
+        if (n.has_input(3)) n.fail("the axes input is not supported");
+    } else {
+        for (auto p : n.attr_ints("pads", {})) pads.push_back(p);
+        value = n.attr_float("value", 0);
+    }
+    const std::size_t r = x.rank();
+    if (pads.size() != 2 * r) n.fail("pads has " + std::to_string(pads.size()) + " entries, expected " + std::to_string(2 * r));
+    const std::string mode = n.attr_string("mode", "constant");
+    PadMode m = PadMode::constant;
+    if (mode == "reflect") m = PadMode::reflect;
+    else if (mode == "edge") m = PadMode::edge;
+    else if (mode != "constant") n.fail("mode '" + mode + "' is not supported (constant, reflect, edge)");
+    // Negative pads crop: slice first, then pad what is left.
+    Axes b(r, 0), e(r, slice_full);
+    std::vector<std::size_t> before(r), after(r);
+    bool crop = false;
+    for (std::size_t i = 0; i < r; ++i) {
+        if (pads[i] < 0) b[i] = -pads[i], crop = true;
+        if (pads[i + r] < 0) e[i] = static_cast<std::int64_t>(x.shape()[i]) + pads[i + r], crop = true;
+        before[i] = static_cast<std::size_t>(std::max<std::int64_t>(pads[i], 0));
+        after[i] = static_cast<std::size_t>(std::max<std::int64_t>(pads[i + r], 0));
+    }
+    Node y = crop ? slice(x, b, e) : x;
+    return {pad(y, before, after, m, value)};
+}
+
+// ScatterND on import-time values (masks built from shapes): data with updates written at indices.
+std::vector<Node> scatter_nd_op(OnnxOpNode& n) {
+    if (!n.all_static()) n.fail("is supported only on values known at import (shape arithmetic), not on run-time tensors");
+    if (n.attr_string("reduction", "none") != "none") n.fail("reduction '" + n.attr_string("reduction", "") + "' is not supported");
+    TensorD data = n.static_value(0);
+    const TensorD idx = n.static_value(1), upd = n.static_value(2);
+    if (idx.rank() == 0) n.fail("indices must have rank >= 1");
+    const std::size_t q = idx.rank(), kdim = idx.shape()[q - 1];
+    if (kdim > data.rank()) n.fail("index depth " + std::to_string(kdim) + " exceeds the data rank");
+    std::size_t slice_size = 1;
+    for (std::size_t d = kdim; d < data.rank(); ++d) slice_size *= data.shape()[d];
+    const std::size_t count = idx.size() / std::max<std::size_t>(kdim, 1);
+    if (upd.size() != count * slice_size) n.fail("updates " + shape_to_string(upd.shape()) + " do not match indices and data");
+    const auto strides = row_major_strides(data.shape());
+    for (std::size_t i = 0; i < count; ++i) {
+        std::size_t offset = 0;
+        for (std::size_t d = 0; d < kdim; ++d) {
+            auto v = static_cast<std::int64_t>(idx.data()[i * kdim + d]);
+            const auto dim = static_cast<std::int64_t>(data.shape()[d]);
+            if (v < 0) v += dim;
+            if (v < 0 || v >= dim) n.fail("index " + std::to_string(v) + " is out of range for axis " + std::to_string(d));
+            offset += static_cast<std::size_t>(v) * strides[d];
+        }
+        std::copy(upd.data() + i * slice_size, upd.data() + (i + 1) * slice_size, data.data() + offset);
+    }
+    return {constant(data)};
+}
+
+}  // namespace
+
+void register_onnx_shape_ops(OnnxOpTable& t) {
+    t["ScatterND"] = scatter_nd_op;
+    t["Reshape"] = reshape_op;
+    t["Flatten"] = flatten_op;
+    t["Transpose"] = transpose_op;
+    t["Squeeze"] = squeeze_op;
+    t["Unsqueeze"] = unsqueeze_op;
+    t["Concat"] = concat_op;
+    t["Split"] = split_op;
+    t["Slice"] = slice_op;
+    t["Gather"] = gather_op;
+    t["Expand"] = expand_op;
+    t["Tile"] = tile_op;
+    t["Pad"] = pad_op;
+    t["Shape"] = shape_op;
+    t["Size"] = [](OnnxOpNode& n) {
+        n.output_types.assign(1, OnnxType::int64);
+        return std::vector<Node>{onnx_constant({}, {double(n.input(0).size())})};
+    };
+    t["Constant"] = constant_op;
+    t["ConstantOfShape"] = constant_of_shape_op;
+    t["Range"] = range_op;
+}
+
+}  // namespace xvis::detail

@@ -1,0 +1,95 @@
+// Real architectures exported by PyTorch (reduced torchvision families) and tf2onnx-shaped Keras graphs
+// (tests/data/onnx, made by scripts/make_onnx_fixtures.py): imported with import_onnx, their logits and the
+// saliency gradient d(Σ_n logits[n, k]) / d(input) must match PyTorch's float64 references:
+// |logits − ref| ≤ 1e-4·max|ref| and |grad − ref| ≤ 1e-3·max|ref|, element-wise.
+#include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/gradients.hpp>
+#include <xvis/autodiff/ops.hpp>
+#include <xvis/io/onnx.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace xvis;
+
+namespace {
+
+struct Fixture {
+    std::string model;
+    int opset = 0;
+    std::int64_t k = 0;
+    std::string batch_kind;
+    bool softmax = false;
+};
+
+std::string dir() { return std::string(XVIS_TEST_DATA) + "/onnx/"; }
+
+std::vector<Fixture> fixtures() {
+    std::vector<Fixture> out;
+    std::ifstream in(dir() + "manifest.txt");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        Fixture f;
+        std::string shape, extra;
+        if (!(ls >> f.model >> f.opset >> f.k >> shape >> f.batch_kind)) continue;
+        f.softmax = (ls >> extra) && extra == "softmax";
+        out.push_back(f);
+    }
+    return out;
+}
+
+// Worst |got − ref| relative to max|ref|, with the element where it happens.
+std::pair<double, std::size_t> relative_error(const Tensor& got, const TensorD& ref) {
+    EXPECT_EQ(got.shape(), ref.shape());
+    double scale = 0, worst = 0;
+    std::size_t at = 0;
+    for (double r : ref) scale = std::max(scale, std::fabs(r));
+    for (std::size_t i = 0; i < ref.size() && i < got.size(); ++i) {
+        const double e = std::fabs(double(got.data()[i]) - ref.data()[i]);
+        if (!(e <= worst)) worst = e, at = i;
+    }
+    return {worst / std::max(scale, 1e-30), at};
+}
+
+// Logits and d(Σ_n logits[n, k]) / d(input) of the model's first output.
+std::pair<Tensor, Tensor> logits_and_gradient(Model& model, const Tensor& x, std::int64_t k) {
+    if (x.shape()[0] != model.input().shape()[0]) model.build(x.shape()[0]);
+    EXPECT_EQ(model.input().shape(), x.shape());
+    Node logits = model.output();
+    Node score = sum(slice(logits, {0, k}, {slice_full, k + 1}));
+    Node grad = gradients(score, {model.input()})[0];
+    Function f = compile({logits, grad}, {model.input()});
+    const auto& out = f(x);
+    return {out[0], out[1]};
+}
+
+class Architecture : public ::testing::TestWithParam<Fixture> {};
+
+TEST_P(Architecture, LogitsAndSaliencyMatchPyTorch) {
+    const Fixture& p = GetParam();
+    Model model = import_onnx(dir() + p.model + ".onnx");
+    const Tensor x = load_onnx_tensor(dir() + p.model + ".input.pb").cast<float>();
+    if (p.softmax) {  // the graph's output is the softmax; keras-vis swaps it for linear to explain logits
+        auto [probs, unused] = logits_and_gradient(model, x, p.k);
+        auto e = relative_error(probs, load_onnx_tensor(dir() + p.model + ".logits.pb"));
+        EXPECT_LE(e.first, 1e-4) << p.model << " softmax output, element " << e.second;
+        model.set_activation(-1, ActivationKind::linear);
+    }
+    auto [logits, grad] = logits_and_gradient(model, x, p.k);
+    const std::string suffix = p.softmax ? ".prelogits" : ".logits";
+    auto el = relative_error(logits, load_onnx_tensor(dir() + p.model + suffix + ".pb"));
+    EXPECT_LE(el.first, 1e-4) << p.model << " logits, element " << el.second;
+    auto eg = relative_error(grad, load_onnx_tensor(dir() + p.model + (p.softmax ? ".prelogits_grad.pb" : ".grad.pb")));
+    EXPECT_LE(eg.first, 1e-3) << p.model << " input gradient, element " << eg.second;
+}
+
+INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),
+                         [](const ::testing::TestParamInfo<Fixture>& i) { return i.param.model; });
+
+TEST(Architecture, ManifestListsTheFamilies) { EXPECT_GE(fixtures().size(), 18u); }
+
+}  // namespace

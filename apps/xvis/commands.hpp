@@ -1,5 +1,8 @@
 #pragma once
 // The subcommands of `xvis`. Each returns the process exit code; errors are thrown and reported by main().
+#include "image_options.hpp"
+#include "inputs.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,10 +27,12 @@ struct ActivationArgs {
     int iterations = 200;
     double am_weight = 1, lp_weight = 10, tv_weight = 10, jitter = 0.05;
     std::vector<double> range{0, 255};  // the model's input range (keras-vis input_range)
+    bool range_given = false;           // otherwise a preset / --mean / --std / --scale decides the range
     bool use_logits = false;
     std::string backprop;
     std::string display = "keras-vis";  // keras-vis (deprocess_input) or clip (the input clipped to the range)
     std::uint64_t seed = 0;
+    ImageOptions prep;  // layout and channel order of the input; value flags set the range and the clip display
 };
 int run_activation(const ActivationArgs& a);
 
@@ -38,16 +43,15 @@ struct AttributeArgs {
     int target = -1;  // class / filter; -1: the predicted class
     double alpha = 0.5;
     std::uint64_t seed = 0;
+    ImageOptions prep;
 };
 int run_attribute(const AttributeArgs& a);
 // The methods run_attribute knows, for --help.
 const char* attribute_methods();
 
-// One attribution heat-map source: [N, H, W] in [0, 1] for `method` (see attribute_methods()).
-}  // namespace xvis::cli
-#include <xvis/xvis.hpp>
-namespace xvis::cli {
-Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const Tensor& x,
+// One attribution heat-map for `method` (see attribute_methods()): [h, w] in [0, 1] at the model input's
+// resolution, for the picture's values (gradient methods go through gradient_to_image's chain rule).
+Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const ModelInput& in,
                        const std::string& backprop, const std::string& penultimate, std::uint64_t seed);
 
 struct DemoArgs {

@@ -87,21 +87,20 @@ int run_demo(const DemoArgs& a) {
     t0 = clock_type::now();
     std::ostringstream rows;
     int explained = 0;
+    std::size_t channels = 0;
+    const Preprocessing pixels = resolve_preprocessing({}, model.input().shape(), channels);  // pixels / 255, as trained
     for (int k = 0; k < 10; ++k) {
         int found = 0;
         for (std::size_t i = 0; i < test.size() && found < a.per_class; ++i) {
             if (test.labels[i] != k) continue;
             ++found;
             ++explained;
-            Tensor display;
-            const Tensor x = load_input(model, "", static_cast<long>(i), a.dataset, display);
+            const ModelInput in = load_input("", static_cast<long>(i), a.dataset, pixels, channels);
             const std::string stem = "test" + std::to_string(i);
-            write_png(a.output + "/" + stem + "_input.png", enlarge8(display));
+            write_png(a.output + "/" + stem + "_input.png", enlarge8(in.picture));
             for (const char* method : {"saliency", "gradcam"}) {
-                Tensor map = attribution_map(model, method, -1, k, x, "", "", 0);
-                Tensor m2({28, 28});
-                std::copy(map.begin(), map.begin() + 784, m2.begin());
-                write_png(a.output + "/" + stem + "_" + method + ".png", enlarge8(overlay_heatmap(display, m2, 0.5, Colormap::jet)));
+                const Tensor map = attribution_map(model, method, -1, k, in, "", "", 0);
+                write_png(a.output + "/" + stem + "_" + method + ".png", enlarge8(overlay_heatmap(in.picture, map, 0.5, Colormap::jet)));
             }
             rows << "| " << names[k] << " | " << i << " | ![](" << stem << "_input.png) | ![](" << stem << "_saliency.png) | ![]("
                  << stem << "_gradcam.png) |\n";

@@ -24,44 +24,30 @@ std::int64_t resolve_layer(const Model& model, const std::string& spec) {
     return static_cast<std::int64_t>(model.find_layer_idx(spec));
 }
 
-Tensor to_display(const Tensor& input) {
-    const std::size_t c = input.shape()[1], h = input.shape()[2], w = input.shape()[3];
-    Tensor out({h, w, c});
-    for (std::size_t y = 0; y < h; ++y)
-        for (std::size_t x = 0; x < w; ++x)
-            for (std::size_t k = 0; k < c; ++k) out(y, x, k) = 255.0f * input(0, k, y, x);
-    return out;
-}
-
-Tensor load_input(const Model& model, const std::string& image_path, long dataset_index, const std::string& dataset_dir,
-                  Tensor& display, int* label) {
-    const Shape& in = model.input().shape();
-    if (in.size() != 4) throw std::invalid_argument("the model input " + shape_to_string(in) + " is not an image batch [N, C, H, W]");
-    const std::size_t c = in[1], h = in[2], w = in[3];
-    Tensor x({1, c, h, w});
+ModelInput load_input(const std::string& image_path, long dataset_index, const std::string& dataset_dir, const Preprocessing& p,
+                      std::size_t channels) {
+    ModelInput in;
     if (!image_path.empty()) {
-        Tensor img = read_image(image_path);  // [H, W, C] 0..255
-        if (img.shape()[0] != h || img.shape()[1] != w) img = resize(img, h, w, Interpolation::bilinear);
-        const std::size_t ic = img.shape()[2];
-        for (std::size_t y = 0; y < h; ++y)
-            for (std::size_t xx = 0; xx < w; ++xx) {
-                float gray = 0;
-                for (std::size_t k = 0; k < std::min<std::size_t>(ic, 3); ++k) gray += img(y, xx, k);
-                gray /= static_cast<float>(std::min<std::size_t>(ic, 3));
-                for (std::size_t k = 0; k < c; ++k) x(0, k, y, xx) = (c == 1 || ic < 3 ? gray : img(y, xx, k)) / 255.0f;
-            }
+        in.picture = read_image(image_path);  // [H, W, C] 0..255
     } else {
         if (dataset_index < 0) throw std::invalid_argument("give an input: --image FILE or --index N (a Fashion-MNIST test image)");
-        if (c != 1 || h != 28 || w != 28)
-            throw std::invalid_argument("--index needs a model with 1×28×28 input (Fashion-MNIST); this one takes " + shape_to_string(in));
+        if (channels != 1 || p.height != 28 || p.width != 28)
+            throw std::invalid_argument("--index needs a model with 1×28×28 input (Fashion-MNIST); this one takes " + std::to_string(channels) + "×" +
+                                        std::to_string(p.height) + "×" + std::to_string(p.width));
         const FashionMnist test = load_fashion_mnist(dataset_dir, DatasetSubset::test, static_cast<std::size_t>(dataset_index) + 1);
         if (static_cast<std::size_t>(dataset_index) >= test.size())
             throw std::out_of_range("--index " + std::to_string(dataset_index) + " is past the " + std::to_string(test.size()) + " test images");
-        std::copy(test.images.begin() + dataset_index * 784, test.images.begin() + (dataset_index + 1) * 784, x.begin());
-        if (label) *label = test.labels[static_cast<std::size_t>(dataset_index)];
+        // The dataset holds pixels / 255; as a 0..255 picture it goes through the same preprocessing as a file.
+        in.picture = Tensor({28, 28, 1});
+        const float* src = test.images.data() + dataset_index * 784;
+        for (std::size_t i = 0; i < 784; ++i) in.picture[i] = src[i] * 255.0f;
+        in.label = test.labels[static_cast<std::size_t>(dataset_index)];
+        in.from_dataset = true;
     }
-    display = to_display(x);
-    return x;
+    in.p = p;
+    in.channels = channels;
+    in.x = preprocess_image(in.picture, p, channels);
+    return in;
 }
 
 std::vector<std::int64_t> parse_indices(const std::string& text) {

@@ -1,5 +1,6 @@
 // xvis: the command line. `xvis --help` lists the subcommands; every error is one line and a non-zero exit.
 #include "commands.hpp"
+#include "image_options.hpp"
 
 #include <xvis/xvis.hpp>
 
@@ -23,6 +24,33 @@ CLI::Validator number_check(bool allow_zero) {
             return {};
         },
         allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+
+// Syntax checks of the preprocessing flags (image_options.hpp), run while parsing like the number checks.
+CLI::Validator text_check(std::string (*check)(const std::string&), const char* name) {
+    return CLI::Validator([check](std::string& s) { return check(s); }, name);
+}
+CLI::Validator list_check(bool positive) {
+    return CLI::Validator([positive](std::string& s) { return xvis::cli::check_number_list(s, positive); }, "A,B,C");
+}
+
+// The preprocessing flags; --size only for the commands that read a picture.
+void add_image_options(CLI::App* c, xvis::cli::ImageOptions& o, bool picture) {
+    c->add_option("--preset", o.preset,
+                  "input preprocessing: imagenet (torchvision: mean 0.485,0.456,0.406 std 0.229,0.224,0.225), caffe (Keras VGG / "
+                  "ResNet50: BGR, v - 103.939,116.779,123.68), tf (Keras MobileNet / Inception: v / 127.5 - 1), none (v / 255)")
+        ->check(CLI::IsMember({"imagenet", "caffe", "tf", "none"}))
+        ->capture_default_str();
+    if (picture) c->add_option("--size", o.size, "H or HxW the picture is resized to (default: the model's input size)")->check(text_check(xvis::cli::check_size, "HxW"));
+    c->add_option("--mean", o.mean, "per-channel mean, in the model's channel order, after --scale (overrides the preset)")->check(list_check(false));
+    c->add_option("--std", o.std, "per-channel std, in the model's channel order, after --scale (overrides the preset)")->check(list_check(true));
+    c->add_option("--scale", o.scale, "multiplies the 0..255 values before mean / std (default 1/255; 1 for raw 0..255 inputs)")
+        ->check(text_check(xvis::cli::check_scale, "S"));
+    auto* order = c->add_option("--channel-order", o.order, "rgb or bgr: the model's input channel order (default: the preset's, else rgb)")
+                      ->check(CLI::IsMember({"rgb", "bgr"}));
+    c->add_flag("--bgr", o.bgr, "same as --channel-order bgr")->excludes(order);
+    c->add_option("--layout", o.layout, "nchw or nhwc (default: nhwc when the input is [N, H, W, 1 or 3], else nchw)")->check(CLI::IsMember({"nchw", "nhwc"}));
+    c->add_option("--labels", o.labels, "class names, one per line: predictions and outputs name the class");
 }
 
 }  // namespace
@@ -62,8 +90,10 @@ int main(int argc, char** argv) {
     act->add_option("--lp-weight", ac.lp_weight)->capture_default_str();
     act->add_option("--tv-weight", ac.tv_weight)->capture_default_str();
     act->add_option("--jitter", ac.jitter, "fraction of the size (< 1) or pixels; 0: none")->check(non_negative)->capture_default_str();
-    act->add_option("--range", ac.range, "the model's input range LO HI (keras-vis input_range; 0 1 for models trained on pixels / 255)")
-        ->expected(2)->capture_default_str();
+    auto* range = act->add_option("--range", ac.range, "the model's input range LO HI (keras-vis input_range; 0 1 for models trained on pixels / "
+                                                     "255; with a --preset other than none, --mean, --std or --scale: what pictures give)")
+                      ->expected(2)
+                      ->capture_default_str();
     act->add_flag("--logits", ac.use_logits, "maximize the layer's pre-activation output (class logits)");
     act->add_option("--backprop", ac.backprop, "guided, rectified or deconv");
     act->add_option("--display", ac.display,
@@ -73,6 +103,7 @@ int main(int argc, char** argv) {
     act->add_option("--gif", ac.gif, "also record the first filter's optimization as an animated GIF");
     act->add_option("--seed", ac.seed)->capture_default_str();
     act->add_option("-o,--output", ac.output, "PNG file")->capture_default_str();
+    add_image_options(act, ac.prep, false);
 
     AttributeArgs at;
     auto add_attribute_options = [&](CLI::App* c, bool with_method) {
@@ -88,7 +119,8 @@ int main(int argc, char** argv) {
         c->add_option("--colormap", at.colormap, "jet, viridis or gray")->capture_default_str();
         c->add_option("--alpha", at.alpha, "heat-map weight in the overlay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
         c->add_option("--seed", at.seed)->capture_default_str();
-        c->add_option("-o,--output", at.output, "folder for heatmap.png and overlay.png")->capture_default_str();
+        c->add_option("-o,--output", at.output, "folder for heatmap.png and overlay.png (at the picture's size)")->capture_default_str();
+        add_image_options(c, at.prep, true);
     };
     auto* sal = app.add_subcommand("saliency", "saliency map (keras-vis visualize_saliency) → heat-map and overlay PNGs");
     add_attribute_options(sal, false);
@@ -122,6 +154,7 @@ int main(int argc, char** argv) {
         else if (!std::getenv("OMP_NUM_THREADS") && !std::getenv("OMP_DYNAMIC")) xvis::set_num_threads(xvis::threads_for_load());
         if (*train) return run_train(tr);
         if (*info) return run_info(info_model);
+        ac.range_given = range->count() > 0;
         if (*act) return run_activation(ac);
         if (*sal) at.method = "saliency";
         if (*cam) at.method = "gradcam";

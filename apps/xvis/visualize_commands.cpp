@@ -20,18 +20,47 @@ Tensor enlarge(const Tensor& hwc) {
     return resize(hwc, h * k, hwc.shape()[1] * k, Interpolation::nearest);
 }
 
-int predicted_class(const Model& model, const Node& scores, const Tensor& x) {
-    Function f = compile({scores}, {model.input()});
-    const Tensor& s = f(x)[0];
-    const std::size_t per = s.size() / s.shape()[0];
-    return static_cast<int>(std::max_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(per)) - s.begin());
+DataFormat format_of(const Preprocessing& p) {
+    return p.layout == TensorLayout::nhwc ? DataFormat::channels_last : DataFormat::channels_first;
 }
 
-// [N, ...] attributions → one [H, W] heat-map in [0, 1] for sample 0.
+// [1, h, w] (or [h, w]) → [h, w].
 Tensor first_map(const Tensor& m) {
-    Tensor out({m.shape()[1], m.shape()[2]});
+    Tensor out({m.shape()[m.rank() - 2], m.shape()[m.rank() - 1]});
     std::copy(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(out.size()), out.begin());
     return out;
+}
+
+// A model channel order of BGR is shown in the picture's RGB ([H, W, 3] in place).
+void to_rgb(Tensor& hwc, const Preprocessing& p) {
+    if (p.order != ChannelOrder::bgr || hwc.shape().back() != 3) return;
+    for (std::size_t i = 0; i < hwc.size(); i += 3) std::swap(hwc[i], hwc[i + 2]);
+}
+
+// The class-score layer's names, when --labels is given; labels only make sense for [N, classes] outputs.
+std::vector<std::string> labels_for(const Model& model, std::int64_t layer, const ImageOptions& o) {
+    if (o.labels.empty()) return {};
+    const Node& out = model.layer_output(layer);
+    if (out.rank() != 2)
+        throw std::invalid_argument("--labels: layer '" + model.layer(layer)->name() + "' outputs " + shape_to_string(out.shape()) +
+                                    ", not class scores [N, classes]; pick the class layer with --layer");
+    return load_labels(o.labels, out.shape()[1]);
+}
+
+// CamOptions has one data_format for the input and the feature map A. Keras models exported with tf2onnx take
+// NHWC pictures but transpose them to ONNX's NCHW before the first Conv, so A is NCHW there; reading it as NHWC
+// would silently mix channels and positions. Only Keras-style Conv2D layers say their layout; pooling layers
+// of the built-in models follow the input's; anything else (imported ONNX ops) is NCHW.
+void check_cam_layout(const Model& model, std::int64_t layer, const CamOptions& co, const std::string& method) {
+    if (co.data_format == DataFormat::channels_first) return;
+    const LayerPtr& a = model.layer(find_penultimate_layer(model, layer, co.penultimate_layer));
+    const auto conv = std::dynamic_pointer_cast<Conv2D>(a);
+    const bool nhwc = conv ? conv->data_format() == DataFormat::channels_last : std::dynamic_pointer_cast<Pooling2D>(a) != nullptr;
+    if (!nhwc)
+        throw std::invalid_argument(method + ": the model takes NHWC input but the feature map of '" + a->name() + "' " +
+                                    shape_to_string(a->output().shape()) +
+                                    " is NCHW, and xvis's CAM methods need both in one layout; use saliency, smoothgrad, "
+                                    "integrated-gradients or input-x-gradient");
 }
 
 }  // namespace
@@ -40,65 +69,97 @@ const char* attribute_methods() {
     return "saliency, smoothgrad, integrated-gradients, input-x-gradient, gradcam, gradcam++, layercam, scorecam, guided-gradcam";
 }
 
-Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const Tensor& x,
+Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const ModelInput& in,
                        const std::string& backprop, const std::string& penultimate, std::uint64_t seed) {
     const std::vector<std::int64_t> filters{target};
+    const DataFormat format = format_of(in.p);
+    const std::size_t h = in.p.height, w = in.p.width;
     CamOptions co;
     co.backprop_modifier = backprop;
+    co.data_format = format;
     if (!penultimate.empty()) co.penultimate_layer = resolve_layer(model, penultimate);
-    // Raw input attributions: |a|, max over channels, normalized (as saliency maps are shown).
-    auto as_map = [](const Tensor& raw) {
+    // Raw input gradients: through the preprocessing's chain rule onto the picture's values (scale / std per
+    // channel, BGR and gray conversions undone) at the model's resolution, then |.| and the max over the
+    // picture's channels, normalized: the saliency of the picture, not of the normalized tensor.
+    const std::size_t pc = in.picture.rank() == 3 ? in.picture.shape()[2] : 1;
+    auto pixel_saliency = [&](const Tensor& raw) {
+        const Tensor g = gradient_to_image(raw, in.p, h, w, pc);
+        Tensor m({h, w}, 0.0f);
+        for (std::size_t i = 0; i < m.size(); ++i)
+            for (std::size_t k = 0; k < pc; ++k) m[i] = std::max(m[i], std::fabs(g[i * pc + k]));
+        normalize_inplace(m.data(), m.size());
+        return m;
+    };
+    // Raw attributions (already "how much each input value contributed"): |a|, max over channels, normalized.
+    auto as_map = [&](const Tensor& raw) {
         Tensor a = raw;
         for (auto& v : a) v = std::fabs(v);
-        return finish_saliency(a, false, true, DataFormat::channels_first);
+        return first_map(finish_saliency(a, false, true, format));
     };
-    if (method == "saliency") {
-        SaliencyOptions so;
-        so.backprop_modifier = backprop;
-        return visualize_saliency(model, layer, filters, x, so);
-    }
-    if (method == "smoothgrad") {
-        SmoothGradOptions so;
-        so.backprop_modifier = backprop;
-        so.seed = seed;
-        return smoothgrad(model, layer, filters, x, so);
-    }
+    SmoothGradOptions so;  // also the plain saliency options: raw gradients, reduced by pixel_saliency
+    so.backprop_modifier = backprop;
+    so.grad_modifier = "";
+    so.keepdims = true;
+    so.normalize = false;
+    so.data_format = format;
+    so.seed = seed;
+    if (method == "saliency") return pixel_saliency(visualize_saliency(model, layer, filters, in.x, so));
+    if (method == "smoothgrad") return pixel_saliency(smoothgrad(model, layer, filters, in.x, so));
     if (method == "integrated-gradients") {
         IntegratedGradientsOptions io;
         io.backprop_modifier = backprop;
-        return as_map(integrated_gradients(model, layer, filters, x, io));
+        io.data_format = format;
+        return as_map(integrated_gradients(model, layer, filters, in.x, io));
     }
-    if (method == "input-x-gradient") return as_map(input_x_gradient(model, layer, filters, x, backprop));
-    if (method == "gradcam") return visualize_cam(model, layer, filters, x, co);
-    if (method == "gradcam++") return gradcam_plus_plus(model, layer, filters, x, co);
-    if (method == "layercam") return layercam(model, layer, filters, x, co);
+    if (method == "input-x-gradient") return as_map(input_x_gradient(model, layer, filters, in.x, backprop, format));
+    const bool cam = method == "gradcam" || method == "gradcam++" || method == "layercam" || method == "scorecam" || method == "guided-gradcam";
+    if (cam) check_cam_layout(model, layer, co, method);
+    if (method == "gradcam") return first_map(visualize_cam(model, layer, filters, in.x, co));
+    if (method == "gradcam++") return first_map(gradcam_plus_plus(model, layer, filters, in.x, co));
+    if (method == "layercam") return first_map(layercam(model, layer, filters, in.x, co));
     if (method == "scorecam") {
-        ScoreCamOptions so;
-        static_cast<CamOptions&>(so) = co;
-        return score_cam(model, layer, filters, x, so);
+        ScoreCamOptions sc;
+        static_cast<CamOptions&>(sc) = co;
+        return first_map(score_cam(model, layer, filters, in.x, sc));
     }
-    if (method == "guided-gradcam") return as_map(guided_gradcam(model, layer, filters, x, co));
+    if (method == "guided-gradcam") return as_map(guided_gradcam(model, layer, filters, in.x, co));
     throw std::invalid_argument("unknown method '" + method + "' (choices: " + attribute_methods() + ")");
 }
 
 int run_activation(const ActivationArgs& a) {
     Model model = load_model(a.model, 1);
     const std::int64_t layer = resolve_layer(model, a.layer);
+    std::size_t channels = 0;
+    const Preprocessing p = resolve_preprocessing(a.prep, model.input().shape(), channels);
+    const DataFormat format = format_of(p);
+    const std::vector<std::string> labels = labels_for(model, layer, a.prep);
     std::vector<std::int64_t> filters = parse_indices(a.filters);
     if (filters.empty()) {
         const Node& out = model.layer_output(layer);
-        for (std::size_t k = 0; k < out.shape()[1]; ++k) filters.push_back(static_cast<std::int64_t>(k));
+        for (std::size_t k = 0; k < out.shape()[channel_axis(out.rank(), format)]; ++k) filters.push_back(static_cast<std::int64_t>(k));
     }
     VisualizeActivationOptions o;
     o.max_iter = a.iterations;
-    if (a.range.size() != 2 || !(a.range[0] < a.range[1])) throw std::invalid_argument("--range needs LO HI with LO < HI");
-    o.input_range = {a.range[0], a.range[1]};
+    std::vector<double> range = a.range;
+    if (!a.range_given && a.prep.sets_values()) {
+        // The inputs pictures can produce: each channel's (0 · scale − mean) / std .. (255 · scale − mean) / std,
+        // united (keras-vis's input_range is one interval for all channels).
+        range = {INFINITY, -INFINITY};
+        for (std::size_t c = 0; c < channels; ++c) {
+            const double m = p.mean.empty() ? 0 : p.mean[c], sd = p.std.empty() ? 1 : p.std[c];
+            range[0] = std::min(range[0], (0 - m) / sd);
+            range[1] = std::max(range[1], (255.0 * p.scale - m) / sd);
+        }
+    }
+    if (range.size() != 2 || !(range[0] < range[1])) throw std::invalid_argument("--range needs LO HI with LO < HI");
+    o.input_range = {range[0], range[1]};
     o.act_max_weight = a.am_weight;
     o.lp_norm_weight = a.lp_weight;
     o.tv_weight = a.tv_weight;
     o.use_logits = a.use_logits;
     o.backprop_modifier = a.backprop;
-    if (a.jitter > 0) o.input_modifiers = {std::make_shared<Jitter>(a.jitter, DataFormat::channels_first, a.seed)};
+    o.data_format = format;
+    if (a.jitter > 0) o.input_modifiers = {std::make_shared<Jitter>(a.jitter, format, a.seed)};
     std::vector<Tensor> images;
     Progress bar("activation", static_cast<long>(filters.size()) * a.iterations);
     for (std::size_t i = 0; i < filters.size(); ++i) {
@@ -109,33 +170,71 @@ int run_activation(const ActivationArgs& a) {
         })};
         if (i == 0 && !a.gif.empty()) o.callbacks.push_back(std::make_shared<GifGenerator>(a.gif));
         MinimizeResult r = visualize_activation(model, layer, {filters[i]}, o);
-        if (a.display == "clip") r.image = to_channels_last(clip_to_range(r.best_input, o.input_range), DataFormat::channels_first);
-        r.image.reshape(Shape(r.image.shape().begin() + 1, r.image.shape().end()));
-        const float to_byte = 255.0f / static_cast<float>(a.range[1] - a.range[0]);  // PNGs hold 0..255
-        for (auto& v : r.image) v = (v - static_cast<float>(a.range[0])) * to_byte;
-        images.push_back(enlarge(r.image));
+        Tensor img;
+        if (a.display == "clip" && a.prep.sets_values()) {
+            // The optimized input as the picture that would produce it: preprocessing inverted per channel.
+            img = input_to_image(clip_to_range(r.best_input, o.input_range), p);
+        } else {
+            if (a.display == "clip") r.image = to_channels_last(clip_to_range(r.best_input, o.input_range), format);
+            img = r.image;
+            img.reshape(Shape(img.shape().begin() + 1, img.shape().end()));
+            const float to_byte = 255.0f / static_cast<float>(range[1] - range[0]);  // PNGs hold 0..255
+            for (auto& v : img) v = (v - static_cast<float>(range[0])) * to_byte;
+            to_rgb(img, p);
+        }
+        images.push_back(enlarge(img));
     }
     bar.finish();
     write_png(a.output, stitch_images(images, 5, std::min<std::size_t>(images.size(), 5)));
-    std::printf("wrote %s (%zu filters of layer '%s')\n", a.output.c_str(), filters.size(), model.layer(layer)->name().c_str());
+    std::string names;
+    for (std::size_t i = 0; i < filters.size() && !labels.empty(); ++i)
+        names += (i ? ", " : ": ") + class_name(static_cast<std::size_t>(filters[i]), labels);
+    std::printf("wrote %s (%zu filters of layer '%s'%s)\n", a.output.c_str(), filters.size(), model.layer(layer)->name().c_str(), names.c_str());
     return 0;
 }
 
 int run_attribute(const AttributeArgs& a) {
     Model model = load_model(a.model, 1);
     const std::int64_t layer = resolve_layer(model, a.layer);
-    Tensor display;
-    int label = -1;
-    const Tensor x = load_input(model, a.image, a.index, a.dataset, display, &label);
-    const int target = a.target >= 0 ? a.target : predicted_class(model, model.layer_output(layer), x);
+    std::size_t channels = 0;
+    const Preprocessing p = resolve_preprocessing(a.prep, model.input().shape(), channels);
+    const std::vector<std::string> labels = labels_for(model, layer, a.prep);
+    const ModelInput in = load_input(a.image, a.index, a.dataset, p, channels);
+
+    // The prediction: the top 5 classes of a class-score layer; for other layers the most active channel.
+    const Node& scores = model.layer_output(layer);
+    Function forward = compile({scores}, {model.input()});
+    const Tensor& s = forward(in.x)[0];
+    std::size_t predicted = 0;
+    if (scores.rank() == 2) {
+        predicted = print_top_classes(s.data(), s.shape()[1], labels, 5);
+    } else {
+        const std::size_t ca = channel_axis(s.rank(), format_of(p)), k = s.shape()[ca], inner = s.size() / (s.shape()[0] * k);
+        std::vector<double> act(k, 0.0);
+        for (std::size_t i = 0; i < s.size(); ++i) act[ca == 1 ? (i / inner) % k : i % k] += s[i];
+        predicted = static_cast<std::size_t>(std::max_element(act.begin(), act.end()) - act.begin());
+    }
+    const int target = a.target >= 0 ? a.target : static_cast<int>(predicted);
     const Colormap cmap = colormap_from_string(a.colormap);
-    const Tensor map = first_map(attribution_map(model, a.method, layer, target, x, a.backprop, a.penultimate, a.seed));
+    const Tensor map = attribution_map(model, a.method, layer, target, in, a.backprop, a.penultimate, a.seed);
+
+    // The heat-map goes onto the picture as given, at its own size (Fashion-MNIST test images, which have no
+    // file, are enlarged 8x so they can be seen).
+    Tensor shown = in.picture;
+    if (shown.shape()[2] == 2) {  // gray + alpha: overlay_heatmap takes gray, RGB or RGBA
+        Tensor gray({shown.shape()[0], shown.shape()[1], 1});
+        for (std::size_t i = 0; i < gray.size(); ++i) gray[i] = shown[2 * i];
+        shown = gray;
+    }
+    if (in.from_dataset) shown = enlarge(shown);
+    const Tensor heat = map_to_image(map, shown.shape()[0], shown.shape()[1]);
     std::filesystem::create_directories(a.output);
-    const std::string heat = a.output + "/heatmap.png", over = a.output + "/overlay.png";
-    write_png(heat, enlarge(apply_colormap(map, cmap)));
-    write_png(over, enlarge(overlay_heatmap(display, map, a.alpha, cmap)));
-    std::printf("%s for class %d%s: wrote %s and %s\n", a.method.c_str(), target,
-                label >= 0 ? (" (true label " + std::to_string(label) + ")").c_str() : "", heat.c_str(), over.c_str());
+    const std::string heat_file = a.output + "/heatmap.png", over_file = a.output + "/overlay.png";
+    write_png(heat_file, apply_colormap(heat, cmap));
+    write_png(over_file, overlay_heatmap(shown, heat, a.alpha, cmap));
+    std::printf("%s for %s%s: wrote %s and %s (%zux%zu)\n", a.method.c_str(), class_name(static_cast<std::size_t>(target), labels).c_str(),
+                in.label >= 0 ? (" (true label " + std::to_string(in.label) + ")").c_str() : "", heat_file.c_str(), over_file.c_str(),
+                shown.shape()[1], shown.shape()[0]);
     return 0;
 }
 

@@ -104,7 +104,10 @@ public:
             if (out.size() > ctx_->max_elements)
                 n.fail("output " + shape_to_string(out.shape()) + " has more than " + std::to_string(ctx_->max_elements) + " elements");
         } catch (const std::exception& e) {
-            const std::string what = e.what();
+            std::string what = e.what();
+            if (n.batch != n.export_batch && what.find("explain one image at a time") == std::string::npos)
+                what += " (the model was exported for batch " + std::to_string(n.export_batch) + " and this node does not follow batch " +
+                        std::to_string(n.batch) + ": explain one image at a time)";
             if (what.rfind("node '", 0) == 0) throw std::runtime_error(what);
             n.fail(what);
         }

@@ -32,10 +32,22 @@ std::vector<Node> reshape_op(OnnxOpNode& n) {
     const Node& x = n.input(0);
     std::vector<std::int64_t> dims = n.opset >= 5 ? n.static_ints(1) : std::vector<std::int64_t>(n.attr_ints("shape", {}).begin(), n.attr_ints("shape", {}).end());
     const bool allow_zero = n.attr_int("allowzero", 0) != 0;
-    // A shape exported with the batch baked in ([1, 512] for batch 1) follows the batch being built.
-    if (!dims.empty() && n.batch != n.export_batch && !x.shape().empty() && x.shape()[0] == n.batch &&
-        dims[0] == static_cast<std::int64_t>(n.export_batch))
-        dims[0] = static_cast<std::int64_t>(n.batch);
+    // A shape exported with the batch baked in follows the batch being built: [1, 512] for batch 1, and a
+    // leading axis that folds the batch in ([B·windows, 16, 16] in Swin) when the element counts say so.
+    if (!dims.empty() && n.batch != n.export_batch) {
+        const auto eb = static_cast<std::int64_t>(n.export_batch), b = static_cast<std::int64_t>(n.batch);
+        std::size_t fixed = 1;
+        bool plain = true;
+        for (std::size_t i = 0; i < dims.size(); ++i) {
+            if (dims[i] < 0 || (dims[i] == 0 && !allow_zero)) plain = false;
+            else fixed *= static_cast<std::size_t>(dims[i]);
+        }
+        if (plain) {  // every extent given: rescale the leading one when exactly the batch's factor is missing
+            if (fixed != x.size() && dims[0] % eb == 0 && fixed * n.batch == x.size() * n.export_batch) dims[0] = dims[0] / eb * b;
+        } else if (dims[0] == eb && !x.shape().empty() && x.shape()[0] == n.batch) {
+            dims[0] = b;  // [1, -1]: the -1 then takes the rest
+        }
+    }
     Shape out(dims.size());
     std::size_t known = 1;
     int infer = -1;

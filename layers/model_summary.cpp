@@ -1,6 +1,8 @@
 // Model::summary(): the table Keras prints.
 #include <xvis/layers/model.hpp>
 
+#include <algorithm>
+
 namespace xvis {
 
 namespace {
@@ -29,7 +31,10 @@ std::string Model::summary() const {
     bool chain = true;
     for (std::size_t i = 1; i < layers_.size(); ++i)
         chain = chain && layers_[i]->inbound().size() == 1 && layers_[i]->inbound()[0] == layers_[i - 1];
-    const std::size_t w1 = 29, w2 = 26, w3 = 10, w4 = chain ? 0 : 30;
+    // Imported graphs name layers after ONNX values ("/layer4/layer4.1/relu_1/Relu_output_0"): widen to fit.
+    std::size_t w1 = 29;
+    for (const auto& l : layers_) w1 = std::max(w1, l->name().size() + l->class_name().size() + 5);
+    const std::size_t w2 = 26, w3 = 10, w4 = chain ? 0 : 30;
     const std::size_t width = w1 + w2 + w3 + w4;
     std::string s = "Model: \"" + name_ + "\"\n" + std::string(width, '_') + "\n";
     s += cell(" Layer (type)", w1) + cell("Output Shape", w2) + cell("Param #", w3) + (chain ? "" : "Connected to") + "\n";

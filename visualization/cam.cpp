@@ -124,7 +124,15 @@ std::int64_t find_penultimate_layer(const Model& model, std::int64_t layer, std:
         const LayerPtr& l = model.layer(i);
         if (std::dynamic_pointer_cast<Conv2D>(l) || std::dynamic_pointer_cast<Pooling2D>(l)) return i;
     }
-    throw std::invalid_argument("find_penultimate_layer: no Conv2D or pooling layer before layer " + std::to_string(layer) + " ('" +
+    // An imported graph has no Keras layers: its last 4-D feature map with more than one position (ResNet's
+    // final block output, after the ReLU) is what Grad-CAM is computed on, as pytorch-grad-cam does.
+    for (std::int64_t i = idx - 1; i >= 0; --i) {
+        const LayerPtr& l = model.layer(i);
+        if (std::dynamic_pointer_cast<InputLayer>(l)) continue;
+        const Shape& s = l->output_shape();
+        if (s.size() == 4 && s[2] * s[3] > 1 && l->output().kind() == NodeKind::op) return i;
+    }
+    throw std::invalid_argument("find_penultimate_layer: no Conv2D, pooling layer or 4-D feature map before layer " + std::to_string(layer) + " ('" +
                                 model.layer(layer)->name() + "'); name one with penultimate_layer");
 }
 

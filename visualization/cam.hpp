@@ -54,7 +54,9 @@ Tensor score_cam(Model& model, std::int64_t layer, const std::vector<std::int64_
 Tensor guided_gradcam(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices, const Tensor& seed_input,
                       const CamOptions& options = {});
 
-// keras-vis _find_penultimate_layer: explicit index checked to lie before `layer`; otherwise the search above.
+// keras-vis _find_penultimate_layer: explicit index checked to lie before `layer`; otherwise the search above
+// (the last Conv2D or pooling layer before `layer` − 1). Models without such layers (imported ONNX graphs):
+// the last layer before `layer` whose output is a [N, C, H, W] map with H·W > 1.
 // No candidate → std::invalid_argument naming the layer.
 std::int64_t find_penultimate_layer(const Model& model, std::int64_t layer, std::optional<std::int64_t> penultimate = {});
 

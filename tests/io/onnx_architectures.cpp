@@ -6,6 +6,7 @@
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/io/onnx.hpp>
+#include <xvis/visualization/cam.hpp>
 
 #include <gtest/gtest.h>
 
@@ -113,6 +114,23 @@ TEST_P(Architecture, ExplainsABatchOfAnotherSize) {
     double scale = 0;
     for (double r : ref) scale = std::max(scale, std::fabs(r));
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got.data()[i], ref.data()[i % ref.size()], 1e-4 * scale) << p.model << " " << i;
+}
+
+// keras-vis's Grad-CAM on an imported torchvision ResNet: the penultimate layer found is the last block's
+// output (after its ReLU), and the map covers the input with values in [0, 1] and a peak of 1.
+TEST(ArchitectureCam, GradCamOnImportedResNetUsesTheLastBlock) {
+    Model model = import_onnx(dir() + "resnet_bottleneck.onnx");
+    const std::int64_t pen = find_penultimate_layer(model, -1);
+    const std::string name = model.layer(pen)->name();
+    EXPECT_EQ(name.rfind("/layer4/", 0), 0u) << name;
+    EXPECT_EQ(model.layer(pen)->class_name(), "Relu") << name;
+    const Tensor x = load_onnx_tensor(dir() + "resnet_bottleneck.input.pb").cast<float>();
+    const Tensor cam = visualize_cam(model, -1, {1}, x);
+    ASSERT_EQ(cam.shape(), (Shape{1, 64, 64}));
+    float lo = 1, hi = 0;
+    for (float v : cam) lo = std::min(lo, v), hi = std::max(hi, v);
+    EXPECT_GE(lo, 0.0f);
+    EXPECT_NEAR(hi, 1.0f, 1e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),

@@ -1,6 +1,6 @@
 // load_onnx on files shaped like other tools' exports (PyTorch style: unnamed nodes, Gemm with transB, weights
 // listed as graph inputs, Identity on initializers, float_data). The files are encoded here by hand, field by
-// field (onnx.proto numbers), so the tests need no protobuf library.
+// field (onnx.proto numbers, io/onnx_pb_writer.hpp), so the tests need no protobuf library.
 #include <xvis/autodiff/function.hpp>
 #include <xvis/io/onnx.hpp>
 #include <xvis/layers/conv2d.hpp>
@@ -10,101 +10,15 @@
 #include <xvis/tensor/random.hpp>
 
 #include "image/temp_dir.hpp"
+#include "io/onnx_pb_writer.hpp"
 
 #include <gtest/gtest.h>
 
-#include <cstring>
-
 using namespace xvis;
+using namespace xvis::test;
 using xvis::testing::TempDir;
 
 namespace {
-
-// A protobuf message under construction.
-struct Pb {
-    std::string b;
-    void varint(std::uint64_t v) {
-        while (v >= 0x80) {
-            b += static_cast<char>((v & 0x7f) | 0x80);
-            v >>= 7;
-        }
-        b += static_cast<char>(v);
-    }
-    Pb& i64(int field, std::int64_t v) {
-        varint(static_cast<std::uint64_t>(field) << 3);
-        varint(static_cast<std::uint64_t>(v));
-        return *this;
-    }
-    Pb& str(int field, const std::string& s) {
-        varint((static_cast<std::uint64_t>(field) << 3) | 2);
-        varint(s.size());
-        b += s;
-        return *this;
-    }
-    Pb& msg(int field, const Pb& m) { return str(field, m.b); }
-    Pb& f32(int field, float v) {
-        varint((static_cast<std::uint64_t>(field) << 3) | 5);
-        char bytes[4];
-        std::memcpy(bytes, &v, 4);
-        b.append(bytes, 4);
-        return *this;
-    }
-};
-
-std::string float_bytes(const Tensor& t) { return std::string(reinterpret_cast<const char*>(t.data()), t.size() * 4); }
-
-Pb tensor(const std::string& name, const Tensor& t, bool raw = true) {
-    Pb p;
-    for (auto d : t.shape()) p.i64(1, static_cast<std::int64_t>(d));
-    p.i64(2, 1).str(8, name);  // data_type FLOAT
-    return raw ? p.str(9, float_bytes(t)) : p.str(4, float_bytes(t));  // raw_data, or packed float_data
-}
-
-Pb attr_ints(const std::string& name, std::vector<std::int64_t> v) {
-    Pb a;
-    a.str(1, name).i64(20, 7);  // INTS
-    for (auto x : v) a.i64(8, x);
-    return a;
-}
-Pb attr_int(const std::string& name, std::int64_t v) { return Pb().str(1, name).i64(20, 2).i64(3, v); }
-Pb attr_float(const std::string& name, float v) { return Pb().str(1, name).i64(20, 1).f32(2, v); }
-
-Pb node(const std::string& op, const std::string& name, std::vector<std::string> in, std::vector<std::string> out,
-        std::vector<Pb> attrs = {}) {
-    Pb n;
-    for (auto& s : in) n.str(1, s);
-    for (auto& s : out) n.str(2, s);
-    if (!name.empty()) n.str(3, name);
-    n.str(4, op);
-    for (auto& a : attrs) n.msg(5, a);
-    return n;
-}
-
-Pb value_info(const std::string& name, std::vector<std::int64_t> dims_after_batch) {
-    Pb shape;
-    shape.msg(1, Pb().str(2, "N"));
-    for (auto d : dims_after_batch) shape.msg(1, Pb().i64(1, d));
-    Pb tensor_type;
-    tensor_type.i64(1, 1).msg(2, shape);
-    return Pb().str(1, name).msg(2, Pb().msg(1, tensor_type));
-}
-
-std::string model_bytes(const std::vector<Pb>& nodes, const std::vector<Pb>& inits, const std::vector<Pb>& inputs,
-                        const std::vector<Pb>& outputs, std::int64_t opset = 13) {
-    Pb g;
-    for (auto& n : nodes) g.msg(1, n);
-    g.str(2, "torch_jit");
-    for (auto& t : inits) g.msg(5, t);
-    for (auto& v : inputs) g.msg(11, v);
-    for (auto& v : outputs) g.msg(12, v);
-    Pb m;
-    m.i64(1, 8).str(2, "pytorch").msg(7, g).msg(8, Pb().i64(2, opset));
-    return m.b;
-}
-
-void write(const std::string& path, const std::string& bytes) {
-    xvis::testing::write_bytes(path, std::vector<unsigned char>(bytes.begin(), bytes.end()));
-}
 
 struct Foreign {
     Tensor conv_w = random_uniform<float>({2, 1, 3, 3}, -1, 1, 1), conv_b = random_uniform<float>({2}, -1, 1, 2);

@@ -49,10 +49,12 @@
 #include <xvis/image/overlay.hpp>
 #include <xvis/image/stitch.hpp>
 #include <xvis/image/animation.hpp>
+#include <xvis/image/preprocess.hpp>
 #include <xvis/models/architectures.hpp>
 #include <xvis/visualization/gif_generator.hpp>
 #include <xvis/io/idx.hpp>
 #include <xvis/io/fashion_mnist.hpp>
 #include <xvis/io/onnx.hpp>
+#include <xvis/io/onnx_ops.hpp>
 #include <xvis/training/optimizers.hpp>
 #include <xvis/training/trainer.hpp>

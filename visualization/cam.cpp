@@ -22,6 +22,8 @@ struct MapLayout {
     std::size_t at(std::size_t b, std::size_t k, std::size_t p) const { return cf ? (b * c + k) * h * w + p : (b * h * w + p) * c + k; }
 };
 
+DataFormat feature_format(const CamOptions& o) { return o.feature_format.value_or(o.data_format); }
+
 MapLayout layout_of(const Shape& s, DataFormat f, const std::string& call) {
     if (s.size() != 3 && s.size() != 4)
         throw ShapeError(call + ": the penultimate layer's output " + shape_to_string(s) +
@@ -85,7 +87,7 @@ Tensor run_cam(Model& model, std::int64_t layer, const std::vector<std::int64_t>
     ScoreGradient sg(model.input(), losses, o.backprop_modifier, model.layer_output(pen));
     Tensor g = sg.run(seed);
     if (const auto m = grad_modifier(o.grad_modifier)) m(g);
-    const MapLayout lay = layout_of(g.shape(), o.data_format, call);
+    const MapLayout lay = layout_of(g.shape(), feature_format(o), call);
     return finish(combine(sg.wrt_value(), g, lay, how), model.input().shape(), o);
 }
 
@@ -142,7 +144,7 @@ Tensor visualize_cam_with_losses(const Node& input, const WeightedLosses& losses
     ScoreGradient sg(input, losses, o.backprop_modifier, penultimate);
     Tensor g = sg.run(seed);
     if (const auto m = grad_modifier(o.grad_modifier)) m(g);
-    return finish(combine(sg.wrt_value(), g, layout_of(g.shape(), o.data_format, "visualize_cam"), Weighting::gradcam), input.shape(), o);
+    return finish(combine(sg.wrt_value(), g, layout_of(g.shape(), feature_format(o), "visualize_cam"), Weighting::gradcam), input.shape(), o);
 }
 
 Tensor visualize_cam(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const CamOptions& o) {
@@ -184,7 +186,7 @@ Tensor score_cam(Model& model, std::int64_t layer, const std::vector<std::int64_
     if (model.batch_size() != n) model.build(n);
     Function activations = compile({model.layer_output(pen)}, {model.input()});
     const Tensor a = activations(seed)[0];
-    const MapLayout lay = layout_of(a.shape(), o.data_format, "score_cam");
+    const MapLayout lay = layout_of(a.shape(), feature_format(o), "score_cam");
 
     model.build(o.batch);
     const LayerPtr& target = model.layer(layer);

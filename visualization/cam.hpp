@@ -32,7 +32,10 @@ struct CamOptions {
     Interpolation interpolation = Interpolation::bilinear;
     bool normalize = true;
     bool use_logits = false;        // score the layer's pre-activation output (class logits)
-    DataFormat data_format = DataFormat::channels_first;
+    DataFormat data_format = DataFormat::channels_first;  // of the input (and of A unless feature_format is set)
+    // Layout of the feature map A when it differs from the input's: a Keras model exported by tf2onnx takes
+    // NHWC pictures and transposes them, so its A is channels_first while data_format is channels_last.
+    std::optional<DataFormat> feature_format;
 };
 
 struct ScoreCamOptions : CamOptions {

@@ -47,20 +47,15 @@ std::vector<std::string> labels_for(const Model& model, std::int64_t layer, cons
     return load_labels(o.labels, out.shape()[1]);
 }
 
-// CamOptions has one data_format for the input and the feature map A. Keras models exported with tf2onnx take
-// NHWC pictures but transpose them to ONNX's NCHW before the first Conv, so A is NCHW there; reading it as NHWC
-// would silently mix channels and positions. Only Keras-style Conv2D layers say their layout; pooling layers
-// of the built-in models follow the input's; anything else (imported ONNX ops) is NCHW.
-void check_cam_layout(const Model& model, std::int64_t layer, const CamOptions& co, const std::string& method) {
+// Keras models exported with tf2onnx take NHWC pictures but transpose them to ONNX's NCHW before the first
+// Conv, so their feature map A is NCHW while the input is NHWC. Only Keras-style Conv2D layers say their
+// layout; pooling layers of the built-in models follow the input's; anything else (imported ONNX ops) is NCHW.
+void set_feature_layout(const Model& model, std::int64_t layer, CamOptions& co) {
     if (co.data_format == DataFormat::channels_first) return;
     const LayerPtr& a = model.layer(find_penultimate_layer(model, layer, co.penultimate_layer));
     const auto conv = std::dynamic_pointer_cast<Conv2D>(a);
     const bool nhwc = conv ? conv->data_format() == DataFormat::channels_last : std::dynamic_pointer_cast<Pooling2D>(a) != nullptr;
-    if (!nhwc)
-        throw std::invalid_argument(method + ": the model takes NHWC input but the feature map of '" + a->name() + "' " +
-                                    shape_to_string(a->output().shape()) +
-                                    " is NCHW, and xvis's CAM methods need both in one layout; use saliency, smoothgrad, "
-                                    "integrated-gradients or input-x-gradient");
+    if (!nhwc) co.feature_format = DataFormat::channels_first;
 }
 
 }  // namespace
@@ -113,7 +108,7 @@ Tensor attribution_map(Model& model, const std::string& method, std::int64_t lay
     }
     if (method == "input-x-gradient") return as_map(input_x_gradient(model, layer, filters, in.x, backprop, format));
     const bool cam = method == "gradcam" || method == "gradcam++" || method == "layercam" || method == "scorecam" || method == "guided-gradcam";
-    if (cam) check_cam_layout(model, layer, co, method);
+    if (cam) set_feature_layout(model, layer, co);
     if (method == "gradcam") return first_map(visualize_cam(model, layer, filters, in.x, co));
     if (method == "gradcam++") return first_map(gradcam_plus_plus(model, layer, filters, in.x, co));
     if (method == "layercam") return first_map(layercam(model, layer, filters, in.x, co));

@@ -6,6 +6,7 @@
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/io/onnx.hpp>
+#include <xvis/image/resize.hpp>
 #include <xvis/visualization/cam.hpp>
 
 #include <gtest/gtest.h>
@@ -131,6 +132,39 @@ TEST(ArchitectureCam, GradCamOnImportedResNetUsesTheLastBlock) {
     for (float v : cam) lo = std::min(lo, v), hi = std::max(hi, v);
     EXPECT_GE(lo, 0.0f);
     EXPECT_NEAR(hi, 1.0f, 1e-5);
+}
+
+// A tf2onnx Keras model: NHWC input, NCHW feature maps after its Transpose. Grad-CAM with feature_format set
+// equals the map computed by hand from A and ∂logit/∂A, upsampled to the input's 20×20.
+TEST(ArchitectureCam, KerasNhwcInputWithNchwFeatureMaps) {
+    Model model = import_onnx(dir() + "keras_cnn_nhwc.onnx");
+    model.set_activation(-1, ActivationKind::linear);
+    const Tensor x = load_onnx_tensor(dir() + "keras_cnn_nhwc.input.pb").cast<float>();  // [1, 20, 20, 3]
+    const std::int64_t pen = find_penultimate_layer(model, -1);
+    const Node a = model.layer_output(pen);
+    ASSERT_EQ(a.rank(), 4u);
+    CamOptions o;
+    o.data_format = DataFormat::channels_last;
+    o.feature_format = DataFormat::channels_first;
+    o.normalize = false;
+    const Tensor cam = visualize_cam(model, -1, {1}, x, o);
+    ASSERT_EQ(cam.shape(), (Shape{1, 20, 20}));
+
+    const Node score = sum(slice(model.output(), {0, 1}, {1, 2}));
+    Function f = compile({a, gradients(score, {a})[0]}, {model.input()});
+    const auto& out = f(x);
+    const std::size_t c = a.shape()[1], h = a.shape()[2], w = a.shape()[3];
+    Tensor low({h, w}, 0.0f);
+    for (std::size_t k = 0; k < c; ++k) {
+        double wk = 0;
+        for (std::size_t p = 0; p < h * w; ++p) wk += out[1][k * h * w + p];
+        wk /= double(h * w);
+        for (std::size_t p = 0; p < h * w; ++p) low[p] += float(wk) * out[0][k * h * w + p];
+    }
+    for (auto& v : low) v = std::max(v, 0.0f);
+    Tensor up({20, 20});
+    resize_plane(low.data(), h, w, up.data(), 20, 20, Interpolation::bilinear);
+    for (std::size_t i = 0; i < up.size(); ++i) EXPECT_NEAR(cam[i], up[i], 1e-5 * (1 + std::fabs(up[i]))) << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),

@@ -144,8 +144,11 @@ void register_onnx_elementwise_ops(OnnxOpTable& t) {
     t["Tanh"] = unary([](const Node& x) { return tanh(x); });
     t["Erf"] = unary([](const Node& x) { return erf(x); });
     t["Softsign"] = unary([](const Node& x) { return x / (abs(x) + 1.0); });
-    // softplus(x) = max(x, 0) + ln(1 + e^{−|x|}): never overflows.
-    t["Softplus"] = unary([](const Node& x) { return relu(x) + log(exp(neg(abs(x))) + 1.0); });
+    // softplus(x) = ln(1 + e^x), taken as x past 20 (where they agree in float) so e^x never overflows; smooth
+    // at 0 (a max(x, 0) + ln(1 + e^{−|x|}) form has the kinks of relu and |x| there, and a wrong gradient).
+    t["Softplus"] = unary([](const Node& x) {
+        return where(greater(x, scalar(20.0)), x, log(exp(minimum(x, scalar(20.0))) + 1.0));
+    });
     t["LeakyRelu"] = [](OnnxOpNode& n) { return std::vector<Node>{leaky_relu(n.input(0), n.attr_float("alpha", 0.01))}; };
     // prelu(x) = max(x, 0) + slope·min(x, 0), slope broadcast (per channel: [C, 1, 1]).
     t["PRelu"] = [](OnnxOpNode& n) {

@@ -20,7 +20,14 @@
 #include <fstream>
 #include <functional>
 #include <initializer_list>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace xvis;
 using namespace xvis::test;
@@ -617,4 +624,37 @@ TEST(OnnxImportErrors, DISABLED_ConstantInputsAreChecked) {
     o.constant_inputs.clear();
     o.constant_inputs["shap"] = TensorD({3}, {-1, 2, 3});
     expect_mentions(import_error(path, o), {prefix("import_onnx", path), "constant_inputs", "'shap'"});
+}
+
+// A FIFO is opened and read like a file: an external-data location naming a FIFO in the model's folder, or a
+// model path that is a FIFO, blocks import_onnx forever (onnx_proto.cpp read_external: std::ifstream;
+// read_onnx_model: open(O_RDONLY)). Expected: refused at once as not a regular file. (A helper opens the FIFO for
+// writing and closes it, so that without the fix the test fails instead of hanging.)
+TEST(OnnxImportErrors, DISABLED_FifosAreRefusedInsteadOfBlocking) {
+    ExternalFixture f;
+    const auto with_unblocker = [](const std::string& fifo, const std::function<void()>& body) {
+        std::atomic<bool> done{false};
+        std::thread unblock([&] {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            while (!done && std::chrono::steady_clock::now() < deadline) {
+                const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);  // fails while nobody reads
+                if (fd >= 0) {
+                    ::close(fd);
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        });
+        body();
+        done = true;
+        unblock.join();
+    };
+    const std::string fifo = f.folder + "/fifo.bin";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    with_unblocker(fifo, [&] {
+        expect_mentions(f.error({{"location", "fifo.bin"}}), {prefix("import_onnx", f.model), "tensor 'w'", "not a regular file"});
+    });
+    const std::string model_fifo = f.folder + "/model_fifo.onnx";
+    ASSERT_EQ(::mkfifo(model_fifo.c_str(), 0600), 0);
+    with_unblocker(model_fifo, [&] { expect_mentions(import_error(model_fifo), {prefix("import_onnx", model_fifo), "not a regular file"}); });
 }

@@ -139,6 +139,14 @@ Node constant(const TensorD& value, std::string name) {
     return Node(std::move(impl));
 }
 
+Node constant(TensorD&& value, std::string name) {
+    Shape shape = value.shape();
+    auto impl = new_impl(NodeKind::constant, leaf_op(NodeKind::constant), std::move(shape), std::move(name));
+    impl->value = value.cast<float>();
+    impl->value_double = std::move(value);
+    return Node(std::move(impl));
+}
+
 Node constant(const Tensor& value, std::string name) {
     auto impl = new_impl(NodeKind::constant, leaf_op(NodeKind::constant), value.shape(), std::move(name));
     impl->value = value;

@@ -60,6 +60,7 @@ Node make_node(std::shared_ptr<const Op> op, std::vector<Node> inputs, std::stri
 Node placeholder(Shape shape, std::string name = {});
 Node constant(const Tensor& value, std::string name = {});
 Node constant(const TensorD& value, std::string name = {});
+Node constant(TensorD&& value, std::string name = {});  // takes the values without copying them
 Node scalar(double value);                    // rank-0 constant (exact in double runs)
 Node zeros(const Shape& shape);
 // A trainable or fixed weight: the node reads *storage at every run; its shape is fixed at creation.

@@ -34,8 +34,11 @@ struct OnnxImportOptions {
     // No tensor (initializer, input, constant, node output) may exceed this many elements: a small or corrupt
     // file cannot make the importer allocate gigabytes. 2^28 floats = 1 GiB.
     std::size_t max_tensor_elements = std::size_t(1) << 28;
-    // Graph inputs whose values are fixed at import (input name → value): they become constants, so shapes,
-    // axes or indices fed as inputs fold like initializers.
+    // Values computed at import (folded shape arithmetic, masks, ConstantOfShape, Range, Tile) are kept in
+    // float and double: at most this many elements each (2^22 ≈ 50 MB).
+    std::size_t max_constant_elements = std::size_t(1) << 22;
+    // Graph inputs whose values are fixed at import (input name → value of the declared shape): they become
+    // constants, so shapes, axes or indices fed as inputs fold like initializers. Unknown names fail.
     std::map<std::string, TensorD> constant_inputs;
 };
 

@@ -20,7 +20,7 @@ namespace {
 struct ImportContext {
     std::shared_ptr<InputLayer> batch_input;  // its batch is the batch being built
     std::size_t export_batch = 1;
-    std::size_t max_elements = 0;
+    std::size_t max_elements = 0, max_constant = 0;
     std::unordered_map<const Layer*, OnnxType> input_types;  // graph inputs
 };
 
@@ -89,6 +89,7 @@ public:
         }
         n.output_types.assign(n.num_outputs(), n.input_types.empty() || n.input_types[0] == OnnxType::undefined ? OnnxType::float32 : n.input_types[0]);
         n.export_batch = ctx_->export_batch;
+        n.max_elements = ctx_->max_constant;
         n.batch = ctx_->batch_input ? ctx_->batch_input->batch() : ctx_->export_batch;
         Node out;
         try {
@@ -101,7 +102,7 @@ public:
                 type_ = n.output_types.at(output_);
                 if (out.kind() == NodeKind::op && n.all_static()) out = fold(n, out);
             }
-            if (out.size() > ctx_->max_elements)
+            if (onnx_checked_size(out.shape()) > ctx_->max_elements)
                 n.fail("output " + shape_to_string(out.shape()) + " has more than " + std::to_string(ctx_->max_elements) + " elements");
         } catch (const std::exception& e) {
             std::string what = e.what();
@@ -118,12 +119,17 @@ public:
 private:
     // Evaluates a node computed from constants only (shape arithmetic) once, at import.
     Node fold(const OnnxOpNode& n, const Node& out) const {
-        if (out.size() > ctx_->max_elements) n.fail("a constant of shape " + shape_to_string(out.shape()) + " is too large");
-        FunctionD f = compile_double({out}, {});
-        TensorD v = f.run()[0];
+        if (onnx_checked_size(out.shape()) > ctx_->max_constant)
+            n.fail("a value computed at import of shape " + shape_to_string(out.shape()) + " has more than " +
+                   std::to_string(ctx_->max_constant) + " elements (OnnxImportOptions::max_constant_elements)");
+        TensorD v;
+        {
+            FunctionD f = compile_double({out}, {});  // freed before the constant takes the values
+            v = f.run()[0];
+        }
         if (is_integral(type_))
             for (auto& x : v) x = type_ == OnnxType::boolean ? (x != 0 ? 1.0 : 0.0) : std::trunc(x);
-        return constant(v);
+        return constant(std::move(v));
     }
 
     std::shared_ptr<const NodeSpec> spec_;
@@ -150,6 +156,11 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         if (o.domain().empty() || o.domain() == "ai.onnx") opset = static_cast<int>(o.version());
     auto ctx = std::make_shared<ImportContext>();
     ctx->max_elements = options.max_tensor_elements;
+    ctx->max_constant = std::min(options.max_constant_elements, options.max_tensor_elements);
+    const auto node_name = [&](int i) {  // as builders' messages call it
+        const auto& p = g.node(i);
+        return p.name().empty() ? p.op_type() + "_" + std::to_string(i) : p.name();
+    };
     const auto& table = onnx_op_builders();
 
     // Every op xvis lacks, counted, with its first node: one error, not one per attempt.
@@ -201,6 +212,15 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         const auto& tt = in.type().tensor_type();
         if (auto c = options.constant_inputs.find(in.name()); c != options.constant_inputs.end()) {
             const int et = tt.elem_type();
+            Shape declared;
+            bool known = true;
+            for (const auto& d : tt.shape().dim()) {
+                known = known && d.has_dim_value();
+                declared.push_back(static_cast<std::size_t>(std::max<long long>(d.dim_value(), 0)));
+            }
+            if (known && declared != c->second.shape())
+                fail("constant_inputs: input '" + in.name() + "' is declared " + shape_to_string(declared) + ", the value given is " +
+                     shape_to_string(c->second.shape()));
             constants[in.name()] = {std::make_shared<const TensorD>(c->second), is_float_type(et) ? OnnxType::float32 : static_cast<OnnxType>(et)};
             continue;
         }
@@ -210,7 +230,9 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         for (int d = 0; d < tt.shape().dim_size(); ++d) {
             const auto& dim = tt.shape().dim(d);
             std::size_t v = 1;
-            if (dim.has_dim_value() && dim.dim_value() >= 0) v = static_cast<std::size_t>(dim.dim_value());
+            if (dim.has_dim_value() && dim.dim_value() < 0)
+                fail("input '" + in.name() + "' has a negative dimension " + std::to_string(dim.dim_value()) + " at axis " + std::to_string(d));
+            if (dim.has_dim_value()) v = static_cast<std::size_t>(dim.dim_value());
             else if (d == 0) symbolic0 = true;
             else fail("input '" + in.name() + "' has a dynamic dimension " + std::to_string(d) + " ('" + dim.dim_param() +
                       "'): xvis needs fixed sizes besides the batch (re-export with a fixed input size)");
@@ -233,6 +255,16 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         layers[in.name()] = layer;
         ins.push_back({layer});
     }
+    for (const auto& [name, value] : options.constant_inputs) {
+        bool found = false;
+        for (const auto& in : g.input()) found = found || in.name() == name;
+        if (!found) {
+            std::string names;
+            for (const auto& in : g.input())
+                if (!weights.count(in.name())) names += (names.empty() ? "" : ", ") + in.name();
+            fail("constant_inputs names '" + name + "', which is not a graph input (inputs: " + names + ")");
+        }
+    }
     if (ins.empty()) fail("the graph has no inputs (besides initializers)");
 
     // Nodes in dependency order (Kahn); what never becomes ready is a dangling input or a cycle.
@@ -253,7 +285,7 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
             if (in.empty() || layers.count(in) || weights.count(in) || constants.count(in)) continue;
             auto it = producer.find(in);
             if (it == producer.end())
-                fail("node '" + p.name() + "' (" + p.op_type() + "): input '" + in + "' is neither a graph input, an initializer nor the output of a node");
+                fail("node '" + node_name(i) + "' (" + p.op_type() + "): input '" + in + "' is neither a graph input, an initializer nor the output of a node");
             ++pending[static_cast<std::size_t>(i)];
             consumers[static_cast<std::size_t>(it->second)].push_back(i);
         }
@@ -263,9 +295,24 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
     for (std::size_t k = 0; k < order.size(); ++k)
         for (int c : consumers[static_cast<std::size_t>(order[k])])
             if (--pending[static_cast<std::size_t>(c)] == 0) order.push_back(c);
-    if (order.size() != static_cast<std::size_t>(count))
-        for (int i = 0; i < count; ++i)
-            if (pending[static_cast<std::size_t>(i)] > 0) fail("node '" + g.node(i).name() + "' (" + g.node(i).op_type() + ") is on a cycle");
+    if (order.size() != static_cast<std::size_t>(count)) {
+        // Walk back through waiting producers until one repeats: that node is on the cycle (the first waiting
+        // node may only depend on it).
+        int at = 0;
+        while (pending[static_cast<std::size_t>(at)] == 0) ++at;
+        std::vector<bool> seen(static_cast<std::size_t>(count), false);
+        while (!seen[static_cast<std::size_t>(at)]) {
+            seen[static_cast<std::size_t>(at)] = true;
+            for (const auto& in : g.node(at).input()) {
+                auto it = producer.find(in);
+                if (it != producer.end() && pending[static_cast<std::size_t>(it->second)] > 0) {
+                    at = it->second;
+                    break;
+                }
+            }
+        }
+        fail("node '" + node_name(at) + "' (" + g.node(at).op_type() + ") is on a cycle");
+    }
 
     std::vector<std::pair<std::string, std::string>> aliases;
     std::set<std::string> layer_names;
@@ -275,7 +322,7 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         auto spec = std::make_shared<NodeSpec>();
         OnnxOpNode& n = spec->proto;
         n.op_type = p.op_type();
-        n.name = p.name().empty() ? p.op_type() + "_" + std::to_string(i) : p.name();
+        n.name = node_name(i);
         n.opset = opset;
         spec->builder = &table.at(p.op_type());
         try {

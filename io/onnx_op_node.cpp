@@ -89,6 +89,21 @@ TensorD OnnxOpNode::static_value(std::size_t i) const {
          "initializer or computed from shapes), but it is computed at run time by '" + n.name() + "'");
 }
 
+double OnnxOpNode::static_scalar(std::size_t i) const {
+    const TensorD v = static_value(i);
+    if (v.size() != 1) fail("input " + std::to_string(i) + " ('" + input_names[i] + "') must hold one value, got " + shape_to_string(v.shape()));
+    return v.data()[0];
+}
+
+std::size_t onnx_checked_size(const Shape& shape) {
+    std::size_t n = 1;
+    for (auto d : shape) {
+        if (d != 0 && n > SIZE_MAX / d) return SIZE_MAX;
+        n *= d;
+    }
+    return n;
+}
+
 std::vector<std::int64_t> OnnxOpNode::static_ints(std::size_t i) const {
     const TensorD v = static_value(i);
     std::vector<std::int64_t> out;

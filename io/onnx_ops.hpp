@@ -44,6 +44,8 @@ public:
     // The batch the model was exported with (dim 0 of its first input) and the batch being built: a constant
     // Reshape shape that bakes the exported batch in follows the built batch instead.
     std::size_t export_batch = 1, batch = 1;
+    // The largest tensor a builder may create from import-time values (ConstantOfShape, Range, Tile, ...).
+    std::size_t max_elements = std::size_t(1) << 22;
 
     std::size_t num_outputs() const { return output_names.size(); }
     bool has(const std::string& attr) const { return attributes.count(attr) != 0; }
@@ -64,6 +66,7 @@ public:
     // The value of a static input (fails naming the input and its producer when it is computed at run time).
     TensorD static_value(std::size_t i) const;
     std::vector<std::int64_t> static_ints(std::size_t i) const;  // values rounded; fails on non-integers
+    double static_scalar(std::size_t i) const;                   // one value (any shape of one element)
     // Every input given is static (the importer then folds this node's outputs).
     bool all_static() const;
 
@@ -80,5 +83,7 @@ std::map<std::string, OnnxOpBuilder>& onnx_op_builders();
 std::size_t onnx_axis(const OnnxOpNode& n, std::int64_t axis, std::size_t rank);
 // A constant node holding `values` with `shape` (exact in double).
 Node onnx_constant(const Shape& shape, const std::vector<double>& values);
+// Elements of `shape`, or SIZE_MAX when the product overflows (shape_size wraps around).
+std::size_t onnx_checked_size(const Shape& shape);
 
 }  // namespace xvis

@@ -103,8 +103,8 @@ std::vector<Node> cast(OnnxOpNode& n) {
 std::vector<Node> dropout(OnnxOpNode& n) {
     // Inference: the identity; the optional mask output is all ones.
     // Training mode drops at random unless the ratio is 0 (torchvision's Swin exports attention dropout so).
-    const bool training = n.opset >= 12 && n.has_input(2) && (!n.is_static(2) || n.static_value(2).data()[0] != 0);
-    const double ratio = n.has_input(1) && n.is_static(1) ? n.static_value(1).data()[0] : n.opset < 12 ? n.attr_float("ratio", 0.5) : 0.5;
+    const bool training = n.opset >= 12 && n.has_input(2) && (!n.is_static(2) || n.static_scalar(2) != 0);
+    const double ratio = n.has_input(1) && n.is_static(1) ? n.static_scalar(1) : n.opset < 12 ? n.attr_float("ratio", 0.5) : 0.5;
     if (!(ratio >= 0 && ratio < 1)) n.fail("ratio " + std::to_string(ratio).substr(0, 6) + " is outside [0, 1)");
     if (training && ratio != 0)
         n.fail("training_mode is on with ratio " + std::to_string(ratio) + ": xvis runs models at inference");

@@ -19,12 +19,17 @@ std::vector<std::int64_t> axes_of(OnnxOpNode& n, int input_from, std::size_t ind
     return {a.begin(), a.end()};
 }
 
+// A shape from import-time values, checked: no negative extent, and at most n.max_elements in all.
 Shape to_shape(const OnnxOpNode& n, const std::vector<std::int64_t>& dims, const char* what) {
     Shape s;
+    std::string text;
     for (auto d : dims) {
         if (d < 0) n.fail(std::string(what) + " has a negative dimension " + std::to_string(d));
         s.push_back(static_cast<std::size_t>(d));
+        text += (text.empty() ? "" : ", ") + std::to_string(d);
     }
+    if (onnx_checked_size(s) > n.max_elements)
+        n.fail(std::string(what) + " [" + text + "] has more than " + std::to_string(n.max_elements) + " elements");
     return s;
 }
 
@@ -214,19 +219,42 @@ std::vector<Node> gather_op(OnnxOpNode& n) {
 
 std::vector<Node> expand_op(OnnxOpNode& n) {
     const Node& x = n.input(0);
-    const Shape target = to_shape(n, n.static_ints(1), "shape");
-    return {broadcast_to(x, broadcast_shapes(x.shape(), target, "Expand"))};
+    // Expand's shape may hold 1 where x is larger: check the broadcast result, not the shape alone.
+    const auto dims = n.static_ints(1);
+    for (auto d : dims)
+        if (d < 0) n.fail("shape has a negative dimension " + std::to_string(d));
+    const Shape target(dims.begin(), dims.end());
+    const Shape out = broadcast_shapes(x.shape(), target, "Expand");
+    std::vector<std::int64_t> out_dims(out.begin(), out.end());
+    to_shape(n, out_dims, "the expanded shape");
+    return {broadcast_to(x, out)};
 }
 
-// Tile: each repeated axis as a concatenation of copies along it.
+// Tile. Rank <= 3: broadcast [a, b] as [1, a, 1, b] → [r, a, s, b] and reshape to [r·a, s·b] (one op, any
+// repeat count). Higher ranks: each repeated axis as a concatenation of up to 256 copies along it.
 std::vector<Node> tile_op(OnnxOpNode& n) {
     Node y = n.input(0);
     const auto reps = n.static_ints(1);
     if (reps.size() != y.rank()) n.fail("repeats has " + std::to_string(reps.size()) + " entries for rank " + std::to_string(y.rank()));
+    std::size_t total = y.size();
     for (std::size_t i = 0; i < reps.size(); ++i) {
         if (reps[i] < 0) n.fail("repeat " + std::to_string(reps[i]) + " is negative");
+        if (total > 0 && static_cast<std::size_t>(reps[i]) > n.max_elements / total)
+            n.fail("repeat " + std::to_string(reps[i]) + " on axis " + std::to_string(i) + " makes more than " + std::to_string(n.max_elements) + " elements");
+        total *= static_cast<std::size_t>(reps[i]);
+    }
+    if (2 * y.rank() <= max_rank) {
+        Shape spread, target, out;
+        for (std::size_t i = 0; i < y.rank(); ++i) {
+            spread.insert(spread.end(), {1, y.shape()[i]});
+            target.insert(target.end(), {static_cast<std::size_t>(reps[i]), y.shape()[i]});
+            out.push_back(static_cast<std::size_t>(reps[i]) * y.shape()[i]);
+        }
+        return {reshape(broadcast_to(reshape(y, spread), target), out)};
+    }
+    for (std::size_t i = 0; i < reps.size(); ++i) {
         if (reps[i] == 1) continue;
-        if (static_cast<std::size_t>(reps[i]) * y.size() > (std::size_t(1) << 28)) n.fail("repeats make a tensor too large");
+        if (reps[i] > 256) n.fail("repeat " + std::to_string(reps[i]) + " on axis " + std::to_string(i) + " of a rank-" + std::to_string(y.rank()) + " tensor (at most 256)");
         if (reps[i] == 0) {
             Axes b(y.rank(), 0), e(y.rank(), slice_full);
             e[i] = 0;
@@ -290,10 +318,13 @@ std::vector<Node> constant_of_shape_op(OnnxOpNode& n) {
 }
 
 std::vector<Node> range_op(OnnxOpNode& n) {
-    const double start = n.static_value(0).data()[0], limit = n.static_value(1).data()[0], delta = n.static_value(2).data()[0];
-    if (delta == 0) n.fail("delta is 0");
+    const double start = n.static_scalar(0), limit = n.static_scalar(1), delta = n.static_scalar(2);
+    if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta) || delta == 0)
+        n.fail("start, limit and delta must be finite and delta non-zero, got " + std::to_string(start) + ", " + std::to_string(limit) +
+               ", " + std::to_string(delta));
     const double count = std::max(0.0, std::ceil((limit - start) / delta));
-    if (count > 1e8) n.fail("Range of " + std::to_string(count) + " elements");
+    if (count > double(n.max_elements))
+        n.fail("Range of " + std::to_string(static_cast<long long>(count)) + " elements (more than " + std::to_string(n.max_elements) + ")");
     std::vector<double> v(static_cast<std::size_t>(count));
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = start + double(i) * delta;
     return {onnx_constant({v.size()}, v)};
@@ -305,7 +336,7 @@ std::vector<Node> pad_op(OnnxOpNode& n) {
     double value = 0;
     if (n.opset >= 11) {
         pads = n.static_ints(1);
-        if (n.has_input(2)) value = n.static_value(2).data()[0];
+        if (n.has_input(2)) value = n.static_scalar(2);
         if (n.has_input(3)) n.fail("the axes input is not supported");
     } else {
         for (auto p : n.attr_ints("pads", {})) pads.push_back(p);

@@ -22,6 +22,7 @@ void read_onnx_model(const std::string& path, onnx::ModelProto& model, const std
     const auto fail = [&](const std::string& what) { throw std::runtime_error(call + ": '" + path + "': " + what); };
     std::error_code ec;
     if (fs::is_directory(path, ec)) fail("is a directory, not an ONNX model file");
+    if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) fail("is not a regular file");
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail(std::string("cannot open: ") + std::strerror(errno));
     bool ok = false;
@@ -127,8 +128,18 @@ std::string read_external(const onnx::TensorProto& t, const std::string& model_d
     long long offset = 0, length = -1;
     for (const auto& kv : t.external_data()) {
         if (kv.key() == "location") location = kv.value();
-        else if (kv.key() == "offset") offset = std::stoll(kv.value());
-        else if (kv.key() == "length") length = std::stoll(kv.value());
+        else if (kv.key() == "offset" || kv.key() == "length") {
+            long long v = -1;
+            std::size_t used = 0;
+            try {
+                v = std::stoll(kv.value(), &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used == 0 || used != kv.value().size() || v < 0)
+                throw std::runtime_error("tensor '" + t.name() + "': external data " + kv.key() + " '" + kv.value() + "' is not a byte count");
+            (kv.key() == "offset" ? offset : length) = v;
+        }
     }
     const std::string what = "tensor '" + t.name() + "': external data";
     if (location.empty()) throw std::runtime_error(what + " has no location");
@@ -142,6 +153,8 @@ std::string read_external(const onnx::TensorProto& t, const std::string& model_d
     if (offset < 0) throw std::runtime_error(what + " has a negative offset");
     if (length >= 0 && static_cast<std::size_t>(length) != expected)
         throw std::runtime_error(what + " has length " + std::to_string(length) + ", the tensor needs " + std::to_string(expected) + " bytes");
+    std::error_code ec;
+    if (fs::exists(file, ec) && !fs::is_regular_file(file, ec)) throw std::runtime_error(what + " file '" + f + "' is not a regular file");
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error(what + " file '" + f + "' cannot be opened: " + std::strerror(errno));
     in.seekg(0, std::ios::end);

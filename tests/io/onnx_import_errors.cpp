@@ -163,7 +163,7 @@ TEST(OnnxImportErrors, ConstantOfShapeOfAQuintillionFailsFast) {
     write(path, model_bytes({node("ConstantOfShape", "cos", {"s"}, {"c"}), node("Add", "add", {"x", "c"}, {"y"})},
                             {int64_tensor("s", {1000000000, 1000000000})}, {value_info("x", {4})}, {value_info("y", {4})}));
     expect_mentions(fails_small(path), {prefix("import_onnx", path), "node 'cos' (ConstantOfShape)",
-                                        "a constant of shape [1000000000, 1000000000] is too large"});
+                                        "shape [1000000000, 1000000000] has more than"});
 }
 
 TEST(OnnxImportErrors, ExpandToATrillionFailsFast) {
@@ -172,7 +172,7 @@ TEST(OnnxImportErrors, ExpandToATrillionFailsFast) {
     write(path, model_bytes({node("Expand", "ex", {"x", "s"}, {"y"})}, {int64_tensor("s", {1 << 20, 1 << 20})},
                             {value_info("x", {1})}, {value_info("y", {1 << 20})}));
     expect_mentions(fails_small(path), {prefix("import_onnx", path), "node 'ex' (Expand)",
-                                        "output [1048576, 1048576] has more than 268435456 elements"});
+                                        "the expanded shape [1048576, 1048576] has more than"});
 }
 
 TEST(OnnxImportErrors, RangeOfATrillionFailsFast) {
@@ -247,7 +247,7 @@ TEST(OnnxImportErrors, NegativeDimension) {
     expect_mentions(import_error(path), {"node 'cos' (ConstantOfShape): shape has a negative dimension -4"});
     // A graph input: fails naming the input and the axis (see DISABLED_NegativeGraphInputDimIsCalledNegative).
     write(path, model_bytes({node("Relu", "r", {"x"}, {"y"})}, {}, {value_info_fixed("x", {1, -3})}, {value_info("y", {4})}));
-    expect_mentions(import_error(path), {prefix("import_onnx", path), "input 'x'", "dimension 1"});
+    expect_mentions(import_error(path), {prefix("import_onnx", path), "input 'x'", "negative dimension -3 at axis 1"});
 }
 
 TEST(OnnxImportErrors, SequenceGraphInputIsNotATensor) {
@@ -385,7 +385,7 @@ TEST(OnnxImportErrors, ExternalDataOfTheWrongSize) {
     const std::string dirname = f.canonical_folder();
     expect_mentions(f.error({{"location", "short.bin"}}), {p + "file '" + dirname + "/short.bin' has 8 bytes, the tensor needs 16 from offset 0"});
     expect_mentions(f.error({{"location", "w.bin"}, {"offset", "100"}}), {p + "file '" + dirname + "/w.bin' has 24 bytes, the tensor needs 16 from offset 100"});
-    expect_mentions(f.error({{"location", "w.bin"}, {"offset", "-8"}}), {p + "has a negative offset"});
+    expect_mentions(f.error({{"location", "w.bin"}, {"offset", "-8"}}), {p + "offset '-8' is not a byte count"});
     expect_mentions(f.error({{"location", "absent.bin"}}), {p + "file '" + dirname + "/absent.bin' cannot be opened: No such file or directory"});
     expect_mentions(f.error({{"offset", "0"}}), {p + "has no location"});
 }
@@ -536,11 +536,11 @@ TEST(OnnxImportErrors, NodeNameAliasesAndSoftmaxToLinear) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Importer bugs found by this suite (disabled until fixed; each asserts the behaviour the fix should give).
+// Importer bugs found by this suite, now fixed: each asserts the behaviour of the fix.
 
 // A scalar operand given as an empty tensor is read at data()[0]: Range (onnx_ops_shape.cpp range_op), Pad's
 // constant value (pad_op) and Dropout's ratio / training_mode (onnx_ops_elementwise.cpp dropout) segfault.
-TEST(OnnxImportErrors, DISABLED_EmptyScalarOperandsFailInsteadOfCrashing) {
+TEST(OnnxImportErrors, EmptyScalarOperandsFailInsteadOfCrashing) {
     TempDir dir;
     const std::string path = dir.file("empty_scalar.onnx");
     write(path, model_bytes({node("Range", "rg", {"a", "b", "d"}, {"r"}), node("Add", "add", {"x", "r"}, {"y"})},
@@ -557,7 +557,7 @@ TEST(OnnxImportErrors, DISABLED_EmptyScalarOperandsFailInsteadOfCrashing) {
 
 // shape_size() wraps around: 192 × 192153584101141184 = 2^65 + 4096 ≡ 4096 (mod 2^64), so the size guard sees
 // 4096 elements and the import succeeds with a layer "of shape [192, 192153584101141184]".
-TEST(OnnxImportErrors, DISABLED_ShapeProductOverflowIsRejected) {
+TEST(OnnxImportErrors, ShapeProductOverflowIsRejected) {
     TempDir dir;
     const std::string path = dir.file("overflow.onnx");
     write(path, model_bytes({node("ConstantOfShape", "cos", {"s"}, {"c"}), node("Reshape", "rs", {"c", "t"}, {"c2"}),
@@ -571,7 +571,7 @@ TEST(OnnxImportErrors, DISABLED_ShapeProductOverflowIsRejected) {
 }
 
 // The cycle check names the first node still waiting, which may only depend on the cycle ('down' here).
-TEST(OnnxImportErrors, DISABLED_CycleNamesANodeOnItEvenWhenADependentComesFirst) {
+TEST(OnnxImportErrors, CycleNamesANodeOnItEvenWhenADependentComesFirst) {
     TempDir dir;
     const std::string path = dir.file("cycle_downstream.onnx");
     write(path, model_bytes({node("Relu", "down", {"c"}, {"y"}), node("Add", "b1", {"x", "c"}, {"b"}), node("Relu", "c1", {"b"}, {"c"})},
@@ -583,7 +583,7 @@ TEST(OnnxImportErrors, DISABLED_CycleNamesANodeOnItEvenWhenADependentComesFirst)
 
 // Unnamed nodes appear as "node '' (Add)" in dangling-input and cycle messages; elsewhere the importer calls
 // them "<op>_<index>".
-TEST(OnnxImportErrors, DISABLED_UnnamedNodesAreNamedInStructuralErrors) {
+TEST(OnnxImportErrors, UnnamedNodesAreNamedInStructuralErrors) {
     TempDir dir;
     const std::string path = dir.file("unnamed.onnx");
     write(path, model_bytes({node("Relu", "", {"x"}, {"a"}), node("Add", "", {"a", "nowhere"}, {"y"})}, {}, {value_info("x", {4})},
@@ -593,7 +593,7 @@ TEST(OnnxImportErrors, DISABLED_UnnamedNodesAreNamedInStructuralErrors) {
 
 // A graph input's negative dim_value is reported as "a dynamic dimension 1 ('')" (and at axis 0 silently taken
 // as a symbolic batch).
-TEST(OnnxImportErrors, DISABLED_NegativeGraphInputDimIsCalledNegative) {
+TEST(OnnxImportErrors, NegativeGraphInputDimIsCalledNegative) {
     TempDir dir;
     const std::string path = dir.file("negative_input.onnx");
     write(path, model_bytes({node("Relu", "r", {"x"}, {"y"})}, {}, {value_info_fixed("x", {1, -3})}, {value_info("y", {4})}));
@@ -603,7 +603,7 @@ TEST(OnnxImportErrors, DISABLED_NegativeGraphInputDimIsCalledNegative) {
 }
 
 // A non-numeric external offset or length fails with just "stoll".
-TEST(OnnxImportErrors, DISABLED_ExternalDataBadOffsetIsNamed) {
+TEST(OnnxImportErrors, ExternalDataBadOffsetIsNamed) {
     ExternalFixture f;
     expect_mentions(f.error({{"location", "w.bin"}, {"offset", "abc"}}),
                     {prefix("import_onnx", f.model), "tensor 'w': external data", "offset 'abc'"});
@@ -613,7 +613,7 @@ TEST(OnnxImportErrors, DISABLED_ExternalDataBadOffsetIsNamed) {
 
 // constant_inputs is not checked: a value of another shape than the graph input declares is taken (the model
 // silently changes), and a name that is no graph input is ignored.
-TEST(OnnxImportErrors, DISABLED_ConstantInputsAreChecked) {
+TEST(OnnxImportErrors, ConstantInputsAreChecked) {
     TempDir dir;
     const std::string path = dir.file("reshape_input.onnx");
     write(path, model_bytes({node("Reshape", "rs", {"x", "shape"}, {"y"})}, {},
@@ -630,7 +630,7 @@ TEST(OnnxImportErrors, DISABLED_ConstantInputsAreChecked) {
 // model path that is a FIFO, blocks import_onnx forever (onnx_proto.cpp read_external: std::ifstream;
 // read_onnx_model: open(O_RDONLY)). Expected: refused at once as not a regular file. (A helper opens the FIFO for
 // writing and closes it, so that without the fix the test fails instead of hanging.)
-TEST(OnnxImportErrors, DISABLED_FifosAreRefusedInsteadOfBlocking) {
+TEST(OnnxImportErrors, FifosAreRefusedInsteadOfBlocking) {
     ExternalFixture f;
     const auto with_unblocker = [](const std::string& fifo, const std::function<void()>& body) {
         std::atomic<bool> done{false};

@@ -8,6 +8,10 @@ using OnnxOpTable = std::map<std::string, OnnxOpBuilder>;
 void register_onnx_elementwise_ops(OnnxOpTable& table);  // io/onnx_ops_elementwise.cpp
 void register_onnx_nn_ops(OnnxOpTable& table);           // io/onnx_ops_nn.cpp
 void register_onnx_shape_ops(OnnxOpTable& table);        // io/onnx_ops_shape.cpp
+void register_onnx_constant_ops(OnnxOpTable& table);     // io/onnx_ops_constant.cpp
+
+// A shape from import-time values: no negative extent and at most n.max_elements in all (fails naming `what`).
+Shape onnx_shape(const OnnxOpNode& n, const std::vector<std::int64_t>& dims, const char* what);
 void register_onnx_pool_ops(OnnxOpTable& table);         // io/onnx_ops_pool.cpp (called by register_onnx_nn_ops)
 
 // Window helpers shared by the conv and pooling builders (io/onnx_ops_nn.cpp): 1-D ops run as 2-D with H = 1.

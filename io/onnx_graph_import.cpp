@@ -2,6 +2,7 @@
 // becomes a layer named after it, so any tensor is a loss target, a CAM layer or an AM layer.
 #include <xvis/autodiff/function.hpp>
 #include <xvis/io/detail_onnx_import.hpp>
+#include <xvis/io/detail_onnx_node_layer.hpp>
 #include <xvis/io/onnx.hpp>
 
 #include <cmath>
@@ -16,129 +17,10 @@ namespace xvis {
 
 namespace {
 
-// What every layer of one imported graph shares.
-struct ImportContext {
-    std::shared_ptr<InputLayer> batch_input;  // its batch is the batch being built
-    std::size_t export_batch = 1;
-    std::size_t max_elements = 0, max_constant = 0;
-    std::unordered_map<const Layer*, OnnxType> input_types;  // graph inputs
-};
-
-struct NodeSpec {
-    OnnxOpNode proto;  // attributes, names, opset (inputs filled at each build)
-    const OnnxOpBuilder* builder = nullptr;
-};
-
-// An input of an imported node: another layer's output, a weight of this layer, a constant, or absent.
-struct Source {
-    enum class Kind { layer, weight, constant, absent } kind = Kind::absent;
-    std::size_t index = 0;  // into inbound() or weights()
-    std::shared_ptr<const TensorD> value;
-    OnnxType type = OnnxType::undefined;
-};
-
-class OnnxNodeLayer : public Layer {
-public:
-    OnnxNodeLayer(std::string name, std::shared_ptr<const NodeSpec> spec, std::size_t output, std::vector<Source> sources,
-                  std::shared_ptr<const ImportContext> ctx)
-        : Layer(std::move(name), "onnx"), spec_(std::move(spec)), output_(output), sources_(std::move(sources)), ctx_(std::move(ctx)) {}
-
-    std::string class_name() const override { return spec_->proto.op_type; }
-    bool is_source() const override {
-        for (const auto& s : sources_)
-            if (s.kind == Source::Kind::layer) return false;
-        return true;
-    }
-    OnnxType output_type() const { return type_; }
-    void take_weight(const std::string& name, std::shared_ptr<Tensor> w) { adopt_weight(name, std::move(w)); }
-
-    // keras-vis swaps a final softmax for linear: an imported activation node can be replaced the same way.
-    std::optional<ActivationKind> activation() const override {
-        if (override_) return override_;
-        static const std::map<std::string, ActivationKind> kinds{{"Relu", ActivationKind::relu},       {"Sigmoid", ActivationKind::sigmoid},
-                                                                 {"Tanh", ActivationKind::tanh},       {"Softmax", ActivationKind::softmax},
-                                                                 {"LeakyRelu", ActivationKind::leaky_relu}, {"Identity", ActivationKind::linear}};
-        auto it = kinds.find(spec_->proto.op_type);
-        if (it == kinds.end()) return std::nullopt;
-        return it->second;
-    }
-    void set_activation(ActivationKind a) override {
-        if (!activation()) Layer::set_activation(a);  // throws: not an activation
-        override_ = a;
-    }
-
-    Node build(const std::vector<Node>& inputs, std::uint64_t) override {
-        OnnxOpNode n = spec_->proto;
-        n.inputs.resize(sources_.size());
-        n.input_types.resize(sources_.size());
-        for (std::size_t i = 0; i < sources_.size(); ++i) {
-            const Source& s = sources_[i];
-            n.input_types[i] = s.type;
-            switch (s.kind) {
-                case Source::Kind::layer: {
-                    n.inputs[i] = inputs.at(s.index);
-                    const Layer* producer = inbound().at(s.index).get();
-                    if (auto* p = dynamic_cast<const OnnxNodeLayer*>(producer)) n.input_types[i] = p->output_type();
-                    else if (auto t = ctx_->input_types.find(producer); t != ctx_->input_types.end()) n.input_types[i] = t->second;
-                    break;
-                }
-                case Source::Kind::weight: n.inputs[i] = parameter(weights()[s.index].value, weights()[s.index].name); break;
-                case Source::Kind::constant: n.inputs[i] = constant(*s.value, n.input_names[i]); break;
-                case Source::Kind::absent: break;
-            }
-        }
-        n.output_types.assign(n.num_outputs(), n.input_types.empty() || n.input_types[0] == OnnxType::undefined ? OnnxType::float32 : n.input_types[0]);
-        n.export_batch = ctx_->export_batch;
-        n.max_elements = ctx_->max_constant;
-        n.batch = ctx_->batch_input ? ctx_->batch_input->batch() : ctx_->export_batch;
-        Node out;
-        try {
-            if (override_) {
-                out = apply_activation(n.input(0), *override_);
-            } else {
-                std::vector<Node> outs = (*spec_->builder)(n);
-                if (outs.size() <= output_ || !outs[output_].valid()) n.fail("the builder gave no output " + std::to_string(output_));
-                out = outs[output_];
-                type_ = n.output_types.at(output_);
-                if (out.kind() == NodeKind::op && n.all_static()) out = fold(n, out);
-            }
-            if (onnx_checked_size(out.shape()) > ctx_->max_elements)
-                n.fail("output " + shape_to_string(out.shape()) + " has more than " + std::to_string(ctx_->max_elements) + " elements");
-        } catch (const std::exception& e) {
-            std::string what = e.what();
-            if (n.batch != n.export_batch && what.find("explain one image at a time") == std::string::npos)
-                what += " (the model was exported for batch " + std::to_string(n.export_batch) + " and this node does not follow batch " +
-                        std::to_string(n.batch) + ": explain one image at a time)";
-            if (what.rfind("node '", 0) == 0) throw std::runtime_error(what);
-            n.fail(what);
-        }
-        set_output(out);
-        return out;
-    }
-
-private:
-    // Evaluates a node computed from constants only (shape arithmetic) once, at import.
-    Node fold(const OnnxOpNode& n, const Node& out) const {
-        if (onnx_checked_size(out.shape()) > ctx_->max_constant)
-            n.fail("a value computed at import of shape " + shape_to_string(out.shape()) + " has more than " +
-                   std::to_string(ctx_->max_constant) + " elements (OnnxImportOptions::max_constant_elements)");
-        TensorD v;
-        {
-            FunctionD f = compile_double({out}, {});  // freed before the constant takes the values
-            v = f.run()[0];
-        }
-        if (is_integral(type_))
-            for (auto& x : v) x = type_ == OnnxType::boolean ? (x != 0 ? 1.0 : 0.0) : std::trunc(x);
-        return constant(std::move(v));
-    }
-
-    std::shared_ptr<const NodeSpec> spec_;
-    std::size_t output_;
-    std::vector<Source> sources_;
-    std::shared_ptr<const ImportContext> ctx_;
-    OnnxType type_ = OnnxType::float32;
-    std::optional<ActivationKind> override_;
-};
+using detail::ImportContext;
+using detail::NodeSpec;
+using detail::OnnxNodeLayer;
+using detail::Source;
 
 bool is_float_type(int t) {
     return t == onnx::TensorProto::FLOAT || t == onnx::TensorProto::DOUBLE || t == onnx::TensorProto::FLOAT16 ||

@@ -124,6 +124,7 @@ std::map<std::string, OnnxOpBuilder>& onnx_op_builders() {
         detail::register_onnx_elementwise_ops(t);
         detail::register_onnx_nn_ops(t);
         detail::register_onnx_shape_ops(t);
+        detail::register_onnx_constant_ops(t);
         return t;
     }();
     return table;

@@ -1,0 +1,80 @@
+#pragma once
+// Internal: the layer that one ONNX value of an imported graph becomes (io/onnx_node_layer.cpp), and what the
+// layers of one graph share. Built by import_onnx (io/onnx_graph_import.cpp).
+#include <xvis/io/onnx_ops.hpp>
+#include <xvis/layers/core.hpp>
+#include <xvis/layers/layer.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+namespace xvis::detail {
+
+// What every layer of one imported graph shares.
+struct ImportContext {
+    std::shared_ptr<InputLayer> batch_input;  // its batch is the batch being built
+    std::size_t export_batch = 1;
+    std::size_t max_elements = 0, max_constant = 0;
+    std::unordered_map<const Layer*, OnnxType> input_types;  // graph inputs
+};
+
+struct NodeSpec {
+    OnnxOpNode proto;  // attributes, names, opset (inputs filled at each build)
+    const OnnxOpBuilder* builder = nullptr;
+};
+
+// An input of an imported node: another layer's output, a weight of this layer, a constant, or absent.
+struct Source {
+    enum class Kind { layer, weight, constant, absent } kind = Kind::absent;
+    std::size_t index = 0;  // into inbound() or weights()
+    std::shared_ptr<const TensorD> value;
+    OnnxType type = OnnxType::undefined;
+};
+
+class OnnxNodeLayer : public Layer {
+public:
+    OnnxNodeLayer(std::string name, std::shared_ptr<const NodeSpec> spec, std::size_t output, std::vector<Source> sources,
+                  std::shared_ptr<const ImportContext> ctx)
+        : Layer(std::move(name), "onnx"), spec_(std::move(spec)), output_(output), sources_(std::move(sources)), ctx_(std::move(ctx)) {}
+
+    std::string class_name() const override { return spec_->proto.op_type; }
+    bool is_source() const override {
+        for (const auto& s : sources_)
+            if (s.kind == Source::Kind::layer) return false;
+        return true;
+    }
+    OnnxType output_type() const { return type_; }
+    void take_weight(const std::string& name, std::shared_ptr<Tensor> w) { adopt_weight(name, std::move(w)); }
+
+    // keras-vis swaps a final softmax for linear: an imported activation node can be replaced the same way.
+    std::optional<ActivationKind> activation() const override {
+        if (override_) return override_;
+        static const std::map<std::string, ActivationKind> kinds{{"Relu", ActivationKind::relu},       {"Sigmoid", ActivationKind::sigmoid},
+                                                                 {"Tanh", ActivationKind::tanh},       {"Softmax", ActivationKind::softmax},
+                                                                 {"LeakyRelu", ActivationKind::leaky_relu}, {"Identity", ActivationKind::linear}};
+        auto it = kinds.find(spec_->proto.op_type);
+        if (it == kinds.end()) return std::nullopt;
+        return it->second;
+    }
+    void set_activation(ActivationKind a) override {
+        if (!activation()) Layer::set_activation(a);  // throws: not an activation
+        override_ = a;
+    }
+
+    // Builds the node's graph ops on its inputs (folding them when every input is a constant).
+    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+
+private:
+    Node fold(const OnnxOpNode& n, const Node& out) const;
+
+    std::shared_ptr<const NodeSpec> spec_;
+    std::size_t output_;
+    std::vector<Source> sources_;
+    std::shared_ptr<const ImportContext> ctx_;
+    OnnxType type_ = OnnxType::float32;
+    std::optional<ActivationKind> override_;
+};
+
+}  // namespace xvis::detail

@@ -8,6 +8,7 @@
 #include <xvis/io/onnx.hpp>
 #include <xvis/image/resize.hpp>
 #include <xvis/visualization/cam.hpp>
+#include <xvis/visualization/visualize_activation.hpp>
 
 #include <gtest/gtest.h>
 
@@ -165,6 +166,25 @@ TEST(ArchitectureCam, KerasNhwcInputWithNchwFeatureMaps) {
     Tensor up({20, 20});
     resize_plane(low.data(), h, w, up.data(), 20, 20, Interpolation::bilinear);
     for (std::size_t i = 0; i < up.size(); ++i) EXPECT_NEAR(cam[i], up[i], 1e-5 * (1 + std::fabs(up[i]))) << i;
+}
+
+// keras-vis activation maximization on an imported model: 30 RMSprop steps raise the class logit well above
+// where the random start had it.
+TEST(ArchitectureActivation, MaximizingAClassOfAnImportedMobileNetRaisesItsLogit) {
+    Model model = import_onnx(dir() + "mobilenet_v2.onnx");
+    VisualizeActivationOptions o;
+    o.input_range = {-2, 2};
+    o.max_iter = 30;
+    o.lp_norm_weight = o.tv_weight = 0;  // the class score alone
+    const MinimizeResult r = visualize_activation(model, -1, {1}, o);
+    Function logits = compile({model.output()}, {model.input()});
+    Tensor start = random_normal<float>(model.input().shape(), 0.0, 0.2, 0);
+    const float before = logits(start)[0][1];
+    const float after = logits(r.best_input)[0][1];
+    EXPECT_GT(after, before + 1.0f) << before << " -> " << after;
+    float top = -INFINITY;
+    for (float v : logits(r.best_input)[0]) top = std::max(top, v);
+    EXPECT_EQ(after, top);  // class 1 now wins
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),

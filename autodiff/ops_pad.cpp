@@ -41,25 +41,7 @@ struct PadGeometry {
     std::array<std::ptrdiff_t, max_rank> x_strides{};
 };
 
-inline bool worth_threads(std::size_t elements, std::size_t units) {
-    return units > 1 && elements >= kernels::detail::parallel_threshold && kernels::detail::max_threads() > 1;
-}
 
-// f(i) for i in [0, n): an OpenMP loop when `parallel`, else a plain one. The pragma is only reached when
-// threads are wanted: even an if(false) parallel region costs a runtime call (and libgomp may allocate a team).
-template <class F>
-void parallel_for(std::size_t n, bool parallel, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    if (parallel) {
-#pragma omp parallel for schedule(static)
-        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) f(static_cast<std::size_t>(i));
-        return;
-    }
-#else
-    (void)parallel;
-#endif
-    for (std::size_t i = 0; i < n; ++i) f(i);
-}
 
 // x offset of the row of y holding position `row` over y's axes [first, rank − 1), or −1 when some axis maps to
 // constant padding. Rows are counted from the first axis given.
@@ -89,7 +71,7 @@ void pad_forward(const PadGeometry& g, const T* x, T value, T* y) {
     if (r == 0) { y[0] = x[0]; return; }
     if (total == 0) return;
     const std::size_t OW = g.y[r - 1], W = g.x[r - 1], b = g.before[r - 1], rows = total / OW;
-    parallel_for(rows, worth_threads(total, rows), [&](std::size_t row) {
+    kernels::detail::parallel_for(rows, kernels::detail::worth_threads(total, rows), [&](std::size_t row) {
         T* out = y + row * OW;
         const std::ptrdiff_t off = source_row(g, 0, row);
         if (off < 0 || W == 0) {
@@ -114,7 +96,7 @@ void pad_backward(const PadGeometry& g, const T* dy, T* dx) {
     const std::size_t blocks = shape_size(Shape(g.y.begin(), g.y.begin() + std::ptrdiff_t(L)));
     const std::size_t block_x = shape_size(g.x) / blocks, block_y = shape_size(g.y) / blocks;
     const std::size_t OW = g.y[r - 1], W = g.x[r - 1], b = g.before[r - 1], rows = block_y / OW;
-    parallel_for(blocks, worth_threads(shape_size(g.y), blocks), [&](std::size_t blk) {
+    kernels::detail::parallel_for(blocks, kernels::detail::worth_threads(shape_size(g.y), blocks), [&](std::size_t blk) {
         T* d = dx + blk * block_x;
         const T* s = dy + blk * block_y;
         std::fill(d, d + block_x, T(0));

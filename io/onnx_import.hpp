@@ -34,11 +34,28 @@ struct OnnxInput {
     bool present() const { return !name.empty(); }
 };
 
-class OnnxImportNode {
+// The decoded attributes of one ONNX node, with typed accessors; shared by both importers' node views.
+class OnnxAttributes {
 public:
-    std::string op_type, name;  // name: the node's, or "<op_type>_<index>" when it has none; unique
-    std::string doc_string;     // xvis writes "xvis.layer=<class>" on Identity nodes (Dropout or linear Activation)
+    std::string op_type, name;  // name: the node's, or "<op_type>_<index>" when it has none
     std::map<std::string, OnnxAttribute> attributes;
+
+    bool has(const std::string& attr) const { return attributes.count(attr) != 0; }
+    // Typed attribute or `fallback` when absent; a present attribute of another type fails.
+    long long attr_int(const std::string& attr, long long fallback) const;
+    double attr_float(const std::string& attr, double fallback) const;
+    std::string attr_string(const std::string& attr, const std::string& fallback) const;
+    std::vector<long long> attr_ints(const std::string& attr, const std::vector<long long>& fallback) const;
+    std::vector<double> attr_floats(const std::string& attr, const std::vector<double>& fallback) const;
+    // A tensor attribute (Constant's value, ConstantOfShape's value); fails when absent.
+    const OnnxAttribute& attr_tensor(const std::string& attr) const;
+    // Throws std::runtime_error "node '<name>' (<op_type>): <what>" (the importer prefixes the path).
+    [[noreturn]] void fail(const std::string& what) const;
+};
+
+class OnnxImportNode : public OnnxAttributes {
+public:
+    std::string doc_string;     // xvis writes "xvis.layer=<class>" on Identity nodes (Dropout or linear Activation)
     std::vector<OnnxInput> inputs;
     int opset = 13;  // of the default domain
     // Set by load_onnx's fusions: an activation node "<name>/..." that followed this Conv / Gemm / MatMul; the
@@ -47,18 +64,10 @@ public:
     const Tensor* fused_bias = nullptr;
     bool fused_flatten = false;
 
-    bool has(const std::string& attr) const { return attributes.count(attr) != 0; }
-    // Typed attribute or `fallback` when absent; a present attribute of another type fails.
-    long long attr_int(const std::string& attr, long long fallback) const;
-    double attr_float(const std::string& attr, double fallback) const;
-    std::string attr_string(const std::string& attr, const std::string& fallback) const;
-    std::vector<long long> attr_ints(const std::string& attr, const std::vector<long long>& fallback) const;
     // Input i as a layer output / a float initializer; fails (naming the input) when it is not one.
     const Node& data(std::size_t i) const;
     const Tensor& constant(std::size_t i) const;
     bool has_input(std::size_t i) const { return i < inputs.size() && inputs[i].present(); }
-    // Throws std::runtime_error "node '<name>' (<op_type>): <what>" (load_onnx prefixes the path).
-    [[noreturn]] void fail(const std::string& what) const;
 };
 
 struct OnnxLayer {

@@ -1,4 +1,4 @@
-// OnnxOpNode accessors, the builder table and the helpers builders share.
+// OnnxAttributes and OnnxOpNode accessors, the builder table and the helpers builders share.
 #include <xvis/io/detail_onnx_ops.hpp>
 
 #include <cmath>
@@ -27,12 +27,12 @@ std::string to_string(OnnxType t) {
     }
 }
 
-void OnnxOpNode::fail(const std::string& what) const {
+void OnnxAttributes::fail(const std::string& what) const {
     throw std::runtime_error("node '" + name + "' (" + op_type + "): " + what);
 }
 
 namespace {
-const OnnxAttribute* typed(const OnnxOpNode& n, const std::string& attr, OnnxAttribute::Kind kind, const char* kind_name) {
+const OnnxAttribute* typed(const OnnxAttributes& n, const std::string& attr, OnnxAttribute::Kind kind, const char* kind_name) {
     auto it = n.attributes.find(attr);
     if (it == n.attributes.end()) return nullptr;
     if (it->second.kind != kind) n.fail("attribute '" + attr + "' is not " + kind_name);
@@ -40,27 +40,27 @@ const OnnxAttribute* typed(const OnnxOpNode& n, const std::string& attr, OnnxAtt
 }
 }  // namespace
 
-long long OnnxOpNode::attr_int(const std::string& attr, long long fallback) const {
+long long OnnxAttributes::attr_int(const std::string& attr, long long fallback) const {
     const auto* a = typed(*this, attr, OnnxAttribute::Kind::integer, "an int");
     return a ? a->i : fallback;
 }
-double OnnxOpNode::attr_float(const std::string& attr, double fallback) const {
+double OnnxAttributes::attr_float(const std::string& attr, double fallback) const {
     const auto* a = typed(*this, attr, OnnxAttribute::Kind::real, "a float");
     return a ? a->f : fallback;
 }
-std::string OnnxOpNode::attr_string(const std::string& attr, const std::string& fallback) const {
+std::string OnnxAttributes::attr_string(const std::string& attr, const std::string& fallback) const {
     const auto* a = typed(*this, attr, OnnxAttribute::Kind::string, "a string");
     return a ? a->s : fallback;
 }
-std::vector<long long> OnnxOpNode::attr_ints(const std::string& attr, const std::vector<long long>& fallback) const {
+std::vector<long long> OnnxAttributes::attr_ints(const std::string& attr, const std::vector<long long>& fallback) const {
     const auto* a = typed(*this, attr, OnnxAttribute::Kind::integers, "a list of ints");
     return a ? a->ints : fallback;
 }
-std::vector<double> OnnxOpNode::attr_floats(const std::string& attr, const std::vector<double>& fallback) const {
+std::vector<double> OnnxAttributes::attr_floats(const std::string& attr, const std::vector<double>& fallback) const {
     const auto* a = typed(*this, attr, OnnxAttribute::Kind::reals, "a list of floats");
     return a ? a->floats : fallback;
 }
-const OnnxAttribute& OnnxOpNode::attr_tensor(const std::string& attr) const {
+const OnnxAttribute& OnnxAttributes::attr_tensor(const std::string& attr) const {
     const auto* a = typed(*this, attr, OnnxAttribute::Kind::tensor, "a tensor");
     if (!a) fail("attribute '" + attr + "' is missing");
     return *a;

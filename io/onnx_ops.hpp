@@ -29,11 +29,9 @@ enum class OnnxType : int {
 bool is_integral(OnnxType t);  // integers and bool
 std::string to_string(OnnxType t);
 
-class OnnxOpNode {
+class OnnxOpNode : public OnnxAttributes {
 public:
-    std::string op_type, name;  // name: the node's, or "<op_type>_<index>" when it has none
-    int opset = 13;             // of the default domain
-    std::map<std::string, OnnxAttribute> attributes;
+    int opset = 13;  // of the default domain
     std::vector<std::string> input_names;  // "" for a skipped optional input
     std::vector<Node> inputs;              // invalid for a skipped optional input
     std::vector<OnnxType> input_types;
@@ -48,15 +46,6 @@ public:
     std::size_t max_elements = std::size_t(1) << 22;
 
     std::size_t num_outputs() const { return output_names.size(); }
-    bool has(const std::string& attr) const { return attributes.count(attr) != 0; }
-    // Typed attribute or `fallback` when absent; a present attribute of another type fails.
-    long long attr_int(const std::string& attr, long long fallback) const;
-    double attr_float(const std::string& attr, double fallback) const;
-    std::string attr_string(const std::string& attr, const std::string& fallback) const;
-    std::vector<long long> attr_ints(const std::string& attr, const std::vector<long long>& fallback) const;
-    std::vector<double> attr_floats(const std::string& attr, const std::vector<double>& fallback) const;
-    // A tensor attribute (Constant's value, ConstantOfShape's value); fails when absent.
-    const OnnxAttribute& attr_tensor(const std::string& attr) const;
 
     bool has_input(std::size_t i) const { return i < inputs.size() && inputs[i].valid(); }
     // Input i; fails naming it when it is missing.
@@ -67,11 +56,8 @@ public:
     TensorD static_value(std::size_t i) const;
     std::vector<std::int64_t> static_ints(std::size_t i) const;  // values rounded; fails on non-integers
     double static_scalar(std::size_t i) const;                   // one value (any shape of one element)
-    // Every input given is static (the importer then folds this node's outputs).
+    // Every input given is a constant (the importer then folds this node's outputs).
     bool all_static() const;
-
-    // Throws std::runtime_error "node '<name>' (<op_type>): <what>".
-    [[noreturn]] void fail(const std::string& what) const;
 };
 
 using OnnxOpBuilder = std::function<std::vector<Node>(OnnxOpNode&)>;

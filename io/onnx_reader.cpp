@@ -17,35 +17,6 @@ namespace xvis {
 
 // ---- OnnxImportNode accessors
 
-void OnnxImportNode::fail(const std::string& what) const {
-    throw std::runtime_error("node '" + name + "' (" + op_type + "): " + what);
-}
-
-namespace {
-const OnnxAttribute* typed(const OnnxImportNode& n, const std::string& attr, OnnxAttribute::Kind kind, const char* kind_name) {
-    auto it = n.attributes.find(attr);
-    if (it == n.attributes.end()) return nullptr;
-    if (it->second.kind != kind) n.fail("attribute '" + attr + "' is not " + kind_name);
-    return &it->second;
-}
-}  // namespace
-
-long long OnnxImportNode::attr_int(const std::string& attr, long long fallback) const {
-    const auto* a = typed(*this, attr, OnnxAttribute::Kind::integer, "an int");
-    return a ? a->i : fallback;
-}
-double OnnxImportNode::attr_float(const std::string& attr, double fallback) const {
-    const auto* a = typed(*this, attr, OnnxAttribute::Kind::real, "a float");
-    return a ? a->f : fallback;
-}
-std::string OnnxImportNode::attr_string(const std::string& attr, const std::string& fallback) const {
-    const auto* a = typed(*this, attr, OnnxAttribute::Kind::string, "a string");
-    return a ? a->s : fallback;
-}
-std::vector<long long> OnnxImportNode::attr_ints(const std::string& attr, const std::vector<long long>& fallback) const {
-    const auto* a = typed(*this, attr, OnnxAttribute::Kind::integers, "a list of ints");
-    return a ? a->ints : fallback;
-}
 const Node& OnnxImportNode::data(std::size_t i) const {
     if (i >= inputs.size() || !inputs[i].present()) fail("input " + std::to_string(i) + " is missing");
     if (!inputs[i].node.valid()) fail("input " + std::to_string(i) + " ('" + inputs[i].name + "') must be a layer output, not a weight");

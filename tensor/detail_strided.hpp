@@ -24,6 +24,28 @@ inline int max_threads() {
 #endif
 }
 
+// Fork only for large work split into several units, and when more than one thread is free (max_threads is 1
+// inside a parallel region).
+inline bool worth_threads(std::size_t elements, std::size_t units = 2) {
+    return units > 1 && elements >= parallel_threshold && max_threads() > 1;
+}
+
+// f(i) for i in [0, n): an OpenMP loop when `parallel`, else a plain one. The pragma is only reached when
+// threads are wanted: even an if(false) parallel region costs a runtime call (and libgomp may allocate a team).
+template <class F>
+void parallel_for(std::size_t n, bool parallel, F&& f) {
+#ifdef XVIS_HAVE_OPENMP
+    if (parallel) {
+#pragma omp parallel for schedule(static)
+        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) f(static_cast<std::size_t>(i));
+        return;
+    }
+#else
+    (void)parallel;
+#endif
+    for (std::size_t i = 0; i < n; ++i) f(i);
+}
+
 // Calls f(begin, end) on disjoint sub-ranges of [0, n) covering it, in parallel when `parallel` is set and
 // more than one thread is available. Range boundaries are multiples of `grain` (e.g. a SIMD width or a
 // cache line) so threads never share a cache line of output.

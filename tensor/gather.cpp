@@ -10,27 +10,7 @@
 namespace xvis::kernels {
 namespace {
 
-// Fork only for large work and when more than one thread is free (detail::max_threads is 1 inside a parallel
-// region): below parallel_threshold elements the fork/join costs more than it saves.
-inline bool worth_threads(std::size_t elements) {
-    return elements >= detail::parallel_threshold && detail::max_threads() > 1;
-}
 
-// f(i) for i in [0, n): an OpenMP loop when `parallel`, else a plain one. The pragma is only reached when
-// threads are wanted: even an if(false) parallel region costs a runtime call (and libgomp may allocate a team).
-template <class F>
-void parallel_for(std::size_t n, bool parallel, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    if (parallel) {
-#pragma omp parallel for schedule(static)
-        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) f(static_cast<std::size_t>(i));
-        return;
-    }
-#else
-    (void)parallel;
-#endif
-    for (std::size_t i = 0; i < n; ++i) f(i);
-}
 
 // Columns per adjoint tile: a few cache lines of dx per row, enough tiles for two threads on [1, n, 64+] data.
 constexpr std::size_t column_block = 256;
@@ -40,7 +20,7 @@ constexpr std::size_t column_block = 256;
 template <class T>
 void gather_forward(const GatherGeometry& g, const T* x, const T* indices, T* y) {
     const std::size_t rows = g.outer * g.m;
-    parallel_for(rows, worth_threads(rows * g.inner), [&](std::size_t r) {
+    detail::parallel_for(rows, detail::worth_threads(rows * g.inner), [&](std::size_t r) {
         const std::size_t o = r / g.m, j = r % g.m;
         const T* src = x + (o * g.n + gather_index(indices[j], g.n)) * g.inner;
         std::copy(src, src + g.inner, y + r * g.inner);
@@ -50,7 +30,7 @@ void gather_forward(const GatherGeometry& g, const T* x, const T* indices, T* y)
 template <class T>
 void gather_backward(const GatherGeometry& g, const T* dy, const T* indices, T* dx) {
     const std::size_t blocks = (g.inner + column_block - 1) / column_block;
-    parallel_for(g.outer * blocks, worth_threads((g.m + g.n) * g.outer * g.inner), [&](std::size_t t) {
+    detail::parallel_for(g.outer * blocks, detail::worth_threads((g.m + g.n) * g.outer * g.inner), [&](std::size_t t) {
         const std::size_t o = t / blocks, c0 = t % blocks * column_block, c1 = std::min(g.inner, c0 + column_block);
         T* d = dx + o * g.n * g.inner;
         for (std::size_t k = 0; k < g.n; ++k) std::fill(d + k * g.inner + c0, d + k * g.inner + c1, T(0));

@@ -11,25 +11,7 @@
 namespace xvis::kernels {
 namespace {
 
-inline bool worth_threads(std::size_t elements, std::size_t units) {
-    return units > 1 && elements >= detail::parallel_threshold && detail::max_threads() > 1;
-}
 
-// f(i) for i in [0, n): an OpenMP loop when `parallel`, else a plain one. The pragma is only reached when
-// threads are wanted: even an if(false) parallel region costs a runtime call (and libgomp may allocate a team).
-template <class F>
-void parallel_for(std::size_t n, bool parallel, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    if (parallel) {
-#pragma omp parallel for schedule(static)
-        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) f(static_cast<std::size_t>(i));
-        return;
-    }
-#else
-    (void)parallel;
-#endif
-    for (std::size_t i = 0; i < n; ++i) f(i);
-}
 
 // Nearest-mode rounding of s (the reference: an integral s is kept; else the ratio s − floor(s) decides).
 double round_nearest(double s, ResizeNearest mode) {
@@ -121,7 +103,7 @@ void resize_forward(const ResizeGeometry& g, const T* x, T* y) {
     const std::size_t* i0w = g.w.i0.data();
     const std::size_t* i1w = g.w.i1.data();
     const double* ww = g.w.w.data();
-    parallel_for(rows, worth_threads(rows * g.OW, rows), [&](std::size_t row) {
+    detail::parallel_for(rows, detail::worth_threads(rows * g.OW, rows), [&](std::size_t row) {
         const std::size_t pl = row / g.OH, oh = row % g.OH;
         const T* r0 = x + (pl * g.H + g.h.i0[oh]) * g.W;
         T* out = y + row * g.OW;
@@ -140,7 +122,7 @@ void resize_forward(const ResizeGeometry& g, const T* x, T* y) {
 
 template <class T>
 void resize_backward(const ResizeGeometry& g, const T* dy, T* dx) {
-    parallel_for(g.planes, worth_threads(g.planes * (g.OH * g.OW + g.H * g.W), g.planes), [&](std::size_t pl) {
+    detail::parallel_for(g.planes, detail::worth_threads(g.planes * (g.OH * g.OW + g.H * g.W), g.planes), [&](std::size_t pl) {
         T* d = dx + pl * g.H * g.W;
         std::fill(d, d + g.H * g.W, T(0));
         for (std::size_t oh = 0; oh < g.OH; ++oh) {

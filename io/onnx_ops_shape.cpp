@@ -129,7 +129,20 @@ std::vector<Node> concat_op(OnnxOpNode& n) {
         if (n.has_input(i) && n.input(i).size() > 0) xs.push_back(n.input(i));  // empty shape tensors add nothing
     if (xs.empty()) return {n.input(0)};
     if (xs.size() == 1) return {xs[0]};
-    return {concat(xs, static_cast<std::int64_t>(onnx_axis(n, n.attr_int("axis", 0), xs[0].rank())))};
+    const auto axis = static_cast<std::int64_t>(onnx_axis(n, n.attr_int("axis", 0), xs[0].rank()));
+    // Built for another batch than a batch-1 export: an operand still of batch 1 (ViT's class token, expanded
+    // to a baked [1, 1, D]) did not come from the input, so it is the same for every sample: broadcast it.
+    if (n.export_batch == 1 && n.batch != 1 && axis != 0) {
+        bool batched = false;
+        for (const auto& x : xs) batched = batched || (x.rank() > 0 && x.shape()[0] == n.batch);
+        for (auto& x : xs)
+            if (batched && x.rank() > 0 && x.shape()[0] == 1) {
+                Shape s = x.shape();
+                s[0] = n.batch;
+                x = broadcast_to(x, s);
+            }
+    }
+    return {concat(xs, axis)};
 }
 
 std::vector<Node> split_op(OnnxOpNode& n) {

@@ -92,6 +92,22 @@ Model Model::sequential(std::vector<LayerPtr> layers, std::string name, std::uin
 
 void Model::build(std::size_t batch) {
     if (batch == 0) throw std::invalid_argument("Model::build '" + name_ + "': batch size must be >= 1");
+    const std::size_t previous = batch_;
+    try {
+        build_layers(batch);
+    } catch (...) {
+        // A graph that cannot be built for `batch` (an imported fixed-batch export) leaves the model as it was.
+        if (previous != batch) {
+            try {
+                build_layers(previous);
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+}
+
+void Model::build_layers(std::size_t batch) {
     batch_ = batch;
     // Every input knows the batch before any layer builds (an imported constant may come before the input).
     for (const auto& in : input_layers_) std::static_pointer_cast<InputLayer>(in)->set_batch(batch);

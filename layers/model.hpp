@@ -69,6 +69,7 @@ private:
     std::vector<LayerPtr> input_layers_, output_layers_;
     std::vector<std::pair<std::string, std::string>> aliases_;
     const std::string& resolve(const std::string& name) const;
+    void build_layers(std::size_t batch);
 };
 
 }  // namespace xvis

@@ -81,14 +81,16 @@ Tensor finish(const Tensor& cam, const Shape& input, const CamOptions& o) {
 
 Tensor run_cam(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filters, const Tensor& seed_input,
                const CamOptions& o, Weighting how, const std::string& call) {
-    const Tensor seed = with_batch_axis(seed_input, model.input().shape(), call);
-    const std::int64_t pen = find_penultimate_layer(model, layer, o.penultimate_layer);
-    const WeightedLosses losses = filter_score(model, layer, filters, seed, o.data_format, o.use_logits);
-    ScoreGradient sg(model.input(), losses, o.backprop_modifier, model.layer_output(pen));
-    Tensor g = sg.run(seed);
-    if (const auto m = grad_modifier(o.grad_modifier)) m(g);
-    const MapLayout lay = layout_of(g.shape(), feature_format(o), call);
-    return finish(combine(sg.wrt_value(), g, lay, how), model.input().shape(), o);
+    const Tensor batch = with_batch_axis(seed_input, model.input().shape(), call);
+    return explain_per_sample_if_needed(model, batch, [&](const Tensor& seed) {
+        const std::int64_t pen = find_penultimate_layer(model, layer, o.penultimate_layer);
+        const WeightedLosses losses = filter_score(model, layer, filters, seed, o.data_format, o.use_logits);
+        ScoreGradient sg(model.input(), losses, o.backprop_modifier, model.layer_output(pen));
+        Tensor g = sg.run(seed);
+        if (const auto m = grad_modifier(o.grad_modifier)) m(g);
+        const MapLayout lay = layout_of(g.shape(), feature_format(o), call);
+        return finish(combine(sg.wrt_value(), g, lay, how), model.input().shape(), o);
+    });
 }
 
 // Per-sample score [N]: each sample's mean activation of the filters (weighted by how often each is listed).

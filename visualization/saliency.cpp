@@ -50,6 +50,33 @@ WeightedLosses filter_score(Model& model, std::int64_t layer, const std::vector<
     return {{std::make_shared<ActivationMaximization>(target, filter_indices, format), -static_cast<double>(seed.shape()[0])}};
 }
 
+Tensor explain_per_sample_if_needed(Model& model, const Tensor& seed, const std::function<Tensor(const Tensor&)>& explain) {
+    const std::size_t n = seed.shape()[0];
+    if (n > 1 && n != model.batch_size()) {
+        try {
+            model.build(n);
+        } catch (const std::runtime_error& e) {
+            if (std::string(e.what()).find("explain one image at a time") == std::string::npos) throw;
+            Shape one = seed.shape();
+            one[0] = 1;
+            Tensor sample(one), out;
+            const std::size_t per = sample.size();
+            for (std::size_t i = 0; i < n; ++i) {
+                std::copy(seed.data() + i * per, seed.data() + (i + 1) * per, sample.data());
+                const Tensor r = explain(sample);
+                if (i == 0) {
+                    Shape s = r.shape();
+                    s[0] = n;
+                    out = Tensor(s);
+                }
+                std::copy(r.begin(), r.end(), out.data() + i * r.size());
+            }
+            return out;
+        }
+    }
+    return explain(seed);
+}
+
 Tensor finish_saliency(const Tensor& grads, bool keepdims, bool normalize, DataFormat format) {
     Tensor out;
     if (keepdims || grads.rank() < 3) {
@@ -90,8 +117,10 @@ Tensor visualize_saliency_with_losses(const Node& input, const WeightedLosses& l
 Tensor visualize_saliency(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices,
                           const Tensor& seed_input, const SaliencyOptions& o) {
     const Tensor seed = with_batch_axis(seed_input, model.input().shape(), "visualize_saliency");
-    const WeightedLosses losses = filter_score(model, layer, filter_indices, seed, o.data_format);
-    return visualize_saliency_with_losses(model.input(), losses, seed, o);
+    return explain_per_sample_if_needed(model, seed, [&](const Tensor& s) {
+        const WeightedLosses losses = filter_score(model, layer, filter_indices, s, o.data_format);
+        return visualize_saliency_with_losses(model.input(), losses, s, o);
+    });
 }
 
 Tensor smoothgrad(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices, const Tensor& seed_input,

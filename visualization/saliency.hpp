@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,10 @@ Tensor with_batch_axis(const Tensor& seed, const Shape& input_without_batch, con
 // gradient for a sample is that sample's own), as (loss, weight) for ScoreGradient.
 WeightedLosses filter_score(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices,
                             const Tensor& seed, DataFormat format, bool use_logits = false);
+// explain(seed) on the whole batch; when the model cannot be built for the seed's batch (an ONNX model exported
+// for a fixed batch whose graph does not follow another: its error says "explain one image at a time"), on
+// each sample alone, the [1, ...] results stacked into [N, ...]. The model is left built for the last run.
+Tensor explain_per_sample_if_needed(Model& model, const Tensor& seed, const std::function<Tensor(const Tensor&)>& explain);
 // keepdims = false: max over the channel axis (rank >= 3); then optional per-sample min-max normalization.
 Tensor finish_saliency(const Tensor& grads, bool keepdims, bool normalize, DataFormat format);
 

@@ -8,6 +8,7 @@
 #include <xvis/io/onnx.hpp>
 #include <xvis/image/resize.hpp>
 #include <xvis/visualization/cam.hpp>
+#include <xvis/visualization/saliency.hpp>
 #include <xvis/visualization/visualize_activation.hpp>
 
 #include <gtest/gtest.h>
@@ -186,6 +187,34 @@ TEST(ArchitectureActivation, MaximizingAClassOfAnImportedMobileNetRaisesItsLogit
     float top = -INFINITY;
     for (float v : logits(r.best_input)[0]) top = std::max(top, v);
     EXPECT_EQ(after, top);  // class 1 now wins
+}
+
+// keras-vis saliency on a batch of 2 for ViT exported with a fixed batch of 1, whose graph cannot follow
+// another batch: explained sample by sample, each sample's raw gradient equals PyTorch's; the model is left
+// usable at its exported batch.
+TEST(ArchitectureBatch, FixedBatchViTExplainsABatchSampleBySample) {
+    Model model = import_onnx(dir() + "vit.onnx");
+    const Tensor x = load_onnx_tensor(dir() + "vit.input.pb").cast<float>();
+    const TensorD ref = load_onnx_tensor(dir() + "vit.grad.pb");
+    Shape twice = x.shape();
+    twice[0] = 2;
+    Tensor x2(twice);
+    std::copy(x.begin(), x.end(), x2.begin());
+    std::copy(x.begin(), x.end(), x2.begin() + static_cast<std::ptrdiff_t>(x.size()));
+    EXPECT_THROW(model.build(2), std::runtime_error);
+    EXPECT_EQ(model.batch_size(), 1u);
+    EXPECT_EQ(model.input().shape(), x.shape());
+    SaliencyOptions o;
+    o.grad_modifier = "";
+    o.keepdims = true;
+    o.normalize = false;
+    const Tensor g = visualize_saliency(model, -1, {1}, x2, o);
+    ASSERT_EQ(g.shape(), twice);
+    double scale = 0;
+    for (double r : ref) scale = std::max(scale, std::fabs(r));
+    for (std::size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g.data()[i], ref.data()[i % ref.size()], 1e-3 * scale) << i;
+    const Tensor cams = visualize_cam(model, -1, {1}, x2, CamOptions{});  // the Grad-CAM family likewise
+    ASSERT_EQ(cams.shape()[0], 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),

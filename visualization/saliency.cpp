@@ -127,25 +127,27 @@ Tensor smoothgrad(Model& model, std::int64_t layer, const std::vector<std::int64
                   const SmoothGradOptions& o) {
     if (o.samples < 1) throw std::invalid_argument("smoothgrad: samples " + std::to_string(o.samples) + " must be >= 1");
     if (!(o.noise >= 0)) throw std::invalid_argument("smoothgrad: noise " + std::to_string(o.noise) + " must be >= 0");
-    const Tensor seed = with_batch_axis(seed_input, model.input().shape(), "smoothgrad");
-    const WeightedLosses losses = filter_score(model, layer, filter_indices, seed, o.data_format);
-    ScoreGradient sg(model.input(), losses, o.backprop_modifier);
-    const std::size_t n = seed.shape()[0], per = seed.size() / n;
-    std::vector<double> sigma(n);
-    for (std::size_t b = 0; b < n; ++b) {
-        const auto [lo, hi] = std::minmax_element(seed.data() + b * per, seed.data() + (b + 1) * per);
-        sigma[b] = o.noise * (*hi - *lo);
-    }
-    Tensor noisy(seed.shape()), total(seed.shape(), 0.0f);
-    Rng rng(o.seed);
-    for (int s = 0; s < o.samples; ++s) {
-        for (std::size_t i = 0; i < seed.size(); ++i) noisy[i] = seed[i] + static_cast<float>(sigma[i / per] * rng.normal());
-        const Tensor& g = sg.run(noisy);
-        for (std::size_t i = 0; i < g.size(); ++i) total[i] += g[i];
-    }
-    for (auto& v : total) v /= static_cast<float>(o.samples);
-    if (const auto m = modifier_of(o)) m(total);  // after averaging, as tf-keras-vis
-    return finish_saliency(total, o.keepdims, o.normalize, o.data_format);
+    const Tensor batch = with_batch_axis(seed_input, model.input().shape(), "smoothgrad");
+    return explain_per_sample_if_needed(model, batch, [&](const Tensor& seed) {
+        const WeightedLosses losses = filter_score(model, layer, filter_indices, seed, o.data_format);
+        ScoreGradient sg(model.input(), losses, o.backprop_modifier);
+        const std::size_t n = seed.shape()[0], per = seed.size() / n;
+        std::vector<double> sigma(n);
+        for (std::size_t b = 0; b < n; ++b) {
+            const auto [lo, hi] = std::minmax_element(seed.data() + b * per, seed.data() + (b + 1) * per);
+            sigma[b] = o.noise * (*hi - *lo);
+        }
+        Tensor noisy(seed.shape()), total(seed.shape(), 0.0f);
+        Rng rng(o.seed);
+        for (int s = 0; s < o.samples; ++s) {
+            for (std::size_t i = 0; i < seed.size(); ++i) noisy[i] = seed[i] + static_cast<float>(sigma[i / per] * rng.normal());
+            const Tensor& g = sg.run(noisy);
+            for (std::size_t i = 0; i < g.size(); ++i) total[i] += g[i];
+        }
+        for (auto& v : total) v /= static_cast<float>(o.samples);
+        if (const auto m = modifier_of(o)) m(total);  // after averaging, as tf-keras-vis
+        return finish_saliency(total, o.keepdims, o.normalize, o.data_format);
+    });
 }
 
 void integration_rule(IntegrationMethod method, int steps, std::vector<double>& alphas, std::vector<double>& weights) {
@@ -212,11 +214,13 @@ Tensor integrated_gradients(Model& model, std::int64_t layer, const std::vector<
 
 Tensor input_x_gradient(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices,
                         const Tensor& seed_input, const std::string& backprop, DataFormat format) {
-    const Tensor x = with_batch_axis(seed_input, model.input().shape(), "input_x_gradient");
-    ScoreGradient sg(model.input(), filter_score(model, layer, filter_indices, x, format), backprop);
-    Tensor out = sg.run(x);
-    for (std::size_t i = 0; i < x.size(); ++i) out[i] *= x[i];
-    return out;
+    const Tensor batch = with_batch_axis(seed_input, model.input().shape(), "input_x_gradient");
+    return explain_per_sample_if_needed(model, batch, [&](const Tensor& x) {
+        ScoreGradient sg(model.input(), filter_score(model, layer, filter_indices, x, format), backprop);
+        Tensor out = sg.run(x);
+        for (std::size_t i = 0; i < x.size(); ++i) out[i] *= x[i];
+        return out;
+    });
 }
 
 }  // namespace xvis

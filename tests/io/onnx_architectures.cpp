@@ -215,6 +215,11 @@ TEST(ArchitectureBatch, FixedBatchViTExplainsABatchSampleBySample) {
     for (std::size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g.data()[i], ref.data()[i % ref.size()], 1e-3 * scale) << i;
     const Tensor cams = visualize_cam(model, -1, {1}, x2, CamOptions{});  // the Grad-CAM family likewise
     ASSERT_EQ(cams.shape()[0], 2u);
+    const Tensor ixg = input_x_gradient(model, -1, {1}, x2);  // and input × gradient, SmoothGrad
+    for (std::size_t i = 0; i < ixg.size(); ++i) ASSERT_NEAR(ixg.data()[i], g.data()[i] * x2.data()[i], 1e-5 * scale) << i;
+    SmoothGradOptions so;
+    so.samples = 2;
+    EXPECT_EQ(smoothgrad(model, -1, {1}, x2, so).shape()[0], 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),

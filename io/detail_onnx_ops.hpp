@@ -18,6 +18,11 @@ void register_onnx_pool_ops(OnnxOpTable& table);         // io/onnx_ops_pool.cpp
 Node onnx_as_2d(const Node& x);                       // [N, C, W] → [N, C, 1, W]; rank 4 unchanged
 Node onnx_from_2d(const Node& y, std::size_t dims);   // back to `dims` spatial axes
 std::size_t onnx_hw(const std::vector<long long>& v, std::size_t i, long long fill);
+// ONNX pads [x1_begin, x2_begin, x1_end, x2_end] (1-D: [begin, end], as H = 1) as the four 2-D sides.
+struct OnnxPads2d {
+    std::size_t top, left, bottom, right;
+};
+OnnxPads2d onnx_pads_2d(const std::vector<long long>& pads);
 // Explicit [top, left, bottom, right]-style pads from pads / auto_pad for a window of `span` and `strides`.
 std::vector<long long> onnx_window_pads(const OnnxOpNode& n, const Shape& x, const std::vector<long long>& span,
                                         const std::vector<long long>& strides);

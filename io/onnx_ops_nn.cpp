@@ -94,15 +94,13 @@ namespace {
 
 kernels::Conv2dParams conv_params(const OnnxOpNode& n, const std::vector<long long>& s, const std::vector<long long>& d,
                                   const std::vector<long long>& pads) {
-    const std::size_t dims = s.size();
     const long long group = n.attr_int("group", 1);
     if (group < 1) n.fail("attribute group " + std::to_string(group) + " must be >= 1");
     kernels::Conv2dParams p;
     p.stride_h = onnx_hw(s, 0, 1), p.stride_w = onnx_hw(s, 1, 1);
     p.dilation_h = onnx_hw(d, 0, 1), p.dilation_w = onnx_hw(d, 1, 1);
-    const std::vector<long long> begin(pads.begin(), pads.begin() + dims), end(pads.begin() + dims, pads.end());
-    p.pad_top = onnx_hw(begin, 0, 0), p.pad_left = onnx_hw(begin, 1, 0);
-    p.pad_bottom = onnx_hw(end, 0, 0), p.pad_right = onnx_hw(end, 1, 0);
+    const OnnxPads2d pad = onnx_pads_2d(pads);
+    p.pad_top = pad.top, p.pad_left = pad.left, p.pad_bottom = pad.bottom, p.pad_right = pad.right;
     p.groups = static_cast<std::size_t>(group);
     return p;
 }
@@ -357,6 +355,13 @@ std::vector<Node> reduce(OnnxOpNode& n, Red kind) {
 }
 
 }  // namespace
+
+OnnxPads2d onnx_pads_2d(const std::vector<long long>& pads) {
+    const std::size_t dims = pads.size() / 2;
+    const std::vector<long long> begin(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(dims)),
+        end(pads.begin() + static_cast<std::ptrdiff_t>(dims), pads.end());
+    return {onnx_hw(begin, 0, 0), onnx_hw(begin, 1, 0), onnx_hw(end, 0, 0), onnx_hw(end, 1, 0)};
+}
 
 void register_onnx_nn_ops(OnnxOpTable& t) {
     t["Conv"] = conv;

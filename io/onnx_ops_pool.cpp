@@ -43,9 +43,8 @@ std::vector<Node> pool(OnnxOpNode& n, bool is_max) {
     kernels::Pool2dParams p;
     p.kernel_h = onnx_hw(k, 0, 1), p.kernel_w = onnx_hw(k, 1, 1);
     p.stride_h = onnx_hw(s, 0, 1), p.stride_w = onnx_hw(s, 1, 1);
-    const std::vector<long long> begin(pads.begin(), pads.begin() + dims), end(pads.begin() + dims, pads.end());
-    p.pad_top = onnx_hw(begin, 0, 0), p.pad_left = onnx_hw(begin, 1, 0);
-    p.pad_bottom = onnx_hw(end, 0, 0), p.pad_right = onnx_hw(end, 1, 0);
+    const OnnxPads2d pad = onnx_pads_2d(pads);
+    p.pad_top = pad.top, p.pad_left = pad.left, p.pad_bottom = pad.bottom, p.pad_right = pad.right;
     p.count_include_pad = include != 0;
     // auto_pad VALID / SAME fix the output size (ceil(in / s) for SAME) whatever ceil_mode says.
     p.ceil_mode = ceil != 0 && n.attr_string("auto_pad", "NOTSET") == "NOTSET";

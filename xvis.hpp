@@ -32,6 +32,7 @@
 #include <xvis/layers/batch_normalization.hpp>
 #include <xvis/layers/merge.hpp>
 #include <xvis/layers/model.hpp>
+#include <xvis/layers/model_graph.hpp>
 #include <xvis/optimizer/image_range.hpp>
 #include <xvis/optimizer/input_modifiers.hpp>
 #include <xvis/optimizer/grad_modifiers.hpp>
@@ -40,8 +41,13 @@
 #include <xvis/visualization/visualize_activation.hpp>
 #include <xvis/visualization/backprop_modifiers.hpp>
 #include <xvis/visualization/score_gradient.hpp>
+#include <xvis/visualization/explainer.hpp>
 #include <xvis/visualization/saliency.hpp>
 #include <xvis/visualization/cam.hpp>
+#include <xvis/visualization/score_cam.hpp>
+#include <xvis/visualization/guided_gradcam.hpp>
+#include <xvis/visualization/integrated_gradients.hpp>
+#include <xvis/visualization/attribute.hpp>
 #include <xvis/image/png.hpp>
 #include <xvis/image/resize.hpp>
 #include <xvis/image/normalize.hpp>

@@ -73,12 +73,12 @@ void images_per_second(benchmark::State& state, std::size_t batch) {
     state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// BM_saliency_compiled: the compiled d(mean logit 3)/d(input), run per iteration.
+// As BM_saliency_object: a reused Saliency (d(mean logit 3)/d(input), compiled once), run per iteration.
 void onnx_saliency(benchmark::State& state, const OnnxBenchModel& which) {
     auto [m, x, batch] = setup(state, which);
-    ScoreGradient sg(m->input(), filter_score(*m, -1, {3}, x, DataFormat::channels_first));
-    sg.run(x);
-    for (auto _ : state) benchmark::DoNotOptimize(sg.run(x).data());
+    Saliency saliency(*m, -1, {3}, x.shape());
+    saliency(x);
+    for (auto _ : state) benchmark::DoNotOptimize(saliency(x).data());
     images_per_second(state, batch);
 }
 
@@ -93,7 +93,10 @@ std::int64_t last_conv_block(const Model& m) {
         if (l->class_name() == "GlobalAveragePool" && !l->inbound().empty()) gap = l;
     if (!gap) throw std::runtime_error("BM_onnx_gradcam: '" + m.name() + "' has no GlobalAveragePool");
     LayerPtr a = gap->inbound()[0];
-    const auto spatial = [](const LayerPtr& x) { const Shape& s = x->output_shape(); return s.size() == 4 ? s[2] * s[3] : 0; };
+    const auto spatial = [&](const LayerPtr& x) {
+        const Shape& s = m.graph().layer_output(x->name()).shape();
+        return s.size() == 4 ? s[2] * s[3] : 0;
+    };
     while (spatial(a) == 1 && !a->inbound().empty()) a = a->inbound()[0];
     return static_cast<std::int64_t>(m.find_layer_idx(a->name()));
 }

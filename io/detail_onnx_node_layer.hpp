@@ -5,6 +5,7 @@
 #include <xvis/layers/core.hpp>
 #include <xvis/layers/layer.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,7 +15,7 @@ namespace xvis::detail {
 
 // What every layer of one imported graph shares.
 struct ImportContext {
-    std::shared_ptr<InputLayer> batch_input;  // its batch is the batch being built
+    std::shared_ptr<InputLayer> batch_input;  // with a batch axis: follows the batch being built
     std::size_t export_batch = 1;
     std::size_t max_elements = 0, max_constant = 0;
     std::unordered_map<const Layer*, OnnxType> input_types;  // graph inputs
@@ -45,7 +46,7 @@ public:
             if (s.kind == Source::Kind::layer) return false;
         return true;
     }
-    OnnxType output_type() const { return type_; }
+    OnnxType output_type() const { return type_.load(std::memory_order_relaxed); }
     void take_weight(const std::string& name, std::shared_ptr<Tensor> w) { adopt_weight(name, std::move(w)); }
 
     // keras-vis swaps a final softmax for linear: an imported activation node can be replaced the same way.
@@ -64,7 +65,7 @@ public:
     }
 
     // Builds the node's graph ops on its inputs (folding them when every input is a constant).
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 
 private:
     Node fold(const OnnxOpNode& n, const Node& out) const;
@@ -73,7 +74,8 @@ private:
     std::size_t output_;
     std::vector<Source> sources_;
     std::shared_ptr<const ImportContext> ctx_;
-    OnnxType type_ = OnnxType::float32;
+    // The element type of the output, set by each build (always the same value: builds may run concurrently).
+    std::atomic<OnnxType> type_{OnnxType::float32};
     std::optional<ActivationKind> override_;
 };
 

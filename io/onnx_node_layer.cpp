@@ -7,7 +7,7 @@
 
 namespace xvis::detail {
 
-Node OnnxNodeLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes OnnxNodeLayer::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     OnnxOpNode n = spec_->proto;
     n.inputs.resize(sources_.size());
     n.input_types.resize(sources_.size());
@@ -30,7 +30,7 @@ Node OnnxNodeLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
     n.output_types.assign(n.num_outputs(), n.input_types.empty() || n.input_types[0] == OnnxType::undefined ? OnnxType::float32 : n.input_types[0]);
     n.export_batch = ctx_->export_batch;
     n.max_elements = ctx_->max_constant;
-    n.batch = ctx_->batch_input ? ctx_->batch_input->batch() : ctx_->export_batch;
+    n.batch = ctx_->batch_input ? (ctx_->batch_input->has_batch_axis() ? ctx.batch : 1) : ctx_->export_batch;
     Node out;
     try {
         if (override_) {
@@ -39,7 +39,7 @@ Node OnnxNodeLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
             std::vector<Node> outs = (*spec_->builder)(n);
             if (outs.size() <= output_ || !outs[output_].valid()) n.fail("the builder gave no output " + std::to_string(output_));
             out = outs[output_];
-            type_ = n.output_types.at(output_);
+            type_.store(n.output_types.at(output_), std::memory_order_relaxed);
             if (out.kind() == NodeKind::op && n.all_static()) out = fold(n, out);
         }
         if (onnx_checked_size(out.shape()) > ctx_->max_elements)
@@ -52,8 +52,7 @@ Node OnnxNodeLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
         if (what.rfind("node '", 0) == 0) throw std::runtime_error(what);
         n.fail(what);
     }
-    set_output(out);
-    return out;
+    return {out};
 }
 
 // Evaluates a node computed from constants only (shape arithmetic) once, at import.
@@ -66,8 +65,9 @@ Node OnnxNodeLayer::fold(const OnnxOpNode& n, const Node& out) const {
         FunctionD f = compile_double({out}, {});  // freed before the constant takes the values
         v = f.run()[0];
     }
-    if (is_integral(type_))
-        for (auto& x : v) x = type_ == OnnxType::boolean ? (x != 0 ? 1.0 : 0.0) : std::trunc(x);
+    const OnnxType type = output_type();
+    if (is_integral(type))
+        for (auto& x : v) x = type == OnnxType::boolean ? (x != 0 ? 1.0 : 0.0) : std::trunc(x);
     return constant(std::move(v));
 }
 

@@ -202,7 +202,7 @@ Model load_onnx(const std::string& path) {
         if (shape.empty()) r.fail("input '" + in.name() + "' needs a rank >= 2 ([batch, ...])");
         auto layer = std::make_shared<InputLayer>(shape, in.name());
         names.insert(in.name());
-        values[in.name()] = {layer, layer->build({}, 0)};
+        values[in.name()] = {layer, layer->build({}, BuildContext{}).output};
         input_layers.push_back(layer);
     }
     r.collect_nodes(names);
@@ -236,7 +236,7 @@ Model load_onnx(const std::string& path) {
                 }
             }
             OnnxLayer built = builder->second(n);
-            Node out = built.layer->build(data, 0);
+            Node out = built.layer->build(data, BuildContext{}).output;
             for (auto& [wname, value] : built.weights) {
                 auto w = built.layer->weight(wname);
                 if (w->shape() != value.shape())

@@ -26,10 +26,10 @@ using NodeList = std::vector<Node>;
 }
 
 // The op nodes the layer added: reachable from its output without crossing its inputs' outputs.
-NodeList layer_nodes(const Layer& l) {
+NodeList layer_nodes(const ModelGraph& graph, const Layer& l) {
     std::unordered_set<const NodeImpl*> stop, seen;
-    for (const auto& in : l.inbound()) stop.insert(in->output().impl());
-    NodeList out, stack{l.output()};
+    for (const auto& in : l.inbound()) stop.insert(graph.layer_output(in->name()).impl());
+    NodeList out, stack{graph.layer_output(l.name())};
     while (!stack.empty()) {
         Node n = stack.back();
         stack.pop_back();
@@ -69,6 +69,7 @@ std::vector<long long> attr_list(const Layer& l, const Node& n, const std::strin
 
 struct Writer {
     onnx::GraphProto& g;
+    const ModelGraph& graph;
 
     onnx::NodeProto& node(const std::string& op, const std::string& name, std::vector<std::string> in, const std::string& out) {
         onnx::NodeProto* n = g.add_node();
@@ -162,7 +163,7 @@ struct Writer {
 
     void dense(const Layer& l, const std::vector<std::string>& in) {
         const bool bias = l.weights().size() > 1;
-        if (l.inbound()[0]->output().rank() == 2) {
+        if (graph.layer_output(l.inbound()[0]->name()).rank() == 2) {
             std::vector<std::string> inputs{in[0], weight(l, "kernel")};
             if (bias) inputs.push_back(weight(l, "bias"));
             node("Gemm", l.name(), inputs, core_output(l));
@@ -187,7 +188,7 @@ struct Writer {
     }
 
     void batch_norm(const Layer& l, const std::vector<std::string>& in, const NodeList& nodes) {
-        const Shape& x = l.inbound()[0]->output().shape();
+        const Shape& x = graph.layer_output(l.inbound()[0]->name()).shape();
         // The per-channel scale broadcasts as [C, 1, ...] (channels_first: rank − 1 axes) or [C] (channels_last).
         for (const auto& n : nodes)
             if (n.type() == "mul" && n.shape() == x && x.size() > 2)
@@ -211,7 +212,7 @@ struct Writer {
 
     void layer(const Layer& l, const std::vector<std::string>& in) {
         const std::string cls = l.class_name();
-        const NodeList nodes = layer_nodes(l);
+        const NodeList nodes = layer_nodes(graph, l);
         if (cls == "Conv2D") conv(l, in, nodes);
         else if (cls == "Dense") dense(l, in);
         else if (cls == "MaxPooling2D" || cls == "AveragePooling2D") pool(l, in, nodes, cls == "MaxPooling2D");
@@ -266,7 +267,7 @@ void save_onnx(const Model& model, const std::string& path) {
         if (std::dynamic_pointer_cast<InputLayer>(l)) sequential = false;
     if (sequential) layers.insert(layers.begin(), layers.front()->inbound().at(0));
 
-    Writer w{g};
+    Writer w{g, model.graph()};
     for (const auto& l : layers) {
         if (auto in = std::dynamic_pointer_cast<InputLayer>(l)) {
             Writer::value_info(g.add_input(), l->name(), in->shape_without_batch());
@@ -282,7 +283,7 @@ void save_onnx(const Model& model, const std::string& path) {
         const Node& out = model.output(i);
         const Layer* owner = nullptr;
         for (const auto& l : layers)
-            if (l->output().same(out)) owner = l.get();
+            if (model.graph().layer_output(l->name()).same(out)) owner = l.get();
         Writer::value_info(g.add_output(), owner->name(), Shape(out.shape().begin() + 1, out.shape().end()));
     }
     auto meta = [&](const char* k, const std::string& v) {

@@ -9,7 +9,7 @@ class BatchNormalization : public Layer {
 public:
     explicit BatchNormalization(double epsilon = 1e-3, DataFormat format = DataFormat::channels_first, std::string name = {});
     std::string class_name() const override { return "BatchNormalization"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 
 private:
     double epsilon_;

@@ -28,7 +28,7 @@ Conv2D::Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, const std
           return o;
       }()) {}
 
-Node Conv2D::build(const std::vector<Node>& inputs, std::uint64_t seed) {
+LayerNodes Conv2D::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     if (inputs.size() != 1 || inputs[0].rank() != 4)
         fail(inputs, "expected one rank-4 input (" + std::string(to_string(o_.data_format)) + ")");
     const Node x = to_channels_first(inputs[0], o_.data_format);
@@ -49,16 +49,15 @@ Node Conv2D::build(const std::vector<Node>& inputs, std::uint64_t seed) {
         p.pad_left = pw.before;
         p.pad_right = pw.after;
     }
-    const auto kernel = add_weight("kernel", {filters_, channels / o_.groups, kernel_[0], kernel_[1]}, o_.kernel_initializer, seed);
+    const auto kernel = add_weight("kernel", {filters_, channels / o_.groups, kernel_[0], kernel_[1]}, o_.kernel_initializer, ctx.seed);
     Node y = conv2d(x, parameter(kernel, name() + "/kernel"), p);
     y.set_name(name() + "/conv2d");  // profiles and messages name the layer
     if (o_.use_bias) {
-        const auto bias = add_weight("bias", {filters_}, o_.bias_initializer, seed);
+        const auto bias = add_weight("bias", {filters_}, o_.bias_initializer, ctx.seed);
         y = add(y, reshape(parameter(bias, name() + "/bias"), {filters_, 1, 1}));
     }
     y = from_channels_first(y, o_.data_format);
-    set_output(apply_activation(y, activation_), y);
-    return output();
+    return {apply_activation(y, activation_), y};
 }
 
 }  // namespace xvis

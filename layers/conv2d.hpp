@@ -27,7 +27,7 @@ public:
     Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, const std::string& activation,
            const std::string& padding = "valid", std::string name = {});
     std::string class_name() const override { return "Conv2D"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
     std::optional<ActivationKind> activation() const override { return activation_; }
     void set_activation(ActivationKind a) override { activation_ = a; }
     std::size_t filters() const { return filters_; }

@@ -25,21 +25,19 @@ std::shared_ptr<InputLayer> InputLayer::fixed(Shape full_shape, std::string name
     return l;
 }
 
-Node InputLayer::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes InputLayer::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     if (!inputs.empty()) throw std::invalid_argument("InputLayer '" + name() + "' takes no inputs");
     Shape s;
-    if (batch_axis_) s.push_back(batch_);
+    if (batch_axis_) s.push_back(ctx.batch);
     s.insert(s.end(), shape_.begin(), shape_.end());
-    set_output(placeholder(s, name()));
-    return output();
+    return {placeholder(s, name())};
 }
 
 LayerRef Input(Shape shape, std::string name) { return LayerRef{std::make_shared<InputLayer>(std::move(shape), std::move(name))}; }
 
-Node Flatten::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes Flatten::build(const std::vector<Node>& inputs, const BuildContext&) {
     expect_one(*this, inputs);
-    set_output(flatten(inputs[0]));
-    return output();
+    return {flatten(inputs[0])};
 }
 
 Dropout::Dropout(double rate, std::string name) : Layer(std::move(name), "dropout"), rate_(rate) {
@@ -47,19 +45,17 @@ Dropout::Dropout(double rate, std::string name) : Layer(std::move(name), "dropou
         throw std::invalid_argument("Dropout '" + this->name() + "': rate " + std::to_string(rate) + " must be in [0, 1)");
 }
 
-Node Dropout::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes Dropout::build(const std::vector<Node>& inputs, const BuildContext&) {
     expect_one(*this, inputs);
-    set_output(inputs[0]);
-    return output();
+    return {inputs[0]};
 }
 
 Activation::Activation(const std::string& activation, std::string name)
     : Layer(std::move(name), "activation"), activation_(activation_from_string(activation)) {}
 
-Node Activation::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes Activation::build(const std::vector<Node>& inputs, const BuildContext&) {
     expect_one(*this, inputs);
-    set_output(apply_activation(inputs[0], activation_), inputs[0]);
-    return output();
+    return {apply_activation(inputs[0], activation_), inputs[0]};
 }
 
 }  // namespace xvis

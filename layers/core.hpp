@@ -12,15 +12,12 @@ public:
     // graph's second operand, a scalar). Rank 0 allowed.
     static std::shared_ptr<InputLayer> fixed(Shape full_shape, std::string name);
     std::string class_name() const override { return "InputLayer"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
     const Shape& shape_without_batch() const { return shape_; }
     bool has_batch_axis() const { return batch_axis_; }
-    void set_batch(std::size_t batch) { batch_ = batch; }
-    std::size_t batch() const { return batch_axis_ ? batch_ : 1; }
 
 private:
     Shape shape_;
-    std::size_t batch_ = 1;
     bool batch_axis_ = true;
 };
 // Keras's Input(): a reference to a new InputLayer.
@@ -31,7 +28,7 @@ class Flatten : public Layer {
 public:
     explicit Flatten(std::string name = {}) : Layer(std::move(name), "flatten") {}
     std::string class_name() const override { return "Flatten"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 };
 
 // Identity: xvis runs models at inference only.
@@ -40,7 +37,7 @@ public:
     explicit Dropout(double rate, std::string name = {});
     std::string class_name() const override { return "Dropout"; }
     double rate() const { return rate_; }  // kept for the summary and ONNX files; unused at inference
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 
 private:
     double rate_;
@@ -50,7 +47,7 @@ class Activation : public Layer {
 public:
     explicit Activation(const std::string& activation, std::string name = {});
     std::string class_name() const override { return "Activation"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
     std::optional<ActivationKind> activation() const override { return activation_; }
     void set_activation(ActivationKind a) override { activation_ = a; }
 

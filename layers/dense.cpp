@@ -11,23 +11,22 @@ Dense::Dense(std::size_t units, const std::string& activation, std::string name,
     if (units_ == 0) throw std::invalid_argument("Dense '" + this->name() + "': units must be >= 1");
 }
 
-Node Dense::build(const std::vector<Node>& inputs, std::uint64_t seed) {
+LayerNodes Dense::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     if (inputs.size() != 1 || inputs[0].rank() < 2) fail(inputs, "expected one input of rank >= 2 ([batch, ..., features])");
     const Node& x = inputs[0];
     const std::size_t in = x.shape().back();
-    const auto kernel = add_weight("kernel", {in, units_}, kernel_init_, seed);
+    const auto kernel = add_weight("kernel", {in, units_}, kernel_init_, ctx.seed);
     // Rank > 2: apply over the last axis, as Keras does.
     Node flat = x.rank() == 2 ? x : reshape(x, {x.size() / in, in});
     Node y = matmul(flat, parameter(kernel, name() + "/kernel"));
     y.set_name(name() + "/matmul");  // profiles and messages name the layer
-    if (use_bias_) y = add(y, parameter(add_weight("bias", {units_}, Initializer::zeros, seed), name() + "/bias"));
+    if (use_bias_) y = add(y, parameter(add_weight("bias", {units_}, Initializer::zeros, ctx.seed), name() + "/bias"));
     if (x.rank() != 2) {
         Shape s = x.shape();
         s.back() = units_;
         y = reshape(y, s);
     }
-    set_output(apply_activation(y, activation_), y);
-    return output();
+    return {apply_activation(y, activation_), y};
 }
 
 }  // namespace xvis

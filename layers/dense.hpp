@@ -9,7 +9,7 @@ public:
     explicit Dense(std::size_t units, const std::string& activation = "linear", std::string name = {}, bool use_bias = true,
                    Initializer kernel_initializer = Initializer::glorot_uniform);
     std::string class_name() const override { return "Dense"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
     std::optional<ActivationKind> activation() const override { return activation_; }
     void set_activation(ActivationKind a) override { activation_ = a; }
     std::size_t units() const { return units_; }

@@ -30,11 +30,6 @@ LayerRef Layer::operator()(const std::vector<LayerRef>& inputs) {
     return LayerRef{shared_from_this()};
 }
 
-const Node& Layer::output() const {
-    if (!output_.valid()) throw std::logic_error("Layer '" + name_ + "' has not been built (build the model first)");
-    return output_;
-}
-
 std::shared_ptr<Tensor> Layer::weight(const std::string& name) const {
     std::string names;
     for (const auto& w : weights_) {

@@ -1,7 +1,9 @@
 #pragma once
 // Layer: a Keras-style layer that builds its forward pass as nodes of the shared graph. A layer is called on
-// the outputs of other layers (functional API) to record the model's structure; Model::build() then turns
+// the outputs of other layers (functional API) to record the model's structure; Model::graph(batch) then turns
 // that structure into graph nodes for a given batch size, creating each layer's weights on the first build.
+// A layer holds configuration and weights only: the nodes of a build belong to the ModelGraph it returns, so
+// one model can be built for several batches, and explained from several threads, at the same time.
 // Weights live in shared tensors, so rebuilding (another batch size, another activation) keeps them.
 #include <xvis/autodiff/node.hpp>
 #include <xvis/layers/activation.hpp>
@@ -22,6 +24,18 @@ using LayerPtr = std::shared_ptr<Layer>;
 // A handle to a layer's output in the functional API: `LayerRef x = Input({1, 28, 28}); x = conv(x);`.
 struct LayerRef {
     LayerPtr layer;
+};
+
+// What a layer's build produces: its output and, for layers with an activation, the node before it.
+struct LayerNodes {
+    Node output;
+    Node pre_activation;  // invalid: the output itself
+};
+
+// What a build is for: the batch size, and the seed of weights created by this (first) build.
+struct BuildContext {
+    std::size_t batch = 1;
+    std::uint64_t seed = 0;
 };
 
 struct Weight {
@@ -45,14 +59,11 @@ public:
     LayerRef operator()(const std::vector<LayerRef>& inputs);
     const std::vector<LayerPtr>& inbound() const { return inbound_; }
 
-    // Builds this layer's output from its inputs' nodes; weights are created on the first build from `seed`.
-    virtual Node build(const std::vector<Node>& inputs, std::uint64_t seed) = 0;
-    // Output of the last build (the model's graph), and its shape with the batch axis.
-    const Node& output() const;
-    const Shape& output_shape() const { return output().shape(); }
-    // Output before the layer's activation (Conv2D, Dense, Activation; the output itself for other layers):
+    // Builds this layer's nodes from its inputs' nodes for ctx.batch. Weights are created on the first build
+    // (from ctx.seed); later builds only read configuration and weights, so builds may run concurrently once
+    // the model exists. pre_activation: the output before the layer's activation (Conv2D, Dense, Activation),
     // class logits for activation maximization without touching the model.
-    const Node& pre_activation() const { return pre_activation_.valid() ? pre_activation_ : output(); }
+    virtual LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) = 0;
 
     const std::vector<Weight>& weights() const { return weights_; }
     // The weight called `name`; unknown → std::invalid_argument listing this layer's weights.
@@ -73,17 +84,12 @@ protected:
     std::shared_ptr<Tensor> add_weight(const std::string& name, const Shape& shape, Initializer init, std::uint64_t seed);
     // Takes a weight that already exists (an imported initializer, possibly shared with other layers).
     void adopt_weight(const std::string& name, std::shared_ptr<Tensor> value) { weights_.push_back({name, std::move(value)}); }
-    void set_output(Node n, Node pre_activation = {}) {
-        output_ = std::move(n);
-        pre_activation_ = std::move(pre_activation);
-    }
     [[noreturn]] void fail(const std::vector<Node>& inputs, const std::string& what) const;
 
 private:
     std::string name_;
     std::vector<LayerPtr> inbound_;
     std::vector<Weight> weights_;
-    Node output_, pre_activation_;
 };
 
 // Keras padding: "valid" (none) or "same" (output = ceil(input / stride); the extra cell goes at the end).

@@ -3,20 +3,18 @@
 
 namespace xvis {
 
-Node Add::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes Add::build(const std::vector<Node>& inputs, const BuildContext&) {
     if (inputs.size() < 2) fail(inputs, "expected at least 2 inputs");
     for (const auto& in : inputs)
         if (in.shape() != inputs[0].shape()) fail(inputs, "all inputs must have the same shape");
     Node y = inputs[0];
     for (std::size_t i = 1; i < inputs.size(); ++i) y = add(y, inputs[i]);
-    set_output(y);
-    return output();
+    return {y};
 }
 
-Node Concatenate::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes Concatenate::build(const std::vector<Node>& inputs, const BuildContext&) {
     if (inputs.size() < 2) fail(inputs, "expected at least 2 inputs");
-    set_output(concat(inputs, axis_));
-    return output();
+    return {concat(inputs, axis_)};
 }
 
 }  // namespace xvis

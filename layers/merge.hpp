@@ -9,14 +9,14 @@ class Add : public Layer {
 public:
     explicit Add(std::string name = {}) : Layer(std::move(name), "add") {}
     std::string class_name() const override { return "Add"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 };
 
 class Concatenate : public Layer {
 public:
     explicit Concatenate(std::int64_t axis = 1, std::string name = {}) : Layer(std::move(name), "concatenate"), axis_(axis) {}
     std::string class_name() const override { return "Concatenate"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 
 private:
     std::int64_t axis_;

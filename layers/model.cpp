@@ -1,3 +1,4 @@
+#include <xvis/autodiff/function.hpp>
 #include <xvis/layers/model.hpp>
 
 #include <algorithm>
@@ -12,21 +13,22 @@ Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::s
     : Model(std::move(inputs), std::move(outputs), std::move(name), seed, 1) {}
 
 Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::string name, std::uint64_t seed, std::size_t batch)
-    : name_(std::move(name)), seed_(seed) {
-    if (inputs.empty() || outputs.empty()) throw std::invalid_argument("Model '" + name_ + "': needs inputs and outputs");
+    : seed_(seed) {
+    std::vector<LayerPtr> order, input_layers, output_layers;
+    if (inputs.empty() || outputs.empty()) throw std::invalid_argument("Model '" + name + "': needs inputs and outputs");
     for (const auto& in : inputs) {
         if (!in.layer || !std::dynamic_pointer_cast<InputLayer>(in.layer))
-            throw std::invalid_argument("Model '" + name_ + "': inputs must be Input() layers");
-        input_layers_.push_back(in.layer);
+            throw std::invalid_argument("Model '" + name + "': inputs must be Input() layers");
+        input_layers.push_back(in.layer);
     }
     for (const auto& out : outputs) {
-        if (!out.layer) throw std::invalid_argument("Model '" + name_ + "': an output is an empty layer reference");
-        output_layers_.push_back(out.layer);
+        if (!out.layer) throw std::invalid_argument("Model '" + name + "': an output is an empty layer reference");
+        output_layers.push_back(out.layer);
     }
     // Depth-first post-order from the outputs: inbound layers come first.
     std::unordered_set<const Layer*> done, active;
     std::vector<std::pair<LayerPtr, std::size_t>> stack;
-    for (const auto& out : output_layers_) {
+    for (const auto& out : output_layers) {
         if (done.count(out.get())) continue;
         stack.emplace_back(out, 0);
         active.insert(out.get());
@@ -34,7 +36,7 @@ Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::s
             auto& [layer, next] = stack.back();
             if (next < layer->inbound().size()) {
                 LayerPtr in = layer->inbound()[next++];
-                if (active.count(in.get())) throw std::invalid_argument("Model '" + name_ + "': cycle through layer '" + in->name() + "'");
+                if (active.count(in.get())) throw std::invalid_argument("Model '" + name + "': cycle through layer '" + in->name() + "'");
                 if (!done.count(in.get())) {
                     active.insert(in.get());
                     stack.emplace_back(in, 0);
@@ -42,39 +44,47 @@ Model::Model(std::vector<LayerRef> inputs, std::vector<LayerRef> outputs, std::s
                 continue;
             }
             if (layer->inbound().empty() && !layer->is_source() && !std::dynamic_pointer_cast<InputLayer>(layer))
-                throw std::invalid_argument("Model '" + name_ + "': layer '" + layer->name() +
+                throw std::invalid_argument("Model '" + name + "': layer '" + layer->name() +
                                             "' was never called on an input (functional API: layer(previous))");
             if (std::dynamic_pointer_cast<InputLayer>(layer) &&
-                std::find(input_layers_.begin(), input_layers_.end(), layer) == input_layers_.end())
-                throw std::invalid_argument("Model '" + name_ + "': the outputs depend on input '" + layer->name() +
+                std::find(input_layers.begin(), input_layers.end(), layer) == input_layers.end())
+                throw std::invalid_argument("Model '" + name + "': the outputs depend on input '" + layer->name() +
                                             "', which is not among the model's inputs");
             active.erase(layer.get());
             done.insert(layer.get());
-            layers_.push_back(layer);
+            order.push_back(layer);
             stack.pop_back();
         }
     }
     // Inputs the outputs do not use are still the model's inputs (fed, and built).
-    for (auto it = input_layers_.rbegin(); it != input_layers_.rend(); ++it)
-        if (!done.count(it->get())) layers_.insert(layers_.begin(), *it);
+    for (auto it = input_layers.rbegin(); it != input_layers.rend(); ++it)
+        if (!done.count(it->get())) order.insert(order.begin(), *it);
     std::set<std::string> names;
-    for (const auto& l : layers_)
-        if (!names.insert(l->name()).second) throw std::invalid_argument("Model '" + name_ + "': two layers are named '" + l->name() + "'");
+    for (const auto& l : order)
+        if (!names.insert(l->name()).second) throw std::invalid_argument("Model '" + name + "': two layers are named '" + l->name() + "'");
+    detail::ModelLayers s;
+    s.name = std::move(name);
+    s.layers = std::move(order);
+    const auto position = [&](const LayerPtr& l) {
+        return static_cast<std::size_t>(std::find(s.layers.begin(), s.layers.end(), l) - s.layers.begin());
+    };
+    for (const auto& l : input_layers) s.inputs.push_back(position(l));
+    for (const auto& l : output_layers) s.outputs.push_back(position(l));
+    s_ = std::make_shared<const detail::ModelLayers>(std::move(s));
     build(batch);
 }
 
-void Model::set_aliases(std::vector<std::pair<std::string, std::string>> aliases) {
-    aliases_.clear();
-    for (const auto& [alias, target] : aliases) layer(target);  // throws naming the layers when unknown
-    aliases_ = std::move(aliases);
+void Model::set_layers(detail::ModelLayers layers) {
+    s_ = std::make_shared<const detail::ModelLayers>(std::move(layers));
+    graph_.layers_ = s_;  // the same layers, addressed anew
 }
 
-const std::string& Model::resolve(const std::string& name) const {
-    for (const auto& l : layers_)
-        if (l->name() == name) return name;
-    for (const auto& [alias, target] : aliases_)
-        if (alias == name) return target;
-    return name;
+void Model::set_aliases(std::vector<std::pair<std::string, std::string>> aliases) {
+    detail::ModelLayers s = *s_;
+    s.aliases.clear();
+    for (const auto& [alias, target] : aliases) s.position(target);  // throws naming the layers when unknown
+    s.aliases = std::move(aliases);
+    set_layers(std::move(s));
 }
 
 Model Model::sequential(std::vector<LayerPtr> layers, std::string name, std::uint64_t seed) {
@@ -86,93 +96,129 @@ Model Model::sequential(std::vector<LayerPtr> layers, std::string name, std::uin
         x = (*layers[i])(x);
     }
     Model m({LayerRef{layers[0]}}, {x}, std::move(name), seed);
-    m.first_ = 1;
+    detail::ModelLayers s = *m.s_;
+    s.first = 1;
+    m.set_layers(std::move(s));
     return m;
 }
 
-void Model::build(std::size_t batch) {
-    if (batch == 0) throw std::invalid_argument("Model::build '" + name_ + "': batch size must be >= 1");
-    const std::size_t previous = batch_;
-    try {
-        build_layers(batch);
-    } catch (...) {
-        // A graph that cannot be built for `batch` (an imported fixed-batch export) leaves the model as it was.
-        if (previous != batch) {
-            try {
-                build_layers(previous);
-            } catch (...) {
-            }
-        }
-        throw;
-    }
-}
+void Model::build(std::size_t batch) { graph_ = graph(batch); }
 
-void Model::build_layers(std::size_t batch) {
-    batch_ = batch;
-    // Every input knows the batch before any layer builds (an imported constant may come before the input).
-    for (const auto& in : input_layers_) std::static_pointer_cast<InputLayer>(in)->set_batch(batch);
-    std::unordered_map<const Layer*, Node> out;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-        const auto& l = layers_[i];
+ModelGraph Model::graph(std::size_t batch) const {
+    if (batch == 0) throw std::invalid_argument("Model::graph '" + s_->name + "': batch size must be >= 1");
+    const auto& layers = s_->layers;
+    ModelGraph g;
+    g.layers_ = s_;
+    g.batch_ = batch;
+    g.out_.resize(layers.size());
+    g.pre_.resize(layers.size());
+    std::unordered_map<const Layer*, std::size_t> position;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const auto& l = layers[i];
         std::vector<Node> ins;
-        for (const auto& src : l->inbound()) ins.push_back(out.at(src.get()));
+        for (const auto& src : l->inbound()) ins.push_back(g.out_[position.at(src.get())]);
         // Seeds depend on the model seed and the layer's position, so the same model gets the same weights.
-        out[l.get()] = l->build(ins, seed_ * 1000003ULL + 7919ULL * (i + 1));
+        LayerNodes r = l->build(ins, BuildContext{batch, seed_ * 1000003ULL + 7919ULL * (i + 1)});
+        if (!r.pre_activation.valid()) r.pre_activation = r.output;
         // The layer's own output nodes carry its name (errors, to_dot and profiles then say "conv1", not
         // "relu_12"); a pass-through layer (Dropout, linear Activation) returns an input node, which keeps its.
         const auto is_input = [&](const Node& n) {
             return std::any_of(ins.begin(), ins.end(), [&](const Node& x) { return x.impl() == n.impl(); });
         };
-        Node o = l->output(), pre = l->pre_activation();
-        if (!is_input(o)) o.set_name(l->name());
-        if (pre.impl() != o.impl() && !is_input(pre)) pre.set_name(l->name() + "/pre_activation");
+        if (!is_input(r.output)) r.output.set_name(l->name());
+        if (r.pre_activation.impl() != r.output.impl() && !is_input(r.pre_activation)) r.pre_activation.set_name(l->name() + "/pre_activation");
+        position[l.get()] = i;
+        g.out_[i] = std::move(r.output);
+        g.pre_[i] = std::move(r.pre_activation);
+    }
+    return g;
+}
+
+Shape Model::input_shape(std::size_t i) const {
+    if (i >= s_->inputs.size())
+        throw std::out_of_range("Model '" + s_->name + "': input " + std::to_string(i) + " of " + std::to_string(s_->inputs.size()));
+    const auto& in = std::static_pointer_cast<InputLayer>(s_->layers[s_->inputs[i]]);
+    return in->shape_without_batch();
+}
+
+namespace {
+// Sets the activation and rebuilds the model's graph; a failed rebuild puts the old activation back.
+void change_activation(Model& m, const LayerPtr& l, ActivationKind a) {
+    const ActivationKind old = l->activation().value_or(ActivationKind::linear);
+    l->set_activation(a);  // throws for layers without an activation
+    try {
+        m.build(m.batch_size());
+    } catch (...) {
+        l->set_activation(old);
+        throw;
     }
 }
+}  // namespace
 
-const LayerPtr& Model::layer(std::int64_t index) const {
-    const auto n = static_cast<std::int64_t>(num_layers());
-    if (index < -n || index >= n)
-        throw std::out_of_range("Model '" + name_ + "': layer index " + std::to_string(index) + " out of range for " +
-                                std::to_string(n) + " layers");
-    return layers_[first_ + static_cast<std::size_t>(index < 0 ? index + n : index)];
-}
+void Model::set_activation(std::int64_t index, ActivationKind activation) { change_activation(*this, layer(index), activation); }
+void Model::set_activation(const std::string& name, ActivationKind activation) { change_activation(*this, layer(name), activation); }
 
-const LayerPtr& Model::layer(const std::string& alias) const {
-    const std::string& name = resolve(alias);
-    for (const auto& l : layers_)  // a sequential model's hidden InputLayer is found by name too
-        if (l->name() == name) return l;
-    find_layer_idx(name);  // throws with the list of names
-    return layers_.front();
-}
-
-std::size_t Model::find_layer_idx(const std::string& alias) const {
-    const std::string& name = resolve(alias);
-    std::string names;
-    for (std::size_t i = first_; i < layers_.size(); ++i) {
-        if (layers_[i]->name() == name) return i - first_;
-        names += (i > first_ ? ", " : "") + layers_[i]->name();
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
+    const std::string call = "Model::predict '" + s_->name + "'";
+    if (inputs.size() != num_inputs())
+        throw std::invalid_argument(call + ": got " + std::to_string(inputs.size()) + " inputs, the model has " + std::to_string(num_inputs()));
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const auto& in = std::static_pointer_cast<InputLayer>(s_->layers[s_->inputs[i]]);
+        const Shape& want = in->shape_without_batch();
+        const Shape& got = inputs[i].shape();
+        const bool batched = in->has_batch_axis();
+        const bool ok = batched ? got.size() == want.size() + 1 && got[0] >= 1 && std::equal(want.begin(), want.end(), got.begin() + 1)
+                                : got == want;
+        if (!ok || (batched && n && got[0] != n))
+            throw ShapeError(call + ": input " + std::to_string(i) + " ('" + in->name() + "') has shape " + shape_to_string(got) +
+                             ", expected " + (batched ? "[N, " + shape_to_string(want).substr(1) : shape_to_string(want)) +
+                             (batched && n ? " with N = " + std::to_string(n) : ""));
+        if (batched) n = got[0];
     }
-    throw std::invalid_argument("Model '" + name_ + "': no layer named '" + name + "' (layers: " + names + ")");
+    ModelGraph g;
+    try {
+        g = graph(n ? n : 1);
+    } catch (const std::runtime_error& e) {
+        // A fixed-batch export that cannot follow N (ViT): one sample at a time, the outputs stacked.
+        if (n <= 1 || std::string(e.what()).find("explain one image at a time") == std::string::npos) throw;
+        g = graph(1);
+    }
+    Function f = compile(g.outputs(), g.inputs());
+    if (g.batch_size() == (n ? n : 1)) {
+        for (std::size_t i = 0; i < inputs.size(); ++i) f.set_input(i, inputs[i]);
+        return f.run();
+    }
+    std::vector<Tensor> samples(inputs.size()), out;
+    for (std::size_t b = 0; b < n; ++b) {
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            samples[i] = inputs[i];
+            if (!std::static_pointer_cast<InputLayer>(s_->layers[s_->inputs[i]])->has_batch_axis()) continue;
+            Shape one = inputs[i].shape();
+            const std::size_t per = inputs[i].size() / n;
+            one[0] = 1;
+            samples[i] = Tensor(one);
+            std::copy(inputs[i].data() + b * per, inputs[i].data() + (b + 1) * per, samples[i].data());
+        }
+        for (std::size_t i = 0; i < inputs.size(); ++i) f.set_input(i, samples[i]);
+        const auto& r = f.run();
+        if (b == 0)
+            for (const auto& t : r) {
+                Shape s = t.shape();
+                if (s.empty() || s[0] != 1) throw ShapeError("Model::predict '" + s_->name + "': an output " + shape_to_string(s) + " has no batch axis to stack samples on");
+                s[0] = n;
+                out.emplace_back(s);
+            }
+        for (std::size_t k = 0; k < r.size(); ++k) std::copy(r[k].begin(), r[k].end(), out[k].data() + b * r[k].size());
+    }
+    return out;
 }
 
-const Node& Model::input(std::size_t i) const {
-    if (i >= input_layers_.size()) throw std::out_of_range("Model '" + name_ + "': input " + std::to_string(i) + " of " + std::to_string(input_layers_.size()));
-    return input_layers_[i]->output();
-}
-
-const Node& Model::output(std::size_t i) const {
-    if (i >= output_layers_.size()) throw std::out_of_range("Model '" + name_ + "': output " + std::to_string(i) + " of " + std::to_string(output_layers_.size()));
-    return output_layers_[i]->output();
-}
-
-void Model::set_activation(std::int64_t index, ActivationKind activation) {
-    layer(index)->set_activation(activation);
-    build(batch_);
-}
-
-void Model::set_activation(const std::string& name, ActivationKind activation) {
-    layer(name)->set_activation(activation);
-    build(batch_);
+Tensor Model::predict(const Tensor& input) const {
+    if (num_inputs() != 1 || num_outputs() != 1)
+        throw std::invalid_argument("Model::predict '" + s_->name + "': the model has " + std::to_string(num_inputs()) + " inputs and " +
+                                    std::to_string(num_outputs()) + " outputs; pass a vector of inputs");
+    return predict(std::vector<Tensor>{input})[0];
 }
 
 std::shared_ptr<Tensor> Model::weight(const std::string& layer_name, const std::string& weight_name) const {
@@ -187,31 +233,11 @@ void Model::set_weight(const std::string& layer_name, const std::string& weight_
     std::copy(value.begin(), value.end(), w->begin());
 }
 
-std::vector<Node> Model::parameters() const {
-    // The parameter nodes of the current graph: leaves whose storage is one of the layers' weights.
-    std::unordered_set<const Tensor*> storages;
-    for (const auto& l : layers_)
-        for (const auto& w : l->weights()) storages.insert(w.value.get());
-    std::vector<Node> params;
-    std::unordered_set<const NodeImpl*> seen;
-    std::vector<Node> stack;
-    for (const auto& o : output_layers_) stack.push_back(o->output());
-    while (!stack.empty()) {
-        Node n = stack.back();
-        stack.pop_back();
-        if (!seen.insert(n.impl()).second) continue;
-        if (n.kind() == NodeKind::parameter && storages.count(n.parameter_storage().get())) params.push_back(n);
-        for (const auto& in : n.inputs()) stack.push_back(in);
-    }
-    std::sort(params.begin(), params.end(), [](const Node& a, const Node& b) { return a.id() < b.id(); });
-    return params;
-}
-
 std::size_t Model::count_params() const {
     // Imported graphs share one initializer between layers: count each tensor once.
     std::size_t n = 0;
     std::unordered_set<const Tensor*> seen;
-    for (const auto& l : layers_)
+    for (const auto& l : s_->layers)
         for (const auto& w : l->weights())
             if (seen.insert(w.value.get()).second) n += w.value->size();
     return n;

@@ -16,7 +16,7 @@ Pooling2D::Pooling2D(bool is_max, std::array<std::size_t, 2> pool_size, std::arr
         throw std::invalid_argument(this->name() + ": padding '" + padding_ + "' (choices: valid, same)");
 }
 
-Node Pooling2D::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes Pooling2D::build(const std::vector<Node>& inputs, const BuildContext&) {
     if (inputs.size() != 1 || inputs[0].rank() != 4) fail(inputs, "expected one rank-4 input");
     const Node x = to_channels_first(inputs[0], format_);
     kernels::Pool2dParams p;
@@ -34,14 +34,12 @@ Node Pooling2D::build(const std::vector<Node>& inputs, std::uint64_t) {
         p.pad_right = pw.after;
     }
     const Node y = max_ ? max_pool2d(x, p) : avg_pool2d(x, p);
-    set_output(from_channels_first(y, format_));
-    return output();
+    return {from_channels_first(y, format_)};
 }
 
-Node GlobalAveragePooling2D::build(const std::vector<Node>& inputs, std::uint64_t) {
+LayerNodes GlobalAveragePooling2D::build(const std::vector<Node>& inputs, const BuildContext&) {
     if (inputs.size() != 1 || inputs[0].rank() != 4) fail(inputs, "expected one rank-4 input");
-    set_output(global_avg_pool(to_channels_first(inputs[0], format_)));
-    return output();
+    return {global_avg_pool(to_channels_first(inputs[0], format_))};
 }
 
 }  // namespace xvis

@@ -11,7 +11,7 @@ namespace xvis {
 class Pooling2D : public Layer {
 public:
     std::optional<ActivationKind> activation() const override { return std::nullopt; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 
 protected:
     Pooling2D(bool is_max, std::array<std::size_t, 2> pool_size, std::array<std::size_t, 2> strides, std::string padding,
@@ -46,7 +46,7 @@ public:
     explicit GlobalAveragePooling2D(DataFormat format = DataFormat::channels_first, std::string name = {})
         : Layer(std::move(name), "global_average_pooling2d"), format_(format) {}
     std::string class_name() const override { return "GlobalAveragePooling2D"; }
-    Node build(const std::vector<Node>& inputs, std::uint64_t seed) override;
+    LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
 
 private:
     DataFormat format_;

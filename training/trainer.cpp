@@ -32,7 +32,7 @@ Node logits_of(const Model& model, const char* call) {
                                     std::to_string(model.num_inputs()) + " and " + std::to_string(model.num_outputs()));
     const LayerPtr& last = model.layer(-1);
     Node logits = model.output(0);
-    if (last->output().same(logits) && last->activation() == ActivationKind::softmax) logits = last->pre_activation();
+    if (model.layer_output(-1).same(logits) && last->activation() == ActivationKind::softmax) logits = model.graph().pre_activation(-1);
     if (logits.rank() != 2)
         throw std::invalid_argument(std::string(call) + ": model '" + model.name() + "' output " + logits.describe() +
                                     " must be logits [batch, classes]");

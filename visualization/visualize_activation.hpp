@@ -4,8 +4,11 @@
 // + TotalVariation(input, β 2) · tv_weight, minimized with the keras-vis Optimizer. Every sample of a batch
 // seed is optimized and returned (keras-vis returns sample 0 only).
 #include <xvis/layers/model.hpp>
+#include <xvis/visualization/explainer.hpp>
 #include <xvis/optimizer/optimizer.hpp>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,13 +21,34 @@ struct VisualizeActivationOptions : MinimizeOptions {
     // can be raised by lowering the other classes); keras-vis users swap the activation to linear instead,
     // which Model::set_activation also does.
     bool use_logits = false;
-    DataFormat data_format = DataFormat::channels_first;  // of the model's input and of the layer
+    std::optional<DataFormat> data_format;  // of the model's input and of the layer; default: the model's
     std::string backprop_modifier;                        // "", "guided", "rectified" / "deconv"
 };
 
-// layer: index into model.layers() (negative from the end). The model is rebuilt for the seed's batch size
-// when it differs. Returns the optimizer's result (result.image: [N, spatial..., C] in input_range).
-MinimizeResult visualize_activation(Model& model, std::int64_t layer, const std::vector<std::int64_t>& filter_indices,
+// Activation maximization as an object: the losses, their gradient and the optimizer are built once for
+// (model, layer, filters, input shape [N, ...input], options), then run from seed after seed.
+class ActivationMaximizer {
+public:
+    ActivationMaximizer(const Model& model, LayerId layer, std::vector<std::int64_t> filter_indices, const Shape& input_shape,
+                        VisualizeActivationOptions options = {});
+    // Optimizes from `seed_input` (input_shape, or one sample without the batch axis; none: options.seed_input,
+    // else the random image of options.seed). result.image: [N, spatial..., C] in input_range.
+    const MinimizeResult& operator()(const std::optional<Tensor>& seed_input = std::nullopt);
+    const MinimizeResult& result() const { return result_; }
+    const std::vector<std::string>& loss_names() const { return optimizer_->loss_names(); }
+    const Shape& input_shape() const { return input_shape_; }
+
+private:
+    Shape input_shape_;
+    ModelGraph graph_;
+    VisualizeActivationOptions o_;
+    std::unique_ptr<Optimizer> optimizer_;
+    MinimizeResult result_;
+};
+
+// keras-vis visualize_activation. layer: index into model.layers() (negative from the end) or name. The batch
+// is the seed's (1 without a seed). Returns the optimizer's result (result.image: [N, spatial..., C] in input_range).
+MinimizeResult visualize_activation(const Model& model, LayerId layer, const std::vector<std::int64_t>& filter_indices,
                                     const VisualizeActivationOptions& options = {});
 
 // Any weighted losses on the input (keras-vis visualize_activation_with_losses); wrt defaults to the input.

@@ -47,11 +47,11 @@ struct AttributeArgs {
 };
 int run_attribute(const AttributeArgs& a);
 // The methods run_attribute knows, for --help.
-const char* attribute_methods();
+std::string attribute_methods();
 
 // One attribution heat-map for `method` (see attribute_methods()): [h, w] in [0, 1] at the model input's
 // resolution, for the picture's values (gradient methods go through gradient_to_image's chain rule).
-Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const ModelInput& in,
+Tensor attribution_map(const Model& model, const std::string& method, std::int64_t layer, int target, const ModelInput& in,
                        const std::string& backprop, const std::string& penultimate, std::uint64_t seed);
 
 struct DemoArgs {

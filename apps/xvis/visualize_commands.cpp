@@ -47,78 +47,45 @@ std::vector<std::string> labels_for(const Model& model, std::int64_t layer, cons
     return load_labels(o.labels, out.shape()[1]);
 }
 
-// Keras models exported with tf2onnx take NHWC pictures but transpose them to ONNX's NCHW before the first
-// Conv, so their feature map A is NCHW while the input is NHWC. Only Keras-style Conv2D layers say their
-// layout; pooling layers of the built-in models follow the input's; anything else (imported ONNX ops) is NCHW.
-void set_feature_layout(const Model& model, std::int64_t layer, CamOptions& co) {
-    if (co.data_format == DataFormat::channels_first) return;
-    const LayerPtr& a = model.layer(find_penultimate_layer(model, layer, co.penultimate_layer));
-    const auto conv = std::dynamic_pointer_cast<Conv2D>(a);
-    const bool nhwc = conv ? conv->data_format() == DataFormat::channels_last : std::dynamic_pointer_cast<Pooling2D>(a) != nullptr;
-    if (!nhwc) co.feature_format = DataFormat::channels_first;
-}
-
 }  // namespace
 
-const char* attribute_methods() {
-    return "saliency, smoothgrad, integrated-gradients, input-x-gradient, gradcam, gradcam++, layercam, scorecam, guided-gradcam";
+std::string attribute_methods() {
+    std::string s;
+    for (auto m : attribution_methods()) s += (s.empty() ? "" : ", ") + to_string(m);
+    return s;
 }
 
-Tensor attribution_map(Model& model, const std::string& method, std::int64_t layer, int target, const ModelInput& in,
+Tensor attribution_map(const Model& model, const std::string& method_name, std::int64_t layer, int target, const ModelInput& in,
                        const std::string& backprop, const std::string& penultimate, std::uint64_t seed) {
-    const std::vector<std::int64_t> filters{target};
+    const AttributionMethod method = attribution_method_from_string(method_name);
     const DataFormat format = format_of(in.p);
     const std::size_t h = in.p.height, w = in.p.width;
-    CamOptions co;
-    co.backprop_modifier = backprop;
-    co.data_format = format;
-    if (!penultimate.empty()) co.penultimate_layer = resolve_layer(model, penultimate);
+    AttributionOptions o;
+    o.backprop_modifier = backprop;
+    o.data_format = format;
+    o.seed = seed;
+    if (!penultimate.empty()) o.penultimate_layer = resolve_layer(model, penultimate);
+    if (is_cam(method)) return first_map(attribute(method, model, layer, {target}, in.x, o));
     // Raw input gradients: through the preprocessing's chain rule onto the picture's values (scale / std per
     // channel, BGR and gray conversions undone) at the model's resolution, then |.| and the max over the
     // picture's channels, normalized: the saliency of the picture, not of the normalized tensor.
-    const std::size_t pc = in.picture.rank() == 3 ? in.picture.shape()[2] : 1;
-    auto pixel_saliency = [&](const Tensor& raw) {
+    if (method == AttributionMethod::saliency || method == AttributionMethod::smoothgrad) {
+        o.grad_modifier = "";
+        o.keepdims = true;
+        o.normalize = false;
+        const Tensor raw = attribute(method, model, layer, {target}, in.x, o);
+        const std::size_t pc = in.picture.rank() == 3 ? in.picture.shape()[2] : 1;
         const Tensor g = gradient_to_image(raw, in.p, h, w, pc);
         Tensor m({h, w}, 0.0f);
         for (std::size_t i = 0; i < m.size(); ++i)
             for (std::size_t k = 0; k < pc; ++k) m[i] = std::max(m[i], std::fabs(g[i * pc + k]));
         normalize_inplace(m.data(), m.size());
         return m;
-    };
+    }
     // Raw attributions (already "how much each input value contributed"): |a|, max over channels, normalized.
-    auto as_map = [&](const Tensor& raw) {
-        Tensor a = raw;
-        for (auto& v : a) v = std::fabs(v);
-        return first_map(finish_saliency(a, false, true, format));
-    };
-    SmoothGradOptions so;  // also the plain saliency options: raw gradients, reduced by pixel_saliency
-    so.backprop_modifier = backprop;
-    so.grad_modifier = "";
-    so.keepdims = true;
-    so.normalize = false;
-    so.data_format = format;
-    so.seed = seed;
-    if (method == "saliency") return pixel_saliency(visualize_saliency(model, layer, filters, in.x, so));
-    if (method == "smoothgrad") return pixel_saliency(smoothgrad(model, layer, filters, in.x, so));
-    if (method == "integrated-gradients") {
-        IntegratedGradientsOptions io;
-        io.backprop_modifier = backprop;
-        io.data_format = format;
-        return as_map(integrated_gradients(model, layer, filters, in.x, io));
-    }
-    if (method == "input-x-gradient") return as_map(input_x_gradient(model, layer, filters, in.x, backprop, format));
-    const bool cam = method == "gradcam" || method == "gradcam++" || method == "layercam" || method == "scorecam" || method == "guided-gradcam";
-    if (cam) set_feature_layout(model, layer, co);
-    if (method == "gradcam") return first_map(visualize_cam(model, layer, filters, in.x, co));
-    if (method == "gradcam++") return first_map(gradcam_plus_plus(model, layer, filters, in.x, co));
-    if (method == "layercam") return first_map(layercam(model, layer, filters, in.x, co));
-    if (method == "scorecam") {
-        ScoreCamOptions sc;
-        static_cast<CamOptions&>(sc) = co;
-        return first_map(score_cam(model, layer, filters, in.x, sc));
-    }
-    if (method == "guided-gradcam") return as_map(guided_gradcam(model, layer, filters, in.x, co));
-    throw std::invalid_argument("unknown method '" + method + "' (choices: " + attribute_methods() + ")");
+    Tensor a = attribute(method, model, layer, {target}, in.x, o);
+    for (auto& v : a) v = std::fabs(v);
+    return first_map(finish_saliency(a, false, true, format));
 }
 
 int run_activation(const ActivationArgs& a) {

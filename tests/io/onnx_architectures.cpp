@@ -8,6 +8,7 @@
 #include <xvis/io/onnx.hpp>
 #include <xvis/image/resize.hpp>
 #include <xvis/visualization/cam.hpp>
+#include <xvis/visualization/integrated_gradients.hpp>
 #include <xvis/visualization/saliency.hpp>
 #include <xvis/visualization/visualize_activation.hpp>
 

@@ -1,5 +1,7 @@
 #include <xvis/autodiff/ops.hpp>
+#include <xvis/optimizer/l2_normalize.hpp>
 #include <xvis/optimizer/optimizer.hpp>
+#include <xvis/optimizer/rmsprop.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +11,6 @@
 namespace xvis {
 
 namespace {
-constexpr double keras_epsilon = 1e-7;
-
 bool is_integer(double v) { return std::floor(v) == v; }
 
 // Accepts [N, ...input], [...input] (adds the batch axis), or channels_last data for a channels_first input.
@@ -59,7 +59,7 @@ Optimizer::Optimizer(Node input, const WeightedLosses& losses, InputRange input_
     std::vector<Node> outputs = built.values;
     const Node overall = built.overall;
     Node grads = gradients(overall, {wrt_}, overrides)[0];
-    if (norm_grads) grads = div(grads, sqrt(maximum(sum(square(grads)), scalar(1e-12))));
+    if (norm_grads) grads = l2_normalize(grads);
     outputs.push_back(overall);
     outputs.push_back(grads);
     outputs.push_back(wrt_);
@@ -82,11 +82,12 @@ MinimizeResult Optimizer::minimize(const MinimizeOptions& o) {
     r.best_input = x;
     r.last_losses.resize(nl);
     for (std::size_t k = 0; k < nl; ++k) r.last_losses[k].first = names_[k];
-    Tensor cache(wrt_.shape(), 0.0f);
+    RmsProp rmsprop;  // keras-vis: a fresh cache per minimize() call
+    const bool step_input = wrt_.same(input_);
+    if (step_input) rmsprop.reset(x.shape());
     r.grads = Tensor(wrt_.shape());
     r.wrt_value = Tensor(wrt_.shape());
     r.best_loss = std::numeric_limits<double>::infinity();
-    const bool step_input = wrt_.same(input_);
 
     for (int i = 0; i < o.max_iter; ++i) {
         for (const auto& m : o.input_modifiers) m->pre(x);
@@ -110,16 +111,7 @@ MinimizeResult Optimizer::minimize(const MinimizeOptions& o) {
             r.best_iteration = i;
             std::copy(x.begin(), x.end(), r.best_input.begin());
         }
-        if (step_input) {
-            // keras-vis RMSprop: cache = 0.95 cache + 0.05 g²; x −= g / sqrt(cache + eps). No learning rate.
-            float* xv = x.data();
-            float* cv = cache.data();
-            const float* g = r.grads.data();
-            for (std::size_t k = 0, n = x.size(); k < n; ++k) {
-                cv[k] = 0.95f * cv[k] + 0.05f * g[k] * g[k];
-                xv[k] -= g[k] / std::sqrt(cv[k] + static_cast<float>(keras_epsilon));
-            }
-        }
+        if (step_input) rmsprop.step(x, r.grads);  // keras-vis RMSprop, no learning rate
         for (auto it = o.input_modifiers.rbegin(); it != o.input_modifiers.rend(); ++it) (*it)->post(x);
     }
     for (const auto& c : callbacks) c->on_end();

@@ -4,6 +4,8 @@
 // each iteration runs: input modifiers' pre → losses, overall, grads → grad modifier → callbacks → RMSprop
 // step (when wrt is the input) → modifiers' post (reverse order) → keep the input that gave the lowest loss.
 // The iteration loop allocates nothing (with allocation-free modifiers and callbacks).
+// Its pieces are public and usable one by one: l2_normalize (graph and in-place array forms, l2_normalize.hpp),
+// RmsProp (rmsprop.hpp) and the Jitter input modifier (input_modifiers.hpp).
 #include <xvis/autodiff/function.hpp>
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/losses/loss.hpp>
@@ -11,6 +13,8 @@
 #include <xvis/optimizer/grad_modifiers.hpp>
 #include <xvis/optimizer/image_range.hpp>
 #include <xvis/optimizer/input_modifiers.hpp>
+#include <xvis/optimizer/l2_normalize.hpp>
+#include <xvis/optimizer/rmsprop.hpp>
 
 #include <memory>
 #include <optional>
@@ -49,7 +53,7 @@ class Optimizer {
 public:
     // input: the model's input placeholder. losses: (loss, weight) pairs; weight 0 pairs are never built; all
     // zero is an error. wrt: the node to differentiate against (default: input; RMSprop steps happen only when
-    // it is the input). overrides: gradient overrides (backprop modifiers).
+    // it is the input). norm_grads: grads = l2_normalize(grads). overrides: gradient overrides (backprop modifiers).
     Optimizer(Node input, const WeightedLosses& losses, InputRange input_range = {0, 255}, Node wrt = {},
               bool norm_grads = true, DataFormat format = DataFormat::channels_first, const GradientOverrides& overrides = {});
 

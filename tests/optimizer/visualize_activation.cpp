@@ -1,36 +1,12 @@
 #include <xvis/xvis.hpp>
 
+#include "counting_allocator.hpp"
 #include "image/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 using namespace xvis;
-
-// Counting global allocator: the optimizer loop must not allocate. Replacement new / delete pairs are malloc /
-// free by construction; g++ 12 cannot see that through the replacement and warns.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<long> allocations{0};
-}
-void* operator new(std::size_t n) {
-    ++allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-    ++allocations;
-    const std::size_t al = static_cast<std::size_t>(a);
-    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+using xvis::testing::allocation_count;  // counting_allocator.cpp: the optimizer loop must not allocate
 
 namespace {
 
@@ -50,8 +26,8 @@ struct Losses : Callback {
     void callback(int i, const NamedLosses&, double loss, const Tensor&, const Tensor&) override {
         if (overall.capacity() == overall.size()) return;  // reserved up front: no allocation here
         overall.push_back(loss);
-        if (i == 1) allocations_at_second = allocations.load();
-        allocations_at_last = allocations.load();
+        if (i == 1) allocations_at_second = allocation_count();
+        allocations_at_last = allocation_count();
     }
 };
 

@@ -13,29 +13,30 @@ namespace xvis {
 namespace {
 bool is_integer(double v) { return std::floor(v) == v; }
 
-// Accepts [N, ...input], [...input] (adds the batch axis), or channels_last data for a channels_first input.
-Tensor prepare_seed(const Tensor& seed, const Shape& input, DataFormat format) {
-    Tensor s = seed;
-    if (s.rank() + 1 == input.size()) {
-        Shape with_batch{1};
-        with_batch.insert(with_batch.end(), s.shape().begin(), s.shape().end());
-        s.reshape(with_batch);
+// Accepts [N, ...input], [...input] (adds the batch axis), or channels_last data for a channels_first input;
+// writes the seed into out (the input's shape).
+void prepare_seed(const Tensor& s, const Shape& input, DataFormat format, Tensor& out) {
+    const bool same = s.shape() == input || (s.rank() + 1 == input.size() && input[0] == 1 && std::equal(s.shape().begin(), s.shape().end(), input.begin() + 1));
+    if (same) {
+        std::copy(s.begin(), s.end(), out.begin());
+        return;
     }
-    if (s.shape() == input) return s;
-    if (format == DataFormat::channels_first && s.rank() == input.size() && s.rank() >= 3) {
+    const std::size_t r = s.rank() + 1 == input.size() ? s.rank() + 1 : s.rank();
+    Shape full = s.shape();
+    if (r != s.rank()) full.insert(full.begin(), 1);
+    if (format == DataFormat::channels_first && full.size() == input.size() && full.size() >= 3) {
         // channels_last → channels_first
-        Shape moved{s.shape()[0], s.shape().back()};
-        moved.insert(moved.end(), s.shape().begin() + 1, s.shape().end() - 1);
+        Shape moved{full[0], full.back()};
+        moved.insert(moved.end(), full.begin() + 1, full.end() - 1);
         if (moved == input) {
-            Tensor out(input);
             const std::size_t c = input[1], spatial = s.size() / (input[0] * c);
             for (std::size_t n = 0; n < input[0]; ++n)
                 for (std::size_t p = 0; p < spatial; ++p)
                     for (std::size_t k = 0; k < c; ++k) out[(n * c + k) * spatial + p] = s[(n * spatial + p) * c + k];
-            return out;
+            return;
         }
     }
-    throw ShapeError("Optimizer::minimize: seed_input of shape " + shape_to_string(seed.shape()) +
+    throw ShapeError("Optimizer::minimize: seed_input of shape " + shape_to_string(s.shape()) +
                      " does not fit the input " + shape_to_string(input) + " (with or without the batch axis, in either data format)");
 }
 }  // namespace
@@ -67,27 +68,44 @@ Optimizer::Optimizer(Node input, const WeightedLosses& losses, InputRange input_
 }
 
 MinimizeResult Optimizer::minimize(const MinimizeOptions& o) {
+    MinimizeResult r;
+    minimize(o, r);
+    return r;
+}
+
+namespace {
+// t keeps its buffer when it already has `shape`.
+void ensure_shape(Tensor& t, const Shape& shape) {
+    if (t.shape() != shape) t = Tensor(shape);
+}
+}  // namespace
+
+void Optimizer::minimize(const MinimizeOptions& o, MinimizeResult& r) {
     if (o.max_iter < 1) throw std::invalid_argument("Optimizer::minimize: max_iter " + std::to_string(o.max_iter) + " must be >= 1");
     const Shape& shape = input_.shape();
     const double lo = range_.first, hi = range_.second;
-    Tensor x = o.seed_input ? prepare_seed(*o.seed_input, shape, format_)
-                            : random_array(shape, (lo + hi) / 2, 0.05 * (hi - lo), o.seed);
+    ensure_shape(x_, shape);
+    if (o.seed_input) prepare_seed(*o.seed_input, shape, format_, x_);
+    else fill_random_array(x_, (lo + hi) / 2, 0.05 * (hi - lo), o.seed);
+    Tensor& x = x_;
+    if (o.verbose && !print_) print_ = std::make_shared<Print>();
 
-    std::vector<std::shared_ptr<Callback>> callbacks = o.callbacks;
-    if (o.verbose) callbacks.insert(callbacks.begin(), std::make_shared<Print>());
-
-    // Everything the loop touches is allocated here.
+    // Everything the loop touches is sized here (and kept from the previous call when the shapes match).
     const std::size_t nl = names_.size();
-    MinimizeResult r;
-    r.best_input = x;
+    ensure_shape(r.best_input, shape);
+    std::copy(x.begin(), x.end(), r.best_input.begin());
     r.last_losses.resize(nl);
-    for (std::size_t k = 0; k < nl; ++k) r.last_losses[k].first = names_[k];
-    RmsProp rmsprop;  // keras-vis: a fresh cache per minimize() call
+    for (std::size_t k = 0; k < nl; ++k) r.last_losses[k] = {names_[k], 0.0};
     const bool step_input = wrt_.same(input_);
-    if (step_input) rmsprop.reset(x.shape());
-    r.grads = Tensor(wrt_.shape());
-    r.wrt_value = Tensor(wrt_.shape());
+    if (step_input) rmsprop_.reset(x.shape());  // keras-vis: a fresh cache per minimize() call
+    ensure_shape(r.grads, wrt_.shape());
+    ensure_shape(r.wrt_value, wrt_.shape());
     r.best_loss = std::numeric_limits<double>::infinity();
+    r.best_iteration = -1;
+    const auto each_callback = [&](auto&& f) {
+        if (o.verbose) f(*print_);
+        for (const auto& c : o.callbacks) f(*c);
+    };
 
     for (int i = 0; i < o.max_iter; ++i) {
         for (const auto& m : o.input_modifiers) m->pre(x);
@@ -104,20 +122,21 @@ MinimizeResult Optimizer::minimize(const MinimizeOptions& o) {
         std::copy(out[nl + 1].begin(), out[nl + 1].end(), r.grads.begin());
         std::copy(out[nl + 2].begin(), out[nl + 2].end(), r.wrt_value.begin());
         if (o.grad_modifier) o.grad_modifier(r.grads);
-        for (const auto& c : callbacks) c->callback(i, r.last_losses, overall, r.grads, r.wrt_value);
+        each_callback([&](Callback& c) { c.callback(i, r.last_losses, overall, r.grads, r.wrt_value); });
         // The input that produced this loss (keras-vis keeps the next iterate instead: off by one).
         if (overall < r.best_loss) {
             r.best_loss = overall;
             r.best_iteration = i;
             std::copy(x.begin(), x.end(), r.best_input.begin());
         }
-        if (step_input) rmsprop.step(x, r.grads);  // keras-vis RMSprop, no learning rate
+        if (step_input) rmsprop_.step(x, r.grads);  // keras-vis RMSprop, no learning rate
         for (auto it = o.input_modifiers.rbegin(); it != o.input_modifiers.rend(); ++it) (*it)->post(x);
     }
-    for (const auto& c : callbacks) c->on_end();
+    each_callback([](Callback& c) { c.on_end(); });
     r.integer_range = is_integer(lo) && is_integer(hi);
-    r.image = to_channels_last(deprocess_batch(r.best_input, range_), format_);
-    return r;
+    ensure_shape(deprocessed_, shape);
+    deprocess_batch(r.best_input, range_, deprocessed_);
+    to_channels_last(deprocessed_, format_, r.image);
 }
 
 }  // namespace xvis

@@ -58,6 +58,9 @@ public:
               bool norm_grads = true, DataFormat format = DataFormat::channels_first, const GradientOverrides& overrides = {});
 
     MinimizeResult minimize(const MinimizeOptions& options = {});
+    // The same into `result`, whose buffers are kept when their shapes match: with allocation-free modifiers
+    // and callbacks, a repeated call allocates nothing (verbose: the Print callback, once).
+    void minimize(const MinimizeOptions& options, MinimizeResult& result);
     const std::vector<std::string>& loss_names() const { return names_; }
 
 private:
@@ -66,6 +69,9 @@ private:
     DataFormat format_;
     std::vector<std::string> names_;
     std::unique_ptr<Function> function_;
+    Tensor x_, deprocessed_;  // the iterate, and the best input deprocessed, kept between calls
+    RmsProp rmsprop_;
+    std::shared_ptr<Callback> print_;
 };
 
 }  // namespace xvis

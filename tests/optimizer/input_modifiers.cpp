@@ -3,7 +3,7 @@
 // allocation after the first call. (tests/optimizer/optimizer.cpp checks the bounds and a random shift.)
 #include <xvis/xvis.hpp>
 
-#include "counting_allocator.hpp"
+#include "support/counting_allocator.hpp"
 
 #include <gtest/gtest.h>
 

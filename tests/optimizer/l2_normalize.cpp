@@ -3,7 +3,7 @@
 #include <xvis/autodiff/gradcheck.hpp>
 #include <xvis/xvis.hpp>
 
-#include "counting_allocator.hpp"
+#include "support/counting_allocator.hpp"
 
 #include <gtest/gtest.h>
 

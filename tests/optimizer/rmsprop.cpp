@@ -2,7 +2,7 @@
 // shape changes throw, reset), allocation-freedom after the first step, and the Optimizer's use of it.
 #include <xvis/xvis.hpp>
 
-#include "counting_allocator.hpp"
+#include "support/counting_allocator.hpp"
 
 #include <gtest/gtest.h>
 

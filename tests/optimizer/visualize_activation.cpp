@@ -1,6 +1,6 @@
 #include <xvis/xvis.hpp>
 
-#include "counting_allocator.hpp"
+#include "support/counting_allocator.hpp"
 #include "image/temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
-// Counting replacements of every replaceable global allocation function, for the whole tests/optimizer
-// executable (moved here from visualize_activation.cpp so that each test file can use the counter).
-#include "counting_allocator.hpp"
+// Counting replacements of every replaceable global allocation function, linked into the test executables
+// that check allocation-free loops (tests/optimizer, tests/visualization: see tests/CMakeLists.txt).
+#include "support/counting_allocator.hpp"
 
 #include <atomic>
 #include <cstdlib>

@@ -31,7 +31,7 @@ std::string to_dot(const std::vector<Node>& outputs, const std::string& graph_na
     std::string s = "digraph \"" + escape(graph_name) + "\" {\n  rankdir=TB;\n  node [shape=box, style=filled, fontname=\"monospace\"];\n";
     for (const auto& n : topological_order(outputs)) {
         std::string label = n.name() + "\\n" + n.type();
-        const std::string attrs = n.op().attributes();
+        const std::string attrs = to_string(n.op().attributes());
         if (!attrs.empty()) label += " " + escape(attrs);
         label += "\\n" + shape_to_string(n.shape());
         s += "  n" + std::to_string(n.id()) + " [label=\"" + escape(n.name()) + label.substr(n.name().size()) +

@@ -117,6 +117,7 @@ std::string Node::describe() const {
 
 Node make_node(std::shared_ptr<const Op> op, std::vector<Node> inputs, std::string name) {
     if (!op) throw std::invalid_argument("make_node: null op");
+    check_op_type_registered(op->type(), "make_node");  // an op is usable only once registered (and tested)
     for (std::size_t i = 0; i < inputs.size(); ++i)
         if (!inputs[i].valid())
             throw std::invalid_argument(op->type() + ": input " + std::to_string(i) + " is an empty (invalid) node");

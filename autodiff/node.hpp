@@ -52,8 +52,9 @@ private:
     std::shared_ptr<NodeImpl> impl_;
 };
 
-// Builds a node of `op` on `inputs`: checks every input is valid, then infers the shape (which throws
-// ShapeError on mismatch). An empty name gives "<type>_<id>".
+// Builds a node of `op` on `inputs`: checks op's type is registered (std::logic_error naming it otherwise, see
+// op_registry.hpp) and every input is valid, then infers the shape (which throws ShapeError on mismatch). An
+// empty name gives "<type>_<id>".
 Node make_node(std::shared_ptr<const Op> op, std::vector<Node> inputs, std::string name = {});
 
 // Leaves.

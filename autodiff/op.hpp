@@ -1,7 +1,10 @@
 #pragma once
 // Op: the unit of the graph. Each op states its output shape (checked when a node is built), computes its
 // forward pass on raw buffers in float or double, and gives its vector-Jacobian product as new graph nodes,
-// so gradients are themselves differentiable. Forward and VJP of each op live side by side in one .cpp.
+// so gradients are themselves differentiable. Forward, VJP, typed attributes and the op-type registration of
+// each op live side by side in one autodiff/ops_*.cpp (see docs/autodiff.md, "Adding an op").
+#include <xvis/autodiff/op_attributes.hpp>
+#include <xvis/autodiff/op_registry.hpp>
 #include <xvis/tensor/shape.hpp>
 
 #include <cstddef>
@@ -31,10 +34,12 @@ struct OpArgs {
 class Op {
 public:
     virtual ~Op() = default;
-    // Op type, e.g. "relu": the key of gradient overrides, shown in messages and to_dot().
+    // Op type, e.g. "relu": the key of gradient overrides, shown in messages and to_dot(). make_node() only
+    // builds registered types (op_registry.hpp).
     virtual std::string type() const = 0;
-    // Attributes for messages and to_dot(), e.g. "stride=2x2 pad=1,1,1,1".
-    virtual std::string attributes() const { return {}; }
+    // Everything the op was built with besides its inputs, typed and exact (doubles unrounded), e.g. conv2d's
+    // stride [2, 2], pad [1, 1, 1, 1], dilation [1, 1], groups 1. to_string() gives the display form.
+    virtual OpAttributes attributes() const { return OpAttributes(type()); }
     // Output shape for these inputs; throws ShapeError naming type(), the input nodes and their shapes.
     virtual Shape infer_shape(const std::vector<Node>& inputs) const = 0;
     // Scratch elements forward() needs (allocated once per compiled function).

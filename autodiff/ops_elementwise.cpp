@@ -1,4 +1,5 @@
 // Element-wise primitives: forward (a kernel call) and VJP (graph nodes) side by side.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/elementwise.hpp>
@@ -37,12 +38,13 @@ class UnaryNodeOp : public OpImpl<UnaryNodeOp> {
 public:
     UnaryNodeOp(UnaryOp kind, double param) : kind_(kind), param_(param) {}
     std::string type() const override { return unary_name(kind_); }
-    std::string attributes() const override {
+    OpAttributes attributes() const override {
+        OpAttributes a(type());
         switch (kind_) {
-            case UnaryOp::leaky_relu: return "alpha=" + std::to_string(param_);
-            case UnaryOp::pow: return "p=" + std::to_string(param_);
-            case UnaryOp::scale: case UnaryOp::add_scalar: return "s=" + std::to_string(param_);
-            default: return {};
+            case UnaryOp::leaky_relu: return a.add_double("alpha", param_);
+            case UnaryOp::pow: return a.add_double("p", param_);
+            case UnaryOp::scale: case UnaryOp::add_scalar: return a.add_double("s", param_);
+            default: return a;
         }
     }
     Shape infer_shape(const std::vector<Node>& in) const override {
@@ -103,8 +105,10 @@ class BinaryNodeOp : public OpImpl<BinaryNodeOp> {
 public:
     BinaryNodeOp(BinaryOp kind, double param) : kind_(kind), param_(param) {}
     std::string type() const override { return binary_name(kind_); }
-    std::string attributes() const override {
-        return kind_ == BinaryOp::relu_grad ? "alpha=" + std::to_string(param_) : std::string();
+    OpAttributes attributes() const override {
+        OpAttributes a(type());
+        if (kind_ == BinaryOp::relu_grad) a.add_double("alpha", param_);
+        return a;
     }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
@@ -157,7 +161,8 @@ private:
 
 class WhereOp : public OpImpl<WhereOp> {
 public:
-    std::string type() const override { return "where"; }
+    static constexpr const char* name = "where";
+    std::string type() const override { return name; }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 3);
         try {
@@ -179,8 +184,9 @@ public:
 class BroadcastToOp : public OpImpl<BroadcastToOp> {
 public:
     explicit BroadcastToOp(Shape shape) : shape_(std::move(shape)) {}
-    std::string type() const override { return "broadcast_to"; }
-    std::string attributes() const override { return "shape=" + shape_to_string(shape_); }
+    static constexpr const char* name = "broadcast_to";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_ints("shape", shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         if (!broadcastable_to(in[0].shape(), shape_))
@@ -200,8 +206,9 @@ private:
 class SumToOp : public OpImpl<SumToOp> {
 public:
     explicit SumToOp(Shape shape) : shape_(std::move(shape)) {}
-    std::string type() const override { return "sum_to"; }
-    std::string attributes() const override { return "shape=" + shape_to_string(shape_); }
+    static constexpr const char* name = "sum_to";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_ints("shape", shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         if (!broadcastable_to(shape_, in[0].shape()))
@@ -223,7 +230,8 @@ private:
 // A view: shares its input's buffer; the executor never calls compute.
 class StopGradientOp : public OpImpl<StopGradientOp> {
 public:
-    std::string type() const override { return "stop_gradient"; }
+    static constexpr const char* name = "stop_gradient";
+    std::string type() const override { return name; }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         return in[0].shape();
@@ -244,6 +252,21 @@ Node binary_node(BinaryOp k, const Node& a, const Node& b, double param = 0.0) {
 }
 
 }  // namespace
+
+// Every kind a builder below makes (UnaryOp::step is a kernel-only kind: no graph op uses it).
+std::vector<OpTypeInfo> detail::elementwise_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    std::vector<OpTypeInfo> t;
+    for (UnaryOp k : {UnaryOp::neg, UnaryOp::exp, UnaryOp::log, UnaryOp::abs, UnaryOp::sqrt, UnaryOp::square,
+                      UnaryOp::relu, UnaryOp::leaky_relu, UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::sign, UnaryOp::pow,
+                      UnaryOp::scale, UnaryOp::add_scalar})
+        t.push_back({unary_name(k), file});
+    for (BinaryOp k : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div, BinaryOp::maximum, BinaryOp::minimum,
+                       BinaryOp::equal, BinaryOp::greater, BinaryOp::greater_equal, BinaryOp::relu_grad})
+        t.push_back({binary_name(k), file});
+    for (const char* n : {WhereOp::name, BroadcastToOp::name, SumToOp::name, StopGradientOp::name}) t.push_back({n, file});
+    return t;
+}
 
 Node add(const Node& a, const Node& b) { return binary_node(BinaryOp::add, a, b); }
 Node sub(const Node& a, const Node& b) { return binary_node(BinaryOp::sub, a, b); }

@@ -1,6 +1,7 @@
 // erf, the Gauss error function (ONNX Erf; exact GELU is x·(1 + erf(x/√2))/2). Forward: std::erf per element
 // (no SIMD erf in xsimd's portable set; the loop is split across threads for large tensors). VJP composed from
 // primitives: 2/√π · exp(−x²) · g, so second derivatives come for free.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/detail_strided.hpp>
@@ -12,7 +13,8 @@ namespace {
 
 class ErfOp : public OpImpl<ErfOp> {
 public:
-    std::string type() const override { return "erf"; }
+    static constexpr const char* name = "erf";
+    std::string type() const override { return name; }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         return in[0].shape();
@@ -35,6 +37,8 @@ public:
 };
 
 }  // namespace
+
+std::vector<OpTypeInfo> detail::erf_op_types() { return {{ErfOp::name, detail::autodiff_source(__FILE__)}}; }
 
 Node erf(const Node& x) { return make_node(std::make_shared<ErfOp>(), {x}); }
 

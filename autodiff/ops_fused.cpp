@@ -1,6 +1,7 @@
 // Fused primitives for the keras-vis regularizers. Their compositions (lp_sum_composed, tv_sum_composed) stay
 // the reference: tests check fused == composed, values and gradients, and the second derivatives of the fused
 // gradient ops are built from the compositions.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
@@ -11,11 +12,16 @@
 namespace xvis {
 namespace {
 
+OpAttributes tv_attributes(const std::string& type, double beta, std::size_t channel_axis) {
+    return OpAttributes(type).add_double("beta", beta).add_int("channel_axis", static_cast<std::int64_t>(channel_axis));
+}
+
 class LpSumOp : public OpImpl<LpSumOp> {
 public:
     explicit LpSumOp(double p) : p_(p) {}
-    std::string type() const override { return "lp_sum"; }
-    std::string attributes() const override { return "p=" + std::to_string(p_); }
+    static constexpr const char* name = "lp_sum";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_double("p", p_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         return {};
@@ -34,8 +40,9 @@ private:
 class LpSumGradOp : public OpImpl<LpSumGradOp> {
 public:
     explicit LpSumGradOp(double p) : p_(p) {}
-    std::string type() const override { return "lp_sum_grad"; }
-    std::string attributes() const override { return "p=" + std::to_string(p_); }
+    static constexpr const char* name = "lp_sum_grad";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_double("p", p_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         if (in[1].size() != 1) throw_op_error(type(), in, "the incoming gradient must be a scalar");
@@ -65,8 +72,9 @@ std::vector<Node> LpSumOp::vjp(const Node& out, const Node& g) const {
 class TvSumOp : public OpImpl<TvSumOp> {
 public:
     TvSumOp(double beta, std::size_t channel_axis) : beta_(beta), c_(channel_axis) {}
-    std::string type() const override { return "tv_sum"; }
-    std::string attributes() const override { return "beta=" + std::to_string(beta_) + " channel_axis=" + std::to_string(c_); }
+    static constexpr const char* name = "tv_sum";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return tv_attributes(type(), beta_, c_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         return {};
@@ -85,8 +93,9 @@ private:
 class TvSumGradOp : public OpImpl<TvSumGradOp> {
 public:
     TvSumGradOp(double beta, std::size_t channel_axis) : beta_(beta), c_(channel_axis) {}
-    std::string type() const override { return "tv_sum_grad"; }
-    std::string attributes() const override { return "beta=" + std::to_string(beta_) + " channel_axis=" + std::to_string(c_); }
+    static constexpr const char* name = "tv_sum_grad";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return tv_attributes(type(), beta_, c_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         if (in[1].size() != 1) throw_op_error(type(), in, "the incoming gradient must be a scalar");
@@ -124,6 +133,12 @@ void check_tv(const Node& x, double beta, std::size_t c, const std::string& call
 }
 
 }  // namespace
+
+// The gradient ops are made only by the VJPs of lp_sum / tv_sum and checked through their rows.
+std::vector<OpTypeInfo> detail::fused_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    return {{LpSumOp::name, file}, {LpSumGradOp::name, file, true}, {TvSumOp::name, file}, {TvSumGradOp::name, file, true}};
+}
 
 Node lp_sum(const Node& x, double p) {
     if (!(p >= 1.0)) throw_op_error("lp_sum", {x}, "p " + std::to_string(p) + " must be >= 1");

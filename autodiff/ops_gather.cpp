@@ -2,6 +2,7 @@
 // the other's VJP; indices only route values and get no gradient.
 //   gather(x, idx, axis)                 VJP: x ← gather_backward(g, idx, x.shape, axis)
 //   gather_backward(dy, idx, xs, axis)   VJP: dy ← gather(g, idx, axis)
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/gather.hpp>
@@ -67,8 +68,9 @@ GatherShapes gather_shapes(const std::string& type, const std::vector<Node>& in,
 class GatherOp : public OpImpl<GatherOp> {
 public:
     GatherOp(std::int64_t axis, kernels::GatherGeometry g) : axis_(axis), g_(g) {}
-    std::string type() const override { return "gather"; }
-    std::string attributes() const override { return "axis=" + std::to_string(axis_); }
+    static constexpr const char* name = "gather";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_int("axis", axis_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         return gather_shapes(type(), in, in[0].shape(), in[1], axis_).out;
@@ -91,8 +93,9 @@ class GatherBackwardOp : public OpImpl<GatherBackwardOp> {
 public:
     GatherBackwardOp(Shape x_shape, std::int64_t axis, kernels::GatherGeometry g)
         : x_shape_(std::move(x_shape)), axis_(axis), g_(g) {}
-    std::string type() const override { return "gather_backward"; }
-    std::string attributes() const override { return "axis=" + std::to_string(axis_) + " x=" + shape_to_string(x_shape_); }
+    static constexpr const char* name = "gather_backward";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_int("axis", axis_).add_ints("x_shape", x_shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         const GatherShapes s = gather_shapes(type(), in, x_shape_, in[1], axis_);
@@ -116,6 +119,11 @@ private:
 };
 
 }  // namespace
+
+std::vector<OpTypeInfo> detail::gather_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    return {{GatherOp::name, file}, {GatherBackwardOp::name, file}};
+}
 
 Node gather(const Node& x, const Node& indices, std::int64_t axis) {
     if (!x.valid() || !indices.valid())  // make_node's invalid-input error

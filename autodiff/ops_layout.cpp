@@ -1,4 +1,5 @@
 // Layout primitives: reshape (a view), transpose, slice and its adjoint, pad, concat, roll.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/layout.hpp>
@@ -14,8 +15,9 @@ namespace {
 class ReshapeOp : public OpImpl<ReshapeOp> {
 public:
     explicit ReshapeOp(Shape shape) : shape_(std::move(shape)) {}
-    std::string type() const override { return "reshape"; }
-    std::string attributes() const override { return "shape=" + shape_to_string(shape_); }
+    static constexpr const char* name = "reshape";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_ints("shape", shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         if (shape_size(shape_) != in[0].size())
@@ -37,8 +39,9 @@ private:
 class TransposeOp : public OpImpl<TransposeOp> {
 public:
     explicit TransposeOp(std::vector<std::size_t> perm) : perm_(std::move(perm)) {}
-    std::string type() const override { return "transpose"; }
-    std::string attributes() const override { return "perm=" + list_to_string(perm_); }
+    static constexpr const char* name = "transpose";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_ints("perm", perm_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         std::vector<std::size_t> sorted = perm_;
@@ -72,11 +75,20 @@ struct SliceSpec {
     Shape shape;
 };
 
+// begin and step as normalized; end = begin + extent·step, exclusive and never counted from the end (−1 is
+// "past index 0" for a negative step).
+OpAttributes slice_attributes(const std::string& type, const SliceSpec& s) {
+    std::vector<std::int64_t> end(s.begin.size());
+    for (std::size_t i = 0; i < end.size(); ++i) end[i] = s.begin[i] + static_cast<std::int64_t>(s.shape[i]) * s.step[i];
+    return OpAttributes(type).add_ints("begin", s.begin).add_ints("end", std::move(end)).add_ints("step", s.step);
+}
+
 class SliceOp : public OpImpl<SliceOp> {
 public:
     explicit SliceOp(SliceSpec s) : s_(std::move(s)) {}
-    std::string type() const override { return "slice"; }
-    std::string attributes() const override { return "begin=" + list_to_string(s_.begin) + " step=" + list_to_string(s_.step); }
+    static constexpr const char* name = "slice";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return slice_attributes(type(), s_); }
     Shape infer_shape(const std::vector<Node>& in) const override { return s_.shape; }
     template <class T>
     void compute(const OpArgs<T>& a) const {
@@ -92,8 +104,9 @@ private:
 class SliceBackwardOp : public OpImpl<SliceBackwardOp> {
 public:
     SliceBackwardOp(SliceSpec s, Shape x_shape) : s_(std::move(s)), x_shape_(std::move(x_shape)) {}
-    std::string type() const override { return "slice_backward"; }
-    std::string attributes() const override { return "begin=" + list_to_string(s_.begin) + " step=" + list_to_string(s_.step); }
+    static constexpr const char* name = "slice_backward";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return slice_attributes(type(), s_).add_ints("x_shape", x_shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         if (in[0].shape() != s_.shape) throw_op_error(type(), in, "expected a gradient of shape " + shape_to_string(s_.shape));
@@ -120,9 +133,15 @@ class PadOp : public OpImpl<PadOp> {
 public:
     PadOp(std::vector<std::size_t> before, std::vector<std::size_t> after, double value)
         : before_(std::move(before)), after_(std::move(after)), value_(value) {}
-    std::string type() const override { return "pad"; }
-    std::string attributes() const override {
-        return "before=" + list_to_string(before_) + " after=" + list_to_string(after_) + " value=" + std::to_string(value_);
+    static constexpr const char* name = "pad";
+    std::string type() const override { return name; }
+    // The mode as in pad(x, before, after, mode, value) (ops_pad.cpp holds the other modes).
+    OpAttributes attributes() const override {
+        return OpAttributes(type())
+            .add_ints("before", before_)
+            .add_ints("after", after_)
+            .add_enum("mode", static_cast<std::int64_t>(PadMode::constant), "constant")
+            .add_double("value", value_);
     }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
@@ -152,8 +171,9 @@ private:
 class ConcatOp : public OpImpl<ConcatOp> {
 public:
     explicit ConcatOp(std::int64_t axis) : axis_(axis) {}
-    std::string type() const override { return "concat"; }
-    std::string attributes() const override { return "axis=" + std::to_string(axis_); }
+    static constexpr const char* name = "concat";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_int("axis", axis_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         if (in.empty()) throw_op_error(type(), in, "needs at least one input");
         const std::size_t ax = normalize(in);
@@ -203,8 +223,14 @@ private:
 class RollOp : public OpImpl<RollOp> {
 public:
     explicit RollOp(std::vector<std::int64_t> shifts) : shifts_(std::move(shifts)) {}  // one per axis
-    std::string type() const override { return "roll"; }
-    std::string attributes() const override { return "shifts=" + list_to_string(shifts_); }
+    static constexpr const char* name = "roll";
+    std::string type() const override { return name; }
+    // The shifts as applied: one per axis (repeated axes summed), axes 0, 1, ..., rank − 1.
+    OpAttributes attributes() const override {
+        std::vector<std::int64_t> axes(shifts_.size());
+        std::iota(axes.begin(), axes.end(), std::int64_t{0});
+        return OpAttributes(type()).add_ints("shifts", shifts_).add_ints("axes", std::move(axes));
+    }
     Shape infer_shape(const std::vector<Node>& in) const override { return in[0].shape(); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
@@ -221,6 +247,13 @@ private:
 };
 
 }  // namespace
+
+// slice_backward is made only by slice's VJP, and checked through the slice rows.
+std::vector<OpTypeInfo> detail::layout_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    return {{ReshapeOp::name, file}, {TransposeOp::name, file}, {SliceOp::name, file},
+            {SliceBackwardOp::name, file, true}, {PadOp::name, file}, {ConcatOp::name, file}, {RollOp::name, file}};
+}
 
 Node reshape(const Node& x, const Shape& shape) {
     if (x.shape() == shape) return x;

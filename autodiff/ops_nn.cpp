@@ -2,6 +2,7 @@
 // their backward ops, global average pooling. The backward ops have VJPs too, so second derivatives work:
 // conv2d, conv2d_backward_data and conv2d_backward_weights are each other's adjoints, as are
 // max_pool2d_backward / max_pool2d_select and avg_pool2d / avg_pool2d_backward.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/gemm.hpp>
@@ -15,8 +16,9 @@ using kernels::Pool2dParams;
 class MatmulOp : public OpImpl<MatmulOp> {
 public:
     MatmulOp(bool ta, bool tb) : ta_(ta), tb_(tb) {}
-    std::string type() const override { return "matmul"; }
-    std::string attributes() const override { return std::string("trans_a=") + (ta_ ? "1" : "0") + " trans_b=" + (tb_ ? "1" : "0"); }
+    static constexpr const char* name = "matmul";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return OpAttributes(type()).add_bool("trans_a", ta_).add_bool("trans_b", tb_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         const Shape& a = in[0].shape();
@@ -61,11 +63,13 @@ private:
     bool ta_, tb_;
 };
 
-std::string conv_attrs(const Conv2dParams& p) {
-    return "stride=" + std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) + " pad=" + std::to_string(p.pad_top) +
-           "," + std::to_string(p.pad_bottom) + "," + std::to_string(p.pad_left) + "," + std::to_string(p.pad_right) +
-           " dilation=" + std::to_string(p.dilation_h) + "x" + std::to_string(p.dilation_w) +
-           " groups=" + std::to_string(p.groups);
+// stride [h, w], pad [top, bottom, left, right], dilation [h, w], groups.
+OpAttributes conv_attributes(const std::string& type, const Conv2dParams& p) {
+    return OpAttributes(type)
+        .add_ints("stride", std::vector<std::size_t>{p.stride_h, p.stride_w})
+        .add_ints("pad", std::vector<std::size_t>{p.pad_top, p.pad_bottom, p.pad_left, p.pad_right})
+        .add_ints("dilation", std::vector<std::size_t>{p.dilation_h, p.dilation_w})
+        .add_int("groups", static_cast<std::int64_t>(p.groups));
 }
 
 // Geometry with the op's error format (names the nodes) instead of the kernel's.
@@ -85,8 +89,9 @@ kernels::Conv2dGeometry conv_geometry(const std::string& type, const std::vector
 class Conv2dOp : public OpImpl<Conv2dOp> {
 public:
     explicit Conv2dOp(kernels::Conv2dGeometry g) : p_(g.p), g_(g) {}
-    std::string type() const override { return "conv2d"; }
-    std::string attributes() const override { return conv_attrs(p_); }
+    static constexpr const char* name = "conv2d";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return conv_attributes(type(), p_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         return conv_geometry(type(), in, in[0].shape(), in[1].shape(), p_).output_shape();
@@ -111,8 +116,9 @@ private:
 class Conv2dBackwardDataOp : public OpImpl<Conv2dBackwardDataOp> {
 public:
     Conv2dBackwardDataOp(Shape x_shape, kernels::Conv2dGeometry g) : x_shape_(std::move(x_shape)), p_(g.p), g_(g) {}
-    std::string type() const override { return "conv2d_backward_data"; }
-    std::string attributes() const override { return conv_attrs(p_) + " x=" + shape_to_string(x_shape_); }
+    static constexpr const char* name = "conv2d_backward_data";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return conv_attributes(type(), p_).add_ints("x_shape", x_shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         const auto geo = conv_geometry(type(), in, x_shape_, in[1].shape(), p_);
@@ -141,8 +147,9 @@ private:
 class Conv2dBackwardWeightsOp : public OpImpl<Conv2dBackwardWeightsOp> {
 public:
     Conv2dBackwardWeightsOp(Shape w_shape, kernels::Conv2dGeometry g) : w_shape_(std::move(w_shape)), p_(g.p), g_(g) {}
-    std::string type() const override { return "conv2d_backward_weights"; }
-    std::string attributes() const override { return conv_attrs(p_) + " w=" + shape_to_string(w_shape_); }
+    static constexpr const char* name = "conv2d_backward_weights";
+    std::string type() const override { return name; }
+    OpAttributes attributes() const override { return conv_attributes(type(), p_).add_ints("w_shape", w_shape_); }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 2);
         const auto geo = conv_geometry(type(), in, in[0].shape(), w_shape_, p_);
@@ -168,6 +175,12 @@ private:
 };
 
 }  // namespace
+
+std::vector<OpTypeInfo> detail::nn_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    return {{MatmulOp::name, file}, {Conv2dOp::name, file}, {Conv2dBackwardDataOp::name, file},
+            {Conv2dBackwardWeightsOp::name, file}};
+}
 
 Node matmul(const Node& a, const Node& b, bool trans_a, bool trans_b) {
     return make_node(std::make_shared<MatmulOp>(trans_a, trans_b), {a, b});

@@ -5,6 +5,7 @@
 //   pad_backward(dy, x_shape, before, after, m) VJP: dy ← pad(g, before, after, m)
 // Each padded position i of an axis (x extent n, `before` cells in front) copies x[src(i)], j = i − before:
 //   j in [0, n): j;   constant: none;   edge: clamp(j, 0, n − 1);   reflect: j < 0 ? −j : 2(n − 1) − j.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/detail_strided.hpp>
@@ -142,9 +143,17 @@ PadGeometry pad_geometry(const std::string& type, const std::vector<Node>& in, c
 class PadModeOp : public OpImpl<PadModeOp> {
 public:
     PadModeOp(bool backward, PadGeometry g) : backward_(backward), g_(std::move(g)) {}
-    std::string type() const override { return std::string("pad_") + mode_name(g_.mode) + (backward_ ? "_backward" : ""); }
-    std::string attributes() const override {
-        return "before=" + list_to_string(g_.before) + " after=" + list_to_string(g_.after);
+    static std::string type_of(PadMode mode, bool backward) {
+        return std::string("pad_") + mode_name(mode) + (backward ? "_backward" : "");
+    }
+    std::string type() const override { return type_of(g_.mode, backward_); }
+    // before / after expanded to the rank; the mode also names the type. No value: reflect and edge copy every
+    // cell, and the constant mode's forward is the layout op "pad".
+    OpAttributes attributes() const override {
+        return OpAttributes(type())
+            .add_ints("before", g_.before)
+            .add_ints("after", g_.after)
+            .add_enum("mode", static_cast<std::int64_t>(g_.mode), mode_name(g_.mode));
     }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
@@ -171,6 +180,14 @@ private:
 };
 
 }  // namespace
+
+// pad(x, ..., PadMode::constant) builds the layout op "pad" (ops_layout.cpp): no "pad_constant" forward op.
+std::vector<OpTypeInfo> detail::pad_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    return {{PadModeOp::type_of(PadMode::reflect, false), file}, {PadModeOp::type_of(PadMode::edge, false), file},
+            {PadModeOp::type_of(PadMode::constant, true), file}, {PadModeOp::type_of(PadMode::reflect, true), file},
+            {PadModeOp::type_of(PadMode::edge, true), file}};
+}
 
 Node pad(const Node& x, const std::vector<std::size_t>& before, const std::vector<std::size_t>& after, PadMode mode,
          double value) {

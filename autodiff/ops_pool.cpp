@@ -1,4 +1,5 @@
 // Pooling primitives and their backward ops (each with a VJP, for second derivatives).
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 
@@ -7,11 +8,15 @@ namespace {
 
 using kernels::Pool2dParams;
 
-std::string pool_attrs(const Pool2dParams& p) {
-    return "kernel=" + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) + " stride=" +
-           std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) + " pad=" + std::to_string(p.pad_top) + "," +
-           std::to_string(p.pad_bottom) + "," + std::to_string(p.pad_left) + "," + std::to_string(p.pad_right) +
-           (p.count_include_pad ? " count_include_pad" : "");
+// kernel [h, w], stride [h, w], pad [top, bottom, left, right], ceil_mode, count_include_pad (0 or 1; every
+// pooling op carries all of Pool2dParams, so a backward op rebuilds its forward op exactly).
+OpAttributes pool_attributes(const std::string& type, const Pool2dParams& p) {
+    return OpAttributes(type)
+        .add_ints("kernel", std::vector<std::size_t>{p.kernel_h, p.kernel_w})
+        .add_ints("stride", std::vector<std::size_t>{p.stride_h, p.stride_w})
+        .add_ints("pad", std::vector<std::size_t>{p.pad_top, p.pad_bottom, p.pad_left, p.pad_right})
+        .add_bool("ceil_mode", p.ceil_mode)
+        .add_bool("count_include_pad", p.count_include_pad);
 }
 
 kernels::Pool2dGeometry pool_geometry(const std::string& type, const std::vector<Node>& in, const Shape& x,
@@ -50,7 +55,11 @@ public:
     // g: the geometry of the pooled input, computed when the node is built, so running allocates nothing.
     PoolOp(PoolKind kind, kernels::Pool2dGeometry g, Shape x_shape = {}) : kind_(kind), p_(g.p), g_(g), x_shape_(std::move(x_shape)) {}
     std::string type() const override { return pool_name(kind_); }
-    std::string attributes() const override { return pool_attrs(p_); }
+    OpAttributes attributes() const override {
+        OpAttributes a = pool_attributes(type(), p_);
+        if (kind_ == PoolKind::avg_backward) a.add_ints("x_shape", x_shape_);
+        return a;
+    }
     Shape infer_shape(const std::vector<Node>& in) const override {
         const std::size_t n = kind_ == PoolKind::max_forward || kind_ == PoolKind::avg_forward || kind_ == PoolKind::avg_backward ? 1 : 2;
         expect_num_inputs(type(), in, n);
@@ -104,7 +113,8 @@ private:
 
 class GlobalAvgPoolOp : public OpImpl<GlobalAvgPoolOp> {
 public:
-    std::string type() const override { return "global_avg_pool"; }
+    static constexpr const char* name = "global_avg_pool";
+    std::string type() const override { return name; }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
         expect_rank(type(), in, 0, 4);
@@ -130,6 +140,16 @@ Node pool(PoolKind kind, std::vector<Node> in, const Pool2dParams& p, Shape x_sh
 }
 
 }  // namespace
+
+std::vector<OpTypeInfo> detail::pool_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    std::vector<OpTypeInfo> t;
+    for (PoolKind k : {PoolKind::max_forward, PoolKind::max_backward, PoolKind::max_select, PoolKind::avg_forward,
+                       PoolKind::avg_backward})
+        t.push_back({pool_name(k), file});
+    t.push_back({GlobalAvgPoolOp::name, file});
+    return t;
+}
 
 Node max_pool2d(const Node& x, const Pool2dParams& p) { return pool(PoolKind::max_forward, {x}, p); }
 Node max_pool2d_backward(const Node& x, const Node& dy, const Pool2dParams& p) { return pool(PoolKind::max_backward, {x, dy}, p); }

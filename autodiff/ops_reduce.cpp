@@ -1,5 +1,6 @@
 // Reductions: sum and max are primitives (computed in keepdims layout; dropping the axes is a free reshape).
 // mean, softmax, log_softmax and softmax cross-entropy are compositions and need no derivative code.
+#include <xvis/autodiff/detail_op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/reduce.hpp>
@@ -10,12 +11,11 @@ namespace {
 class ReduceNodeOp : public OpImpl<ReduceNodeOp> {
 public:
     ReduceNodeOp(kernels::ReduceOp kind, std::uint32_t mask) : kind_(kind), mask_(mask) {}
-    std::string type() const override { return kind_ == kernels::ReduceOp::sum ? "sum" : "max"; }
-    std::string attributes() const override {
-        std::string s = "axes=";
-        for (std::size_t i = 0; i < 32; ++i)
-            if (mask_ & (1u << i)) s += std::to_string(i) + ",";
-        return s;
+    static const char* type_of(kernels::ReduceOp kind) { return kind == kernels::ReduceOp::sum ? "sum" : "max"; }
+    std::string type() const override { return type_of(kind_); }
+    // The primitive always keeps the reduced axes (extent 1); the builders drop them with a reshape.
+    OpAttributes attributes() const override {
+        return OpAttributes(type()).add_ints("axes", axes_of_mask()).add_bool("keepdims", true);
     }
     Shape infer_shape(const std::vector<Node>& in) const override {
         expect_num_inputs(type(), in, 1);
@@ -60,13 +60,18 @@ Shape drop_axes(const Shape& s, std::uint32_t mask) {
 }
 
 Node reduce(kernels::ReduceOp kind, const Node& x, const Axes& axes, bool keepdims) {
-    const std::string type = kind == kernels::ReduceOp::sum ? "sum" : "max";
+    const std::string type = ReduceNodeOp::type_of(kind);
     const std::uint32_t mask = axes_mask(type, {x}, axes, x.rank());
     Node r = make_node(std::make_shared<ReduceNodeOp>(kind, mask), {x});
     return keepdims ? r : reshape(r, drop_axes(x.shape(), mask));
 }
 
 }  // namespace
+
+std::vector<OpTypeInfo> detail::reduce_op_types() {
+    const std::string file = detail::autodiff_source(__FILE__);
+    return {{ReduceNodeOp::type_of(kernels::ReduceOp::sum), file}, {ReduceNodeOp::type_of(kernels::ReduceOp::max), file}};
+}
 
 Node sum(const Node& x, const Axes& axes, bool keepdims) { return reduce(kernels::ReduceOp::sum, x, axes, keepdims); }
 Node max(const Node& x, const Axes& axes, bool keepdims) { return reduce(kernels::ReduceOp::max, x, axes, keepdims); }

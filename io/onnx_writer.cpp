@@ -50,21 +50,17 @@ void reject_channels_last(const Layer& l, const NodeList& nodes) {
     if (find_type(nodes, "transpose")) fail(l, "channels_last layers cannot be saved yet (ONNX Conv and pooling are NCHW)");
 }
 
-// Reads "key=a<sep>b<sep>..." from an op's attribute string, e.g. "stride=2x2" → {2, 2}.
-std::vector<long long> attr_list(const Layer& l, const Node& n, const std::string& key, char sep) {
-    const std::string attrs = " " + n.op().attributes();
-    const auto pos = attrs.find(" " + key + "=");
-    if (pos == std::string::npos) fail(l, "cannot read '" + key + "' from " + n.type() + " attributes '" + attrs + "'");
-    std::vector<long long> v;
-    const char* p = attrs.c_str() + pos + key.size() + 2;
-    for (;;) {
-        char* end = nullptr;
-        v.push_back(std::strtoll(p, &end, 10));
-        if (end == p) fail(l, "cannot read '" + key + "' from " + n.type() + " attributes '" + attrs + "'");
-        if (*end != sep) break;
-        p = end + 1;
+// The integer list (or single integer) attribute `key` of an op, e.g. conv2d's "stride" → {2, 2}.
+std::vector<long long> attr_list(const Layer& l, const Node& n, const std::string& key) {
+    const OpAttributes attrs = n.op().attributes();
+    try {
+        if (const OpAttribute* a = attrs.find(key); a && std::holds_alternative<std::int64_t>(a->value))
+            return {attrs.get_int(key)};
+        const auto& v = attrs.get_ints(key);
+        return std::vector<long long>(v.begin(), v.end());
+    } catch (const std::invalid_argument& e) {
+        fail(l, e.what());
     }
-    return v;
 }
 
 struct Writer {
@@ -130,8 +126,7 @@ struct Writer {
             case ActivationKind::leaky_relu: {
                 const Node* n = find_type(nodes, "leaky_relu");
                 if (!n) fail(l, "no leaky_relu node in the layer's graph");
-                const std::string attrs = n->op().attributes();  // "alpha=0.300000"
-                real(node("LeakyRelu", name, {pre}, out), "alpha", std::strtof(attrs.c_str() + attrs.find('=') + 1, nullptr));
+                real(node("LeakyRelu", name, {pre}, out), "alpha", static_cast<float>(n->op().attributes().get_double("alpha")));
                 return;
             }
         }
@@ -152,12 +147,12 @@ struct Writer {
         for (const auto& w : l.weights())
             if (w.name == "bias") inputs.push_back(weight(l, "bias"));
         auto& n = node("Conv", l.name(), inputs, core_output(l));
-        const auto pad = attr_list(l, *c, "pad", ',');  // top, bottom, left, right
+        const auto pad = attr_list(l, *c, "pad");  // top, bottom, left, right
         ints(n, "kernel_shape", {static_cast<long long>(ks[2]), static_cast<long long>(ks[3])});
-        ints(n, "strides", attr_list(l, *c, "stride", 'x'));
-        ints(n, "dilations", attr_list(l, *c, "dilation", 'x'));
+        ints(n, "strides", attr_list(l, *c, "stride"));
+        ints(n, "dilations", attr_list(l, *c, "dilation"));
         ints(n, "pads", {pad.at(0), pad.at(2), pad.at(1), pad.at(3)});  // ONNX: begins, then ends
-        integer(n, "group", attr_list(l, *c, "groups", ' ').at(0));
+        integer(n, "group", attr_list(l, *c, "groups").at(0));
         finish_activation(l, nodes);
     }
 
@@ -180,9 +175,9 @@ struct Writer {
         const Node* p = find_type(nodes, is_max ? "max_pool2d" : "avg_pool2d");
         if (!p) fail(l, "no pooling node in the layer's graph");
         auto& n = node(is_max ? "MaxPool" : "AveragePool", l.name(), in, l.name());
-        const auto pad = attr_list(l, *p, "pad", ',');
-        ints(n, "kernel_shape", attr_list(l, *p, "kernel", 'x'));
-        ints(n, "strides", attr_list(l, *p, "stride", 'x'));
+        const auto pad = attr_list(l, *p, "pad");
+        ints(n, "kernel_shape", attr_list(l, *p, "kernel"));
+        ints(n, "strides", attr_list(l, *p, "stride"));
         ints(n, "pads", {pad.at(0), pad.at(2), pad.at(1), pad.at(3)});
         if (!is_max) integer(n, "count_include_pad", 0);
     }
@@ -240,7 +235,7 @@ struct Writer {
         else if (cls == "Concatenate") {
             const Node* c = find_type(nodes, "concat");
             if (!c) fail(l, "no concat node in the layer's graph");
-            long long axis = attr_list(l, *c, "axis", ' ').at(0);
+            long long axis = attr_list(l, *c, "axis").at(0);
             if (axis < 0) axis += static_cast<long long>(c->rank());
             integer(node("Concat", l.name(), in, l.name()), "axis", axis);
         } else fail(l, "no ONNX translation for this layer class");

@@ -41,9 +41,20 @@ TEST(Dot, ContainsEveryNodeAndEdge) {
     }
     EXPECT_EQ(count_of(dot, "->"), edges) << dot;
     EXPECT_NE(dot.find("[1, 2, 5, 5]"), std::string::npos);
-    EXPECT_NE(dot.find("stride=2x2"), std::string::npos) << "conv attributes";
+    EXPECT_NE(dot.find("stride=[2, 2] pad=[0, 0, 0, 0] dilation=[1, 1] groups=1"), std::string::npos) << "conv attributes";
     for (const char* name : {"image", "kernel", "activation", "loss", "weights"})
         EXPECT_NE(dot.find(name), std::string::npos) << name;
+}
+
+// Attributes are displayed typed: lists in brackets, doubles exactly and short, enums by name.
+TEST(Dot, ShowsTypedAttributes) {
+    const Node x = placeholder({1, 1, 4, 4}, "x");
+    ResizeOptions o;
+    o.mode = ResizeMode::linear;
+    const std::string dot = to_dot({resize(leaky_relu(x, 0.3), {1, 1, 8, 8}, o)});
+    EXPECT_NE(dot.find("leaky_relu alpha=0.3\\n"), std::string::npos) << dot;
+    EXPECT_NE(dot.find("resize mode=linear coordinates=half_pixel nearest=round_prefer_floor scales=[0, 0] y_shape=[1, 1, 8, 8]"),
+              std::string::npos) << dot;
 }
 
 TEST(Dot, EscapesQuotesAndHandlesGradientGraphs) {

@@ -12,6 +12,12 @@
 namespace xvis::test {
 namespace {
 
+// The test ops are defined outside xvis: make_node() builds them once they are registered as custom types.
+[[maybe_unused]] const bool test_ops_registered = [] {
+    for (const char* type : {"test_square", "test_three_x_squared", "test_cube"}) register_custom_op_type(type, __FILE__);
+    return true;
+}();
+
 // y = x² with a VJP of factor · 2x · g, plus `bump` at flat index `bad_index` (if >= 0).
 class TestSquareOp : public OpImpl<TestSquareOp> {
 public:

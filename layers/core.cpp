@@ -53,8 +53,10 @@ Node Dropout::build(const std::vector<Node>& inputs, std::uint64_t) {
     return output();
 }
 
+Activation::Activation(ActivationKind activation, std::string name) : Layer(std::move(name), "activation"), activation_(activation) {}
+
 Activation::Activation(const std::string& activation, std::string name)
-    : Layer(std::move(name), "activation"), activation_(activation_from_string(activation)) {}
+    : Activation(from_string<ActivationKind>(activation), std::move(name)) {}
 
 Node Activation::build(const std::vector<Node>& inputs, std::uint64_t) {
     expect_one(*this, inputs);

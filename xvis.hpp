@@ -17,6 +17,7 @@
 #include <xvis/autodiff/function.hpp>
 #include <xvis/autodiff/gradcheck.hpp>
 #include <xvis/autodiff/dot.hpp>
+#include <xvis/tensor/enum_names.hpp>
 #include <xvis/tensor/data_format.hpp>
 #include <xvis/losses/loss.hpp>
 #include <xvis/losses/activation_maximization.hpp>
@@ -24,6 +25,7 @@
 #include <xvis/losses/total_variation.hpp>
 #include <xvis/layers/activation.hpp>
 #include <xvis/layers/initializers.hpp>
+#include <xvis/layers/padding.hpp>
 #include <xvis/layers/layer.hpp>
 #include <xvis/layers/core.hpp>
 #include <xvis/layers/conv2d.hpp>
@@ -39,6 +41,7 @@
 #include <xvis/optimizer/callbacks.hpp>
 #include <xvis/optimizer/optimizer.hpp>
 #include <xvis/visualization/visualize_activation.hpp>
+#include <xvis/visualization/backprop_modifier_kind.hpp>
 #include <xvis/visualization/backprop_modifiers.hpp>
 #include <xvis/visualization/score_gradient.hpp>
 #include <xvis/visualization/explainer.hpp>

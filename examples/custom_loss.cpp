@@ -25,9 +25,9 @@ private:
 
 int main() {
     Model model = Model::sequential({std::make_shared<InputLayer>(Shape{3, 32, 32}),
-                                     std::make_shared<Conv2D>(16, std::array<std::size_t, 2>{3, 3}, "relu", "same", "conv1"),
+                                     std::make_shared<Conv2D>(16, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "conv1"),
                                      std::make_shared<MaxPooling2D>(),
-                                     std::make_shared<Conv2D>(16, std::array<std::size_t, 2>{3, 3}, "relu", "same", "conv2")},
+                                     std::make_shared<Conv2D>(16, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "conv2")},
                                     "example", 42);
     std::printf("%s", model.summary().c_str());
     const Node input = model.input();

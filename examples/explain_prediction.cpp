@@ -79,11 +79,11 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
 
     Model model = Model::sequential({std::make_shared<InputLayer>(Shape{1, 16, 16}, "image"),
-                                     std::make_shared<Conv2D>(8, K2{3, 3}, "relu", "same", "conv1"),
-                                     std::make_shared<MaxPooling2D>(K2{2, 2}, K2{0, 0}, "valid", DataFormat::channels_first, "pool"),
-                                     std::make_shared<Conv2D>(16, K2{3, 3}, "relu", "same", "conv2"),
+                                     std::make_shared<Conv2D>(8, K2{3, 3}, ActivationKind::relu, Padding::same, "conv1"),
+                                     std::make_shared<MaxPooling2D>(K2{2, 2}, K2{0, 0}, Padding::valid, DataFormat::channels_first, "pool"),
+                                     std::make_shared<Conv2D>(16, K2{3, 3}, ActivationKind::relu, Padding::same, "conv2"),
                                      std::make_shared<GlobalAveragePooling2D>(DataFormat::channels_first, "gap"),
-                                     std::make_shared<Dense>(4, "linear", "logits")},
+                                     std::make_shared<Dense>(4, ActivationKind::linear, "logits")},
                                     "shapes", 3);
     const Data train = shapes(1536, 1), test = shapes(200, 2);
     FitOptions fo;

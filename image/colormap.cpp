@@ -136,22 +136,6 @@ int lut_index(double v) noexcept { return std::min(static_cast<int>(v * lut_size
 
 }  // namespace
 
-Colormap colormap_from_string(const std::string& name) {
-    if (name == "jet") return Colormap::jet;
-    if (name == "viridis") return Colormap::viridis;
-    if (name == "gray") return Colormap::gray;
-    throw std::invalid_argument("unknown colormap '" + name + "'; choices: jet, viridis, gray");
-}
-
-std::string to_string(Colormap colormap) {
-    switch (colormap) {
-        case Colormap::jet: return "jet";
-        case Colormap::viridis: return "viridis";
-        case Colormap::gray: return "gray";
-    }
-    return "unknown";
-}
-
 std::array<float, 3> colormap_color(double v, Colormap colormap) {
     v = std::isnan(v) ? 0.0 : std::clamp(v, 0.0, 1.0);
     switch (colormap) {

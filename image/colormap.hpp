@@ -9,6 +9,7 @@
 //   gray:    (v, v, v) · 255, continuous (no table).
 // Each channel is the table value · 255 as a float (not rounded: keras-vis truncates with np.uint8, write_png
 // rounds). Values outside [0, 1] are clipped; NaN counts as 0.
+#include <xvis/tensor/enum_names.hpp>
 #include <xvis/tensor/tensor.hpp>
 
 #include <array>
@@ -18,9 +19,18 @@ namespace xvis {
 
 enum class Colormap { jet, viridis, gray };
 
-// "jet", "viridis", "gray"; anything else → std::invalid_argument listing the choices.
-Colormap colormap_from_string(const std::string& name);
-std::string to_string(Colormap colormap);
+// matplotlib's names.
+template <>
+struct EnumNames<Colormap> {
+    static constexpr const char* type_name = "Colormap";
+    static constexpr const char* noun = "colormap";
+    static constexpr EnumName<Colormap> table[] = {{"jet", Colormap::jet}, {"viridis", Colormap::viridis}, {"gray", Colormap::gray}};
+};
+
+// "jet", "viridis", "gray".
+inline std::string to_string(Colormap colormap) { return enum_name(colormap); }
+// Same as from_string<Colormap> (the command line's --colormap): unknown → std::invalid_argument listing the names.
+inline Colormap colormap_from_string(const std::string& name) { return from_string<Colormap>(name); }
 
 // RGB in [0, 255] of one value v (clipped to [0, 1], NaN → 0).
 std::array<float, 3> colormap_color(double v, Colormap colormap);

@@ -115,22 +115,6 @@ void resize_strided(const Plane& in, float* out, std::size_t ostride, std::size_
 
 }  // namespace
 
-Interpolation interpolation_from_string(const std::string& name) {
-    if (name == "nearest") return Interpolation::nearest;
-    if (name == "bilinear") return Interpolation::bilinear;
-    if (name == "bicubic") return Interpolation::bicubic;
-    throw std::invalid_argument("unknown interpolation '" + name + "'; choices: nearest, bilinear, bicubic");
-}
-
-std::string to_string(Interpolation interpolation) {
-    switch (interpolation) {
-        case Interpolation::nearest: return "nearest";
-        case Interpolation::bilinear: return "bilinear";
-        case Interpolation::bicubic: return "bicubic";
-    }
-    return "unknown";
-}
-
 void resize_plane(const float* in, std::size_t h, std::size_t w, float* out, std::size_t oh, std::size_t ow,
                   Interpolation interpolation) {
     resize_strided(Plane{in, h, w, 1}, out, 1, oh, ow, interpolation);

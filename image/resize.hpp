@@ -17,6 +17,7 @@
 //             0.0481 × the slope per pixel, as in OpenCV and torch.
 // No anti-aliasing when shrinking (like OpenCV and torch without antialias): large reductions alias.
 // Grad-CAM upsamples small maps, which is what these are for.
+#include <xvis/tensor/enum_names.hpp>
 #include <xvis/tensor/tensor.hpp>
 
 #include <cstddef>
@@ -26,9 +27,18 @@ namespace xvis {
 
 enum class Interpolation { nearest, bilinear, bicubic };
 
-// "nearest", "bilinear", "bicubic"; anything else → std::invalid_argument listing the choices.
-Interpolation interpolation_from_string(const std::string& name);
-std::string to_string(Interpolation interpolation);
+template <>
+struct EnumNames<Interpolation> {
+    static constexpr const char* type_name = "Interpolation";
+    static constexpr const char* noun = "interpolation";
+    static constexpr EnumName<Interpolation> table[] = {
+        {"nearest", Interpolation::nearest}, {"bilinear", Interpolation::bilinear}, {"bicubic", Interpolation::bicubic}};
+};
+
+// "nearest", "bilinear", "bicubic".
+inline std::string to_string(Interpolation interpolation) { return enum_name(interpolation); }
+// Same as from_string<Interpolation> (kept for existing callers): unknown → std::invalid_argument listing the names.
+inline Interpolation interpolation_from_string(const std::string& name) { return from_string<Interpolation>(name); }
 
 // [H, W] → [out_h, out_w], or [H, W, C] → [out_h, out_w, C] (each channel resized independently).
 // Empty input or output sizes, or another rank → ShapeError.

@@ -27,21 +27,21 @@ std::array<std::size_t, 2> pair_attr(const OnnxImportNode& n, const std::string&
     return {static_cast<std::size_t>(v[0]), static_cast<std::size_t>(v[1])};
 }
 
-// Keras padding ("valid" / "same") equivalent to the node's auto_pad / pads for its input size, or a failure.
-std::string keras_padding(const OnnxImportNode& n, const Shape& x, std::array<std::size_t, 2> kernel,
+// Keras padding (valid / same) equivalent to the node's auto_pad / pads for its input size, or a failure.
+Padding keras_padding(const OnnxImportNode& n, const Shape& x, std::array<std::size_t, 2> kernel,
                           std::array<std::size_t, 2> strides, std::array<std::size_t, 2> dilation) {
     const Padding1d sh = same_padding(x[2], kernel[0], strides[0], dilation[0]);
     const Padding1d sw = same_padding(x[3], kernel[1], strides[1], dilation[1]);
     const std::string autopad = n.attr_string("auto_pad", "NOTSET");
-    if (autopad == "VALID") return "valid";
-    if (autopad == "SAME_UPPER" || (autopad == "SAME_LOWER" && sh.before == sh.after && sw.before == sw.after)) return "same";
+    if (autopad == "VALID") return Padding::valid;
+    if (autopad == "SAME_UPPER" || (autopad == "SAME_LOWER" && sh.before == sh.after && sw.before == sw.after)) return Padding::same;
     if (autopad != "NOTSET") n.fail("auto_pad " + autopad + " has no Keras equivalent for a " + std::to_string(x[2]) + "x" + std::to_string(x[3]) + " input");
     const auto p = n.attr_ints("pads", {0, 0, 0, 0});  // top, left, bottom, right
     if (p.size() != 4) n.fail("pads " + list_string(p) + ": expected 4 values (2-D)");
-    if (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) return "valid";
+    if (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) return Padding::valid;
     const std::vector<long long> same{static_cast<long long>(sh.before), static_cast<long long>(sw.before),
                                       static_cast<long long>(sh.after), static_cast<long long>(sw.after)};
-    if (p == same) return "same";
+    if (p == same) return Padding::same;
     n.fail("pads " + list_string(p) + " are neither 0 ('valid') nor Keras 'same' " + list_string(same) + " for a " +
            std::to_string(x[2]) + "x" + std::to_string(x[3]) + " input");
 }
@@ -65,7 +65,7 @@ OnnxLayer conv(const OnnxImportNode& n) {
     o.groups = static_cast<std::size_t>(n.attr_int("group", 1));
     o.padding = keras_padding(n, x, kernel, o.strides, o.dilation);
     o.use_bias = n.has_input(2);
-    o.activation = to_string(n.activation);
+    o.activation = n.activation;
     o.name = n.name;
     OnnxLayer out{std::make_shared<Conv2D>(w.dim(0), kernel, o), {{"kernel", w}}};
     if (o.use_bias) {
@@ -82,7 +82,7 @@ OnnxLayer dense(const OnnxImportNode& n, Tensor kernel, const Tensor* bias, doub
     const std::size_t units = kernel.dim(1);
     if (n.data(0).shape().back() != kernel.dim(0))
         n.fail("input " + n.data(0).describe() + " does not match the weight [" + std::to_string(kernel.dim(0)) + ", " + std::to_string(units) + "]");
-    OnnxLayer out{std::make_shared<Dense>(units, to_string(n.activation), n.name, bias != nullptr), {{"kernel", std::move(kernel)}}};
+    OnnxLayer out{std::make_shared<Dense>(units, n.activation, n.name, bias != nullptr), {{"kernel", std::move(kernel)}}};
     if (bias) {
         if (bias->size() != units) n.fail("bias " + shape_to_string(bias->shape()) + " must hold " + std::to_string(units) + " values");
         Tensor b({units});
@@ -122,19 +122,20 @@ OnnxLayer pool(const OnnxImportNode& n, bool is_max) {
     const auto kernel = pair_attr(n, "kernel_shape", 1), strides = pair_attr(n, "strides", 1);
     if (pair_attr(n, "dilations", 1) != std::array<std::size_t, 2>{1, 1}) n.fail("dilated pooling is not supported");
     if (n.attr_int("ceil_mode", 0) != 0) n.fail("ceil_mode = 1 is not supported");
-    const std::string padding = keras_padding(n, x, kernel, strides, {1, 1});
-    if (!is_max && padding == "same" && n.attr_int("count_include_pad", 0) != 0)
+    const Padding padding = keras_padding(n, x, kernel, strides, {1, 1});
+    if (!is_max && padding == Padding::same && n.attr_int("count_include_pad", 0) != 0)
         n.fail("count_include_pad = 1 is not supported (Keras averages over the valid cells only)");
     LayerPtr l = is_max ? LayerPtr(std::make_shared<MaxPooling2D>(kernel, strides, padding, DataFormat::channels_first, n.name))
                         : LayerPtr(std::make_shared<AveragePooling2D>(kernel, strides, padding, DataFormat::channels_first, n.name));
     return {l, {}};
 }
 
-OnnxLayer activation(const OnnxImportNode& n, const std::string& kind) {
+OnnxLayer activation(const OnnxImportNode& n, ActivationKind kind) {
     const std::size_t rank = n.data(0).rank();
-    if (kind == "leaky_relu" && std::fabs(n.attr_float("alpha", 0.01) - 0.3) > 1e-6)
-        n.fail("alpha " + std::to_string(n.attr_float("alpha", 0.01)) + " is not supported (xvis's leaky_relu uses Keras's 0.3)");
-    if (kind == "softmax") {
+    if (kind == ActivationKind::leaky_relu && std::fabs(n.attr_float("alpha", 0.01) - keras_leaky_relu_alpha) > 1e-6)
+        n.fail("alpha " + std::to_string(n.attr_float("alpha", 0.01)) + " is not supported (xvis's leaky_relu uses Keras's " +
+               std::to_string(keras_leaky_relu_alpha) + ")");
+    if (kind == ActivationKind::softmax) {
         long long axis = n.attr_int("axis", n.opset >= 13 ? -1 : 1);
         if (axis < 0) axis += static_cast<long long>(rank);
         // Before opset 13, Softmax flattened the axes from `axis` on: the same as the last axis only for rank 2.
@@ -188,11 +189,11 @@ std::map<std::string, OnnxLayerBuilder>& onnx_layer_builders() {
              if (axis != 1) n.fail("axis " + std::to_string(n.attr_int("axis", 1)) + ": only axis 1 ([N, rest]) is supported");
              return OnnxLayer{std::make_shared<Flatten>(n.name), {}};
          }},
-        {"Relu", [](const OnnxImportNode& n) { return activation(n, "relu"); }},
-        {"Sigmoid", [](const OnnxImportNode& n) { return activation(n, "sigmoid"); }},
-        {"Tanh", [](const OnnxImportNode& n) { return activation(n, "tanh"); }},
-        {"Softmax", [](const OnnxImportNode& n) { return activation(n, "softmax"); }},
-        {"LeakyRelu", [](const OnnxImportNode& n) { return activation(n, "leaky_relu"); }},
+        {"Relu", [](const OnnxImportNode& n) { return activation(n, ActivationKind::relu); }},
+        {"Sigmoid", [](const OnnxImportNode& n) { return activation(n, ActivationKind::sigmoid); }},
+        {"Tanh", [](const OnnxImportNode& n) { return activation(n, ActivationKind::tanh); }},
+        {"Softmax", [](const OnnxImportNode& n) { return activation(n, ActivationKind::softmax); }},
+        {"LeakyRelu", [](const OnnxImportNode& n) { return activation(n, ActivationKind::leaky_relu); }},
         {"BatchNormalization", batch_norm},
         {"Add", sum},
         {"Sum", sum},
@@ -205,7 +206,7 @@ std::map<std::string, OnnxLayerBuilder>& onnx_layer_builders() {
         {"Identity",
          [](const OnnxImportNode& n) {
              n.data(0);
-             if (n.doc_string == "xvis.layer=Activation") return OnnxLayer{std::make_shared<Activation>("linear", n.name), {}};
+             if (n.doc_string == "xvis.layer=Activation") return OnnxLayer{std::make_shared<Activation>(ActivationKind::linear, n.name), {}};
              return OnnxLayer{std::make_shared<Dropout>(0.0, n.name), {}};
          }},
         // Dropout at inference is the identity; its ratio (input 1 from opset 12, attribute before) is kept on

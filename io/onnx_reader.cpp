@@ -49,10 +49,17 @@ struct Reader {
         return {};
     }
 
+    // The metadata xvis writes: channels_first (ONNX's Conv and pooling are NCHW), or absent in older files.
     void check_format() {
-        const std::string format = meta("xvis.data_format");
-        if (!format.empty() && format != "channels_first")
-            fail("data format '" + format + "': only channels_first models can be loaded (ONNX's Conv and pooling are NCHW)");
+        const std::string name = meta("xvis.data_format");
+        if (name.empty() || name == to_string(DataFormat::channels_first)) return;
+        std::string unknown;
+        try {
+            from_string<DataFormat>(name);
+        } catch (const std::invalid_argument&) {
+            unknown = " (not a data format; valid: " + valid_names<DataFormat>() + ")";
+        }
+        fail("data format '" + name + "'" + unknown + ": only channels_first models can be loaded (ONNX's Conv and pooling are NCHW)");
     }
 
     void decode_initializers() {
@@ -157,7 +164,7 @@ struct Reader {
                 OnnxImportNode* p = sole_producer(n.inputs[0].name, &pi);
                 if (p && (p->op_type == "Conv" || p->op_type == "Gemm" || p->op_type == "MatMul") &&
                     p->activation == ActivationKind::linear && n.name.rfind(p->name + "/", 0) == 0 &&
-                    (n.op_type != "LeakyRelu" || std::fabs(n.attr_float("alpha", 0.01) - 0.3) < 1e-6)) {
+                    (n.op_type != "LeakyRelu" || std::fabs(n.attr_float("alpha", 0.01) - keras_leaky_relu_alpha) < 1e-6)) {
                     p->activation = acts.at(n.op_type);
                     take_over(pi, i);
                 }

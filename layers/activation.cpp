@@ -5,28 +5,6 @@
 
 namespace xvis {
 
-namespace {
-const std::pair<const char*, ActivationKind> table[] = {
-    {"linear", ActivationKind::linear},   {"relu", ActivationKind::relu}, {"leaky_relu", ActivationKind::leaky_relu},
-    {"sigmoid", ActivationKind::sigmoid}, {"tanh", ActivationKind::tanh}, {"softmax", ActivationKind::softmax},
-};
-}
-
-ActivationKind activation_from_string(const std::string& name) {
-    std::string choices;
-    for (const auto& [n, a] : table) {
-        if (name == n) return a;
-        choices += choices.empty() ? n : std::string(", ") + n;
-    }
-    throw std::invalid_argument("activation: unknown activation '" + name + "' (choices: " + choices + ")");
-}
-
-std::string to_string(ActivationKind a) {
-    for (const auto& [n, k] : table)
-        if (k == a) return n;
-    return "unknown";
-}
-
 Node apply_activation(const Node& x, ActivationKind a, double leaky_alpha) {
     switch (a) {
         case ActivationKind::linear: return x;

@@ -6,20 +6,16 @@
 namespace xvis {
 
 Conv2D::Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, Conv2DOptions options)
-    : Layer(options.name, "conv2d"), filters_(filters), kernel_(kernel), o_(std::move(options)),
-      activation_(activation_from_string(o_.activation)) {
+    : Layer(options.name, "conv2d"), filters_(filters), kernel_(kernel), o_(std::move(options)), activation_(o_.activation) {
     if (filters_ == 0 || kernel_[0] == 0 || kernel_[1] == 0 || o_.strides[0] == 0 || o_.strides[1] == 0 ||
         o_.dilation[0] == 0 || o_.dilation[1] == 0 || o_.groups == 0)
         throw std::invalid_argument("Conv2D '" + name() + "': filters, kernel, strides, dilation and groups must be >= 1");
-    if (o_.padding != "valid" && o_.padding != "same")
-        throw std::invalid_argument("Conv2D '" + name() + "': padding '" + o_.padding + "' (choices: valid, same)");
     if (filters_ % o_.groups)
         throw std::invalid_argument("Conv2D '" + name() + "': " + std::to_string(filters_) + " filters are not divisible by " +
                                     std::to_string(o_.groups) + " groups");
 }
 
-Conv2D::Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, const std::string& activation,
-               const std::string& padding, std::string name)
+Conv2D::Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, ActivationKind activation, Padding padding, std::string name)
     : Conv2D(filters, kernel, [&] {
           Conv2DOptions o;
           o.activation = activation;
@@ -27,6 +23,17 @@ Conv2D::Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, const std
           o.name = std::move(name);
           return o;
       }()) {}
+
+Conv2D::Conv2D(std::size_t filters, std::array<std::size_t, 2> kernel, const std::string& activation, const std::string& padding,
+               std::string name)
+    : Conv2D(filters, kernel, from_string<ActivationKind>(activation), from_string<Padding>(padding), std::move(name)) {}
+
+Conv2DOptions Conv2D::options() const {
+    Conv2DOptions o = o_;
+    o.activation = activation_;
+    o.name = name();
+    return o;
+}
 
 LayerNodes Conv2D::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     if (inputs.size() != 1 || inputs[0].rank() != 4)
@@ -41,7 +48,7 @@ LayerNodes Conv2D::build(const std::vector<Node>& inputs, const BuildContext& ct
     p.dilation_h = o_.dilation[0];
     p.dilation_w = o_.dilation[1];
     p.groups = o_.groups;
-    if (o_.padding == "same") {
+    if (o_.padding == Padding::same) {
         const auto ph = same_padding(x.shape()[2], kernel_[0], p.stride_h, p.dilation_h);
         const auto pw = same_padding(x.shape()[3], kernel_[1], p.stride_w, p.dilation_w);
         p.pad_top = ph.before;

@@ -50,8 +50,10 @@ LayerNodes Dropout::build(const std::vector<Node>& inputs, const BuildContext&) 
     return {inputs[0]};
 }
 
+Activation::Activation(ActivationKind activation, std::string name) : Layer(std::move(name), "activation"), activation_(activation) {}
+
 Activation::Activation(const std::string& activation, std::string name)
-    : Layer(std::move(name), "activation"), activation_(activation_from_string(activation)) {}
+    : Activation(from_string<ActivationKind>(activation), std::move(name)) {}
 
 LayerNodes Activation::build(const std::vector<Node>& inputs, const BuildContext&) {
     expect_one(*this, inputs);

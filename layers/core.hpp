@@ -45,11 +45,17 @@ private:
 
 class Activation : public Layer {
 public:
+    explicit Activation(ActivationKind activation, std::string name = {});
+    // Keras's spelling, Activation("relu"): the name is parsed with from_string (unknown → std::invalid_argument
+    // listing the valid names).
     explicit Activation(const std::string& activation, std::string name = {});
     std::string class_name() const override { return "Activation"; }
     LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
     std::optional<ActivationKind> activation() const override { return activation_; }
     void set_activation(ActivationKind a) override { activation_ = a; }
+    // Configuration (read by the ONNX writer): the kind, and the negative slope a leaky_relu uses (always Keras's).
+    ActivationKind kind() const { return activation_; }
+    double leaky_alpha() const { return keras_leaky_relu_alpha; }
 
 private:
     ActivationKind activation_;

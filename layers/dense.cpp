@@ -5,11 +5,13 @@
 
 namespace xvis {
 
-Dense::Dense(std::size_t units, const std::string& activation, std::string name, bool use_bias, Initializer kernel_initializer)
-    : Layer(std::move(name), "dense"), units_(units), activation_(activation_from_string(activation)), use_bias_(use_bias),
-      kernel_init_(kernel_initializer) {
+Dense::Dense(std::size_t units, ActivationKind activation, std::string name, bool use_bias, Initializer kernel_initializer)
+    : Layer(std::move(name), "dense"), units_(units), activation_(activation), use_bias_(use_bias), kernel_init_(kernel_initializer) {
     if (units_ == 0) throw std::invalid_argument("Dense '" + this->name() + "': units must be >= 1");
 }
+
+Dense::Dense(std::size_t units, const std::string& activation, std::string name, bool use_bias, Initializer kernel_initializer)
+    : Dense(units, from_string<ActivationKind>(activation), std::move(name), use_bias, kernel_initializer) {}
 
 LayerNodes Dense::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     if (inputs.size() != 1 || inputs[0].rank() < 2) fail(inputs, "expected one input of rank >= 2 ([batch, ..., features])");

@@ -6,15 +6,6 @@
 
 namespace xvis {
 
-Initializer initializer_from_string(const std::string& name) {
-    if (name == "glorot_uniform") return Initializer::glorot_uniform;
-    if (name == "he_normal") return Initializer::he_normal;
-    if (name == "zeros") return Initializer::zeros;
-    if (name == "ones") return Initializer::ones;
-    throw std::invalid_argument("initializer: unknown initializer '" + name +
-                                "' (choices: glorot_uniform, he_normal, zeros, ones)");
-}
-
 std::pair<double, double> fans(const Shape& s) {
     if (s.size() == 2) return {double(s[0]), double(s[1])};
     if (s.size() >= 3) {

@@ -17,6 +17,8 @@ public:
     explicit Concatenate(std::int64_t axis = 1, std::string name = {}) : Layer(std::move(name), "concatenate"), axis_(axis) {}
     std::string class_name() const override { return "Concatenate"; }
     LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
+    // The axis as given (negative: counted from the end, resolved at build against the inputs' rank).
+    std::int64_t axis() const { return axis_; }
 
 private:
     std::int64_t axis_;

@@ -5,15 +5,12 @@
 
 namespace xvis {
 
-Pooling2D::Pooling2D(bool is_max, std::array<std::size_t, 2> pool_size, std::array<std::size_t, 2> strides, std::string padding,
+Pooling2D::Pooling2D(bool is_max, std::array<std::size_t, 2> pool_size, std::array<std::size_t, 2> strides, Padding padding,
                      DataFormat format, std::string name, const char* prefix)
-    : Layer(std::move(name), prefix), max_(is_max), pool_(pool_size), strides_(strides), padding_(std::move(padding)),
-      format_(format) {
+    : Layer(std::move(name), prefix), max_(is_max), pool_(pool_size), strides_(strides), padding_(padding), format_(format) {
     if (strides_[0] == 0 && strides_[1] == 0) strides_ = pool_;
     if (pool_[0] == 0 || pool_[1] == 0 || strides_[0] == 0 || strides_[1] == 0)
         throw std::invalid_argument(this->name() + ": pool_size and strides must be >= 1");
-    if (padding_ != "valid" && padding_ != "same")
-        throw std::invalid_argument(this->name() + ": padding '" + padding_ + "' (choices: valid, same)");
 }
 
 LayerNodes Pooling2D::build(const std::vector<Node>& inputs, const BuildContext&) {
@@ -25,7 +22,7 @@ LayerNodes Pooling2D::build(const std::vector<Node>& inputs, const BuildContext&
     p.stride_h = strides_[0];
     p.stride_w = strides_[1];
     p.count_include_pad = false;
-    if (padding_ == "same") {
+    if (padding_ == Padding::same) {
         const auto ph = same_padding(x.shape()[2], pool_[0], strides_[0], 1);
         const auto pw = same_padding(x.shape()[3], pool_[1], strides_[1], 1);
         p.pad_top = ph.before;

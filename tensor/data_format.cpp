@@ -2,10 +2,6 @@
 
 namespace xvis {
 
-const char* to_string(DataFormat f) noexcept {
-    return f == DataFormat::channels_first ? "channels_first" : "channels_last";
-}
-
 std::size_t channel_axis(std::size_t rank, DataFormat f) {
     if (rank < 2)
         throw ShapeError(std::string("channel_axis: rank ") + std::to_string(rank) +

@@ -1,5 +1,7 @@
 #include <xvis/image/colormap.hpp>
 
+#include "tensor/enum_names_check.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,6 +55,7 @@ TEST(Colormap, ApplyShapes) {
 }
 
 TEST(Colormap, Names) {
+    xvis::testing::expect_enum_names<Colormap>({{"jet", Colormap::jet}, {"viridis", Colormap::viridis}, {"gray", Colormap::gray}});
     EXPECT_EQ(colormap_from_string("jet"), Colormap::jet);
     EXPECT_EQ(colormap_from_string("viridis"), Colormap::viridis);
     EXPECT_EQ(colormap_from_string("gray"), Colormap::gray);

@@ -1,5 +1,7 @@
 #include <xvis/image/resize.hpp>
 
+#include "tensor/enum_names_check.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -116,4 +118,9 @@ TEST(Resize, Errors) {
     } catch (const std::invalid_argument& e) {
         EXPECT_NE(std::string(e.what()).find("bilinear"), std::string::npos);
     }
+}
+
+TEST(Resize, InterpolationNames) {
+    xvis::testing::expect_enum_names<Interpolation>(
+        {{"nearest", Interpolation::nearest}, {"bilinear", Interpolation::bilinear}, {"bicubic", Interpolation::bicubic}});
 }

@@ -41,8 +41,8 @@ struct Foreign {
 
     // The same network written with xvis layers.
     Model reference() const {
-        Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 6, 6}), std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{3, 3}, "linear", "same"),
-                                     std::make_shared<Activation>("relu"), std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
+        Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 6, 6}), std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{3, 3}, ActivationKind::linear, Padding::same),
+                                     std::make_shared<Activation>(ActivationKind::relu), std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
                                      std::make_shared<Dense>(3)});
         std::copy(conv_w.begin(), conv_w.end(), m.layer(0)->weight("kernel")->begin());
         std::copy(conv_b.begin(), conv_b.end(), m.layer(0)->weight("bias")->begin());

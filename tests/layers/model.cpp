@@ -11,14 +11,14 @@ namespace {
 // The Fashion-MNIST CNN of performance-targets.md (W1).
 Model w1(std::uint64_t seed = 0) {
     return Model::sequential({std::make_shared<InputLayer>(Shape{1, 28, 28}, "image"),
-                              std::make_shared<Conv2D>(32, std::array<std::size_t, 2>{3, 3}, "relu", "same", "conv1"),
+                              std::make_shared<Conv2D>(32, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "conv1"),
                               std::make_shared<MaxPooling2D>(),
-                              std::make_shared<Conv2D>(64, std::array<std::size_t, 2>{3, 3}, "relu", "same", "conv2"),
+                              std::make_shared<Conv2D>(64, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "conv2"),
                               std::make_shared<MaxPooling2D>(),
                               std::make_shared<Flatten>(),
-                              std::make_shared<Dense>(128, "relu", "fc1"),
+                              std::make_shared<Dense>(128, ActivationKind::relu, "fc1"),
                               std::make_shared<Dropout>(0.5),
-                              std::make_shared<Dense>(10, "softmax", "predictions")},
+                              std::make_shared<Dense>(10, ActivationKind::softmax, "predictions")},
                              "w1", seed);
 }
 
@@ -87,7 +87,7 @@ TEST(Model, SoftmaxToLinearKeepsWeights) {
 }
 
 TEST(Model, WritableParametersAreSeenByCompiledFunctions) {
-    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{2}), std::make_shared<Dense>(1, "linear", "d")});
+    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{2}), std::make_shared<Dense>(1, ActivationKind::linear, "d")});
     m.set_weight("d", "kernel", Tensor({2, 1}, {2, 3}));
     m.set_weight("d", "bias", Tensor({1}, {1}));
     Function f = compile({m.output()}, {m.input()});
@@ -100,8 +100,8 @@ TEST(Model, WritableParametersAreSeenByCompiledFunctions) {
 
 TEST(Model, FunctionalDagWithAddAndConcatenate) {
     LayerRef in = Input({3, 8, 8}, "in");
-    auto c1 = std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, "relu", "same", "a");
-    auto c2 = std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{1, 1}, "linear", "valid", "b");
+    auto c1 = std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "a");
+    auto c2 = std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{1, 1}, ActivationKind::linear, Padding::valid, "b");
     LayerRef x1 = (*c1)(in);
     LayerRef x2 = (*c2)(in);
     LayerRef sum = (*std::make_shared<Add>("sum"))({x1, x2});
@@ -128,16 +128,16 @@ TEST(Model, FunctionalDagWithAddAndConcatenate) {
 
 TEST(Model, ChannelsLastMatchesChannelsFirst) {
     Conv2DOptions o;
-    o.padding = "same";
+    o.padding = Padding::same;
     o.strides = {2, 2};
-    o.activation = "relu";
+    o.activation = ActivationKind::relu;
     o.name = "cf";
     Model cf = Model::sequential({std::make_shared<InputLayer>(Shape{3, 7, 7}), std::make_shared<Conv2D>(5, std::array<std::size_t, 2>{3, 3}, o),
-                                  std::make_shared<MaxPooling2D>(std::array<std::size_t, 2>{2, 2}, std::array<std::size_t, 2>{0, 0}, "same")});
+                                  std::make_shared<MaxPooling2D>(std::array<std::size_t, 2>{2, 2}, std::array<std::size_t, 2>{0, 0}, Padding::same)});
     o.data_format = DataFormat::channels_last;
     o.name = "cl";
     Model cl = Model::sequential({std::make_shared<InputLayer>(Shape{7, 7, 3}), std::make_shared<Conv2D>(5, std::array<std::size_t, 2>{3, 3}, o),
-                                  std::make_shared<MaxPooling2D>(std::array<std::size_t, 2>{2, 2}, std::array<std::size_t, 2>{0, 0}, "same",
+                                  std::make_shared<MaxPooling2D>(std::array<std::size_t, 2>{2, 2}, std::array<std::size_t, 2>{0, 0}, Padding::same,
                                                                  DataFormat::channels_last)});
     cl.set_weight("cl", "kernel", *cf.weight("cf", "kernel"));
     fill_uniform(*cf.weight("cf", "bias"), -0.1, 0.1, 3);
@@ -175,7 +175,7 @@ TEST(Model, Errors) {
     EXPECT_THROW(Dropout(1.0), std::invalid_argument);
     // A Conv2D on a rank-2 input: the message names the layer and the input shape.
     try {
-        Model::sequential({std::make_shared<InputLayer>(Shape{5}), std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{3, 3}, "relu", "valid", "bad")});
+        Model::sequential({std::make_shared<InputLayer>(Shape{5}), std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::valid, "bad")});
         FAIL();
     } catch (const ShapeError& e) {
         EXPECT_NE(std::string(e.what()).find("bad"), std::string::npos) << e.what();

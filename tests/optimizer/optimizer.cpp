@@ -34,7 +34,7 @@ struct CountingLoss : Loss {
 
 // y = Σ w_i x_i: a one-unit dense layer without bias.
 Model linear_model(const Tensor& w) {
-    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{w.size()}), std::make_shared<Dense>(1, "linear", "y", false)});
+    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{w.size()}), std::make_shared<Dense>(1, ActivationKind::linear, "y", false)});
     m.set_weight("y", "kernel", w);
     return m;
 }

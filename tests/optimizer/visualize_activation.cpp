@@ -12,11 +12,11 @@ namespace {
 
 Model small_cnn() {
     return Model::sequential({std::make_shared<InputLayer>(Shape{3, 16, 16}),
-                              std::make_shared<Conv2D>(8, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c1"),
+                              std::make_shared<Conv2D>(8, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "c1"),
                               std::make_shared<MaxPooling2D>(),
-                              std::make_shared<Conv2D>(8, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c2"),
+                              std::make_shared<Conv2D>(8, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "c2"),
                               std::make_shared<Flatten>(),
-                              std::make_shared<Dense>(5, "softmax", "out")},
+                              std::make_shared<Dense>(5, ActivationKind::softmax, "out")},
                              "small", 11);
 }
 

@@ -19,8 +19,8 @@ namespace {
 
 using K2 = std::array<std::size_t, 2>;
 
-Model small_cnn(const std::string& last_activation = "linear", std::uint64_t seed = 1) {
-    return Model::sequential({std::make_shared<InputLayer>(Shape{1, 8, 8}), std::make_shared<Conv2D>(4, K2{3, 3}, "relu", "same"),
+Model small_cnn(ActivationKind last_activation = ActivationKind::linear, std::uint64_t seed = 1) {
+    return Model::sequential({std::make_shared<InputLayer>(Shape{1, 8, 8}), std::make_shared<Conv2D>(4, K2{3, 3}, ActivationKind::relu, Padding::same),
                               std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
                               std::make_shared<Dense>(3, last_activation)},
                              "small", seed);
@@ -89,7 +89,7 @@ TEST(Fit, SameSeedSameWeightsBitForBit) {
     set_num_threads(1);
     const Synthetic d = synthetic(70, 5);
     auto train = [&](std::uint64_t seed, std::shared_ptr<WeightOptimizer> opt) {
-        Model m = small_cnn("linear", 9);
+        Model m = small_cnn(ActivationKind::linear, 9);
         FitOptions o;
         o.epochs = 2;
         o.batch_size = 16;
@@ -119,7 +119,7 @@ TEST(Fit, SameWeightsForAnyThreadCount) {
     const Synthetic d = synthetic(70, 6);
     auto train = [&](int threads) {
         set_num_threads(threads);
-        Model m = small_cnn("linear", 9);
+        Model m = small_cnn(ActivationKind::linear, 9);
         FitOptions o;
         o.epochs = 2;
         o.batch_size = 16;
@@ -135,7 +135,7 @@ TEST(Fit, SameWeightsForAnyThreadCount) {
 
 TEST(Fit, SoftmaxOutputModelTrainsOnItsLogits) {
     const Synthetic d = synthetic(96, 11);
-    Model m = small_cnn("softmax");
+    Model m = small_cnn(ActivationKind::softmax);
     FitOptions o;
     o.epochs = 3;
     o.batch_size = 32;
@@ -192,8 +192,8 @@ TEST(FitFashionMnist, SmokeSubsetWellAboveChance) {
         GTEST_SKIP() << "dataset-fashion-mnist is not installed in " << fashion_mnist_default_dir;
     const FashionMnist train = load_fashion_mnist(fashion_mnist_default_dir, DatasetSubset::train, 2000);
     const FashionMnist test = load_fashion_mnist(fashion_mnist_default_dir, DatasetSubset::test, 1000);
-    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 28, 28}), std::make_shared<Conv2D>(8, K2{3, 3}, "relu", "same"),
-                                 std::make_shared<MaxPooling2D>(), std::make_shared<Conv2D>(16, K2{3, 3}, "relu", "same"),
+    Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 28, 28}), std::make_shared<Conv2D>(8, K2{3, 3}, ActivationKind::relu, Padding::same),
+                                 std::make_shared<MaxPooling2D>(), std::make_shared<Conv2D>(16, K2{3, 3}, ActivationKind::relu, Padding::same),
                                  std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(), std::make_shared<Dense>(10)},
                                 "smoke", 7);
     FitOptions o;

@@ -13,8 +13,8 @@ namespace {
 // cam = relu(3/16 · x − 1/16 · 2x) = relu(x / 16).
 Model hand_cnn() {
     Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 4, 4}),
-                                 std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, "linear", "valid", "conv"),
-                                 std::make_shared<GlobalAveragePooling2D>(), std::make_shared<Dense>(1, "linear", "out")});
+                                 std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, ActivationKind::linear, Padding::valid, "conv"),
+                                 std::make_shared<GlobalAveragePooling2D>(), std::make_shared<Dense>(1, ActivationKind::linear, "out")});
     m.set_weight("conv", "kernel", Tensor({2, 1, 1, 1}, {1, 2}));
     m.set_weight("out", "kernel", Tensor({2, 1}, {3, -1}));
     return m;
@@ -63,9 +63,9 @@ TEST(GradCam, PlusPlusAndLayerCamOnTheHandModel) {
 
 TEST(GradCam, UpsamplesAndHandlesBatchesAndFormats) {
     Model m = Model::sequential({std::make_shared<InputLayer>(Shape{3, 16, 16}),
-                                 std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c1"),
+                                 std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "c1"),
                                  std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
-                                 std::make_shared<Dense>(2, "softmax", "out")},
+                                 std::make_shared<Dense>(2, ActivationKind::softmax, "out")},
                                 "up", 3);
     const Tensor x = random_uniform<float>({2, 3, 16, 16}, 0, 1, 8);
     for (auto interp : {Interpolation::bilinear, Interpolation::bicubic, Interpolation::nearest}) {
@@ -87,8 +87,8 @@ TEST(GradCam, Errors) {
     Model dense = Model::sequential({std::make_shared<InputLayer>(Shape{4}), std::make_shared<Dense>(3), std::make_shared<Dense>(2)});
     EXPECT_THROW(visualize_cam(dense, -1, {0}, Tensor({1, 4})), std::invalid_argument);
     Model tiny = Model::sequential({std::make_shared<InputLayer>(Shape{1, 1, 1}),
-                                    std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, "relu", "valid", "c"),
-                                    std::make_shared<Flatten>(), std::make_shared<Dense>(2, "linear", "out")});
+                                    std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, ActivationKind::relu, Padding::valid, "c"),
+                                    std::make_shared<Flatten>(), std::make_shared<Dense>(2, ActivationKind::linear, "out")});
     try {
         visualize_cam(tiny, -1, {0}, Tensor({1, 1, 1, 1}, 1.0f));
         FAIL();
@@ -104,8 +104,8 @@ TEST(GradCam, Errors) {
 TEST(ScoreCam, OneChannelAloneDrivesTheClass) {
     // conv: channel 0 = relu(x), channel 1 = relu(−x) = 0 for x > 0; the class reads channel 0 only.
     Model m = Model::sequential({std::make_shared<InputLayer>(Shape{1, 6, 6}),
-                                 std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, "relu", "valid", "conv"),
-                                 std::make_shared<GlobalAveragePooling2D>(), std::make_shared<Dense>(1, "linear", "out")});
+                                 std::make_shared<Conv2D>(2, std::array<std::size_t, 2>{1, 1}, ActivationKind::relu, Padding::valid, "conv"),
+                                 std::make_shared<GlobalAveragePooling2D>(), std::make_shared<Dense>(1, ActivationKind::linear, "out")});
     m.set_weight("conv", "kernel", Tensor({2, 1, 1, 1}, {1, -1}));
     m.set_weight("out", "kernel", Tensor({2, 1}, {1, 0}));
     Tensor x({1, 1, 6, 6}, 0.1f);

@@ -12,9 +12,9 @@ namespace {
 // with the relu inside the Dense layer or as an Activation layer.
 Model two_layer(bool separate_activation) {
     std::vector<LayerPtr> layers{std::make_shared<InputLayer>(Shape{2})};
-    layers.push_back(std::make_shared<Dense>(2, separate_activation ? "linear" : "relu", "h", false));
-    if (separate_activation) layers.push_back(std::make_shared<Activation>("relu"));
-    layers.push_back(std::make_shared<Dense>(1, "linear", "out", false));
+    layers.push_back(std::make_shared<Dense>(2, separate_activation ? ActivationKind::linear : ActivationKind::relu, "h", false));
+    if (separate_activation) layers.push_back(std::make_shared<Activation>(ActivationKind::relu));
+    layers.push_back(std::make_shared<Dense>(1, ActivationKind::linear, "out", false));
     Model m = Model::sequential(layers);
     m.set_weight("h", "kernel", Tensor({2, 2}, {-1, 1, -1, 1}));
     m.set_weight("out", "kernel", Tensor({2, 1}, {-1, 1}));
@@ -67,8 +67,8 @@ TEST(BackpropModifiers, RectifiedKeepsPositiveGradientsOnly) {
 TEST(BackpropModifiers, Errors) {
     Model m = two_layer(false);
     EXPECT_THROW(raw_gradient(m, Tensor({1, 2}), "sideways"), std::invalid_argument);
-    Model leaky = Model::sequential({std::make_shared<InputLayer>(Shape{2}), std::make_shared<Dense>(2, "leaky_relu", "h"),
-                                     std::make_shared<Dense>(1, "linear", "out")});
+    Model leaky = Model::sequential({std::make_shared<InputLayer>(Shape{2}), std::make_shared<Dense>(2, ActivationKind::leaky_relu, "h"),
+                                     std::make_shared<Dense>(1, ActivationKind::linear, "out")});
     try {
         raw_gradient(leaky, Tensor({1, 2}), "guided");
         FAIL();
@@ -79,8 +79,8 @@ TEST(BackpropModifiers, Errors) {
 
 TEST(Saliency, OutputShapesWithAndWithoutKeepdims) {
     Model conv = Model::sequential({std::make_shared<InputLayer>(Shape{3, 8, 8}),
-                                    std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c"),
-                                    std::make_shared<Flatten>(), std::make_shared<Dense>(5, "linear", "out")});
+                                    std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "c"),
+                                    std::make_shared<Flatten>(), std::make_shared<Dense>(5, ActivationKind::linear, "out")});
     const Tensor x = random_uniform<float>({1, 3, 8, 8}, 0, 1, 1);
     EXPECT_EQ(visualize_saliency(conv, -1, {2}, x).shape(), (Shape{1, 8, 8}));
     SaliencyOptions keep;
@@ -90,8 +90,8 @@ TEST(Saliency, OutputShapesWithAndWithoutKeepdims) {
     EXPECT_EQ(visualize_saliency(conv, -1, {2}, random_uniform<float>({3, 8, 8}, 0, 1, 2)).shape(), (Shape{1, 8, 8}));
     EXPECT_EQ(visualize_saliency(conv, -1, {2}, random_uniform<float>({3, 3, 8, 8}, 0, 1, 2)).shape(), (Shape{3, 8, 8}));
     // keras-vis issue 135: a dense-only model on a length-35 input.
-    Model dense = Model::sequential({std::make_shared<InputLayer>(Shape{35}), std::make_shared<Dense>(64, "relu"),
-                                     std::make_shared<Dense>(100, "relu"), std::make_shared<Dense>(50)});
+    Model dense = Model::sequential({std::make_shared<InputLayer>(Shape{35}), std::make_shared<Dense>(64, ActivationKind::relu),
+                                     std::make_shared<Dense>(100, ActivationKind::relu), std::make_shared<Dense>(50)});
     const Tensor d = random_uniform<float>({1, 35}, 0, 1, 3);
     EXPECT_EQ(visualize_saliency(dense, -1, {23}, d, keep).shape(), (Shape{1, 35}));
     EXPECT_EQ(visualize_saliency(dense, -1, {23}, d).shape(), (Shape{1, 35}));
@@ -103,8 +103,8 @@ TEST(Saliency, OutputShapesWithAndWithoutKeepdims) {
 
 TEST(SmoothGrad, ZeroNoiseEqualsSaliency) {
     Model m = Model::sequential({std::make_shared<InputLayer>(Shape{2, 6, 6}),
-                                 std::make_shared<Conv2D>(3, std::array<std::size_t, 2>{3, 3}, "tanh", "same", "c"),
-                                 std::make_shared<Flatten>(), std::make_shared<Dense>(4, "linear", "out")},
+                                 std::make_shared<Conv2D>(3, std::array<std::size_t, 2>{3, 3}, ActivationKind::tanh, Padding::same, "c"),
+                                 std::make_shared<Flatten>(), std::make_shared<Dense>(4, ActivationKind::linear, "out")},
                                 "sg", 2);
     const Tensor x = random_uniform<float>({1, 2, 6, 6}, -1, 1, 5);
     SmoothGradOptions o;
@@ -123,9 +123,9 @@ TEST(SmoothGrad, ZeroNoiseEqualsSaliency) {
 
 TEST(IntegratedGradients, CompletenessWithinOnePercentAt64Steps) {
     Model m = Model::sequential({std::make_shared<InputLayer>(Shape{2, 8, 8}),
-                                 std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, "relu", "same", "c"),
+                                 std::make_shared<Conv2D>(4, std::array<std::size_t, 2>{3, 3}, ActivationKind::relu, Padding::same, "c"),
                                  std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
-                                 std::make_shared<Dense>(3, "linear", "out")},
+                                 std::make_shared<Dense>(3, ActivationKind::linear, "out")},
                                 "ig", 9);
     const Tensor x = random_uniform<float>({1, 2, 8, 8}, 0, 1, 4);
     Function f = compile({m.output()}, {m.input()});

@@ -10,22 +10,10 @@ namespace xvis {
 
 namespace {
 
-const std::pair<AttributionMethod, const char*> names[] = {
-    {AttributionMethod::saliency, "saliency"},
-    {AttributionMethod::smoothgrad, "smoothgrad"},
-    {AttributionMethod::integrated_gradients, "integrated-gradients"},
-    {AttributionMethod::input_x_gradient, "input-x-gradient"},
-    {AttributionMethod::gradcam, "gradcam"},
-    {AttributionMethod::gradcam_plus_plus, "gradcam++"},
-    {AttributionMethod::layercam, "layercam"},
-    {AttributionMethod::score_cam, "scorecam"},
-    {AttributionMethod::guided_gradcam, "guided-gradcam"},
-};
-
 SmoothGradOptions saliency_options(const AttributionOptions& o) {
     SmoothGradOptions s;
     s.backprop_modifier = o.backprop_modifier;
-    s.grad_modifier = o.grad_modifier.value_or("absolute");
+    s.grad_modifier = o.grad_modifier.value_or(GradModifierKind::absolute);
     s.keepdims = o.keepdims;
     s.normalize = o.normalize;
     s.data_format = o.data_format;
@@ -39,7 +27,7 @@ ScoreCamOptions cam_options(const AttributionOptions& o) {
     ScoreCamOptions c;
     c.penultimate_layer = o.penultimate_layer;
     c.backprop_modifier = o.backprop_modifier;
-    c.grad_modifier = o.grad_modifier.value_or("");
+    c.grad_modifier = o.grad_modifier.value_or(GradModifierKind::none);
     c.interpolation = o.interpolation;
     c.normalize = o.normalize;
     c.use_logits = o.use_logits;
@@ -51,30 +39,6 @@ ScoreCamOptions cam_options(const AttributionOptions& o) {
 }
 
 }  // namespace
-
-const std::vector<AttributionMethod>& attribution_methods() {
-    static const std::vector<AttributionMethod> all = [] {
-        std::vector<AttributionMethod> v;
-        for (const auto& [m, name] : names) v.push_back(m);
-        return v;
-    }();
-    return all;
-}
-
-std::string to_string(AttributionMethod method) {
-    for (const auto& [m, name] : names)
-        if (m == method) return name;
-    throw std::invalid_argument("to_string: unknown AttributionMethod value " + std::to_string(static_cast<int>(method)));
-}
-
-AttributionMethod attribution_method_from_string(const std::string& name) {
-    std::string valid;
-    for (const auto& [m, n] : names) {
-        if (name == n) return m;
-        valid += (valid.empty() ? "" : ", ") + std::string(n);
-    }
-    throw std::invalid_argument("unknown attribution method '" + name + "' (valid: " + valid + ")");
-}
 
 bool is_cam(AttributionMethod m) {
     return m == AttributionMethod::gradcam || m == AttributionMethod::gradcam_plus_plus || m == AttributionMethod::layercam ||

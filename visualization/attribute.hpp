@@ -7,6 +7,9 @@
 //   integrated_gradients, input_x_gradient, guided_gradcam   raw attributions of x's shape
 //   gradcam, gradcam_plus_plus, layercam, score_cam          heat-maps [N, H, W], see cam.hpp
 #include <xvis/image/resize.hpp>
+#include <xvis/optimizer/grad_modifiers.hpp>
+#include <xvis/tensor/enum_names.hpp>
+#include <xvis/visualization/backprop_modifier_kind.hpp>
 #include <xvis/visualization/explainer.hpp>
 #include <xvis/visualization/integrated_gradients.hpp>
 
@@ -29,19 +32,39 @@ enum class AttributionMethod {
     guided_gradcam,
 };
 
+// Names as the command line spells them (from_string<AttributionMethod>, to_string); the library's
+// snake_case spellings are aliases.
+template <>
+struct EnumNames<AttributionMethod> {
+    static constexpr const char* type_name = "AttributionMethod";
+    static constexpr const char* noun = "attribution method";
+    static constexpr EnumName<AttributionMethod> table[] = {
+        {"saliency", AttributionMethod::saliency},
+        {"smoothgrad", AttributionMethod::smoothgrad},
+        {"integrated-gradients", AttributionMethod::integrated_gradients},
+        {"integrated_gradients", AttributionMethod::integrated_gradients},
+        {"input-x-gradient", AttributionMethod::input_x_gradient},
+        {"input_x_gradient", AttributionMethod::input_x_gradient},
+        {"gradcam", AttributionMethod::gradcam},
+        {"gradcam++", AttributionMethod::gradcam_plus_plus},
+        {"gradcam_plus_plus", AttributionMethod::gradcam_plus_plus},
+        {"layercam", AttributionMethod::layercam},
+        {"scorecam", AttributionMethod::score_cam},
+        {"score_cam", AttributionMethod::score_cam},
+        {"guided-gradcam", AttributionMethod::guided_gradcam},
+        {"guided_gradcam", AttributionMethod::guided_gradcam},
+    };
+};
+inline std::string to_string(AttributionMethod method) { return enum_name(method); }
 // Every method, in the order above.
-const std::vector<AttributionMethod>& attribution_methods();
-// Names as the command line spells them: saliency, smoothgrad, integrated-gradients, input-x-gradient,
-// gradcam, gradcam++, layercam, scorecam, guided-gradcam. Unknown → std::invalid_argument listing them.
-std::string to_string(AttributionMethod method);
-AttributionMethod attribution_method_from_string(const std::string& name);
+inline std::vector<AttributionMethod> attribution_methods() { return enum_values<AttributionMethod>(); }
 // True for the class activation maps (results are heat-maps [N, H, W]).
 bool is_cam(AttributionMethod method);
 
 // The options of every method; each method reads the fields that concern it.
 struct AttributionOptions {
-    std::string backprop_modifier;            // gradient methods ("", "guided", "rectified" / "deconv")
-    std::optional<std::string> grad_modifier; // default: "absolute" for saliency / SmoothGrad, none for CAMs
+    BackpropModifier backprop_modifier = BackpropModifier::none;  // gradient methods
+    std::optional<GradModifierKind> grad_modifier;  // default: absolute for saliency / SmoothGrad, none for CAMs
     bool keepdims = false;                    // saliency, SmoothGrad: keep the channel axis
     bool normalize = true;                    // saliency, SmoothGrad, CAMs: per-sample [0, 1]
     std::optional<DataFormat> data_format;    // of the input; default: the model's

@@ -6,16 +6,17 @@
 
 namespace xvis {
 
-GradientOverrides backprop_modifier(const std::string& name, const Node& output) {
-    if (name.empty()) return {};
+GradientOverrides backprop_modifier(BackpropModifier modifier, const Node& output) {
+    if (modifier == BackpropModifier::none) return {};
+    const std::string name = to_string(modifier);
     GradientOverrides o;
-    if (name == "guided") {
+    if (modifier == BackpropModifier::guided) {
         // relu_grad(x, relu(g)) = relu(g) · [x > 0], and [x > 0] = [out > 0] for a relu.
         o["relu"] = [](const Node& out, const Node& g) { return std::vector<Node>{relu_grad(out.inputs()[0], relu(g))}; };
-    } else if (name == "rectified" || name == "deconv") {
+    } else if (modifier == BackpropModifier::rectified) {
         o["relu"] = [](const Node&, const Node& g) { return std::vector<Node>{relu(g)}; };
     } else {
-        throw std::invalid_argument("backprop_modifier: unknown modifier '" + name + "' (choices: guided, rectified, deconv)");
+        throw std::invalid_argument("backprop_modifier: unknown BackpropModifier value " + std::to_string(static_cast<int>(modifier)));
     }
     if (output.valid())
         for (const auto& n : topological_order({output}))

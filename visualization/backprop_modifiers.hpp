@@ -4,13 +4,14 @@
 //   rectified (= deconv): relu's VJP becomes g · [g > 0]
 // Other activations keep their gradients; leaky_relu, which these rules do not define, is an error.
 #include <xvis/autodiff/gradients.hpp>
+#include <xvis/visualization/backprop_modifier_kind.hpp>
 
 #include <string>
 
 namespace xvis {
 
-// "" → no overrides. Unknown names throw std::invalid_argument listing the choices. When `output` is given,
-// the graph behind it is checked: a leaky_relu node throws std::invalid_argument naming it.
-GradientOverrides backprop_modifier(const std::string& name, const Node& output = {});
+// none → no overrides. When `output` is given, the graph behind it is checked: a leaky_relu node throws
+// std::invalid_argument naming it. keras-vis names: from_string<BackpropModifier>("guided").
+GradientOverrides backprop_modifier(BackpropModifier modifier, const Node& output = {});
 
 }  // namespace xvis

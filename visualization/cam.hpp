@@ -12,6 +12,7 @@
 // score: the mean activation of `filter_indices` in `layer` per sample (as saliency).
 #include <xvis/image/resize.hpp>
 #include <xvis/optimizer/grad_modifiers.hpp>
+#include <xvis/visualization/backprop_modifier_kind.hpp>
 #include <xvis/visualization/explainer.hpp>
 
 #include <cstdint>
@@ -24,8 +25,8 @@ namespace xvis {
 struct CamOptions {
     // Layer index of A; empty: the nearest Conv2D or (non-global) pooling layer before layer − 1 (keras-vis).
     std::optional<std::int64_t> penultimate_layer;
-    std::string backprop_modifier;  // "", "guided", "rectified" / "deconv"
-    std::string grad_modifier;      // keras-vis name applied to g, or ""
+    BackpropModifier backprop_modifier = BackpropModifier::none;
+    GradModifierKind grad_modifier = GradModifierKind::none;  // applied to g
     Interpolation interpolation = Interpolation::bilinear;
     bool normalize = true;
     bool use_logits = false;        // score the layer's pre-activation output (class logits)

@@ -76,7 +76,7 @@ void check_input(const Tensor& x, const Shape& shape, const std::string& call) {
 }
 
 BatchedGradient::BatchedGradient(const Model& model, const LayerId& layer, const std::vector<std::int64_t>& filters, const Shape& input_shape,
-                                 DataFormat format, bool use_logits, const std::string& backprop, const std::optional<std::int64_t>& wrt_layer,
+                                 DataFormat format, bool use_logits, BackpropModifier backprop, const std::optional<std::int64_t>& wrt_layer,
                                  const std::string& call)
     : input_shape_(batch_input_shape(model, input_shape, call)), call_(call) {
     const std::int64_t index = layer.index(model);

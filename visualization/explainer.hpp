@@ -64,7 +64,7 @@ namespace detail {
 class BatchedGradient {
 public:
     BatchedGradient(const Model& model, const LayerId& layer, const std::vector<std::int64_t>& filter_indices, const Shape& input_shape,
-                    DataFormat format, bool use_logits, const std::string& backprop_modifier, const std::optional<std::int64_t>& wrt_layer,
+                    DataFormat format, bool use_logits, BackpropModifier backprop_modifier, const std::optional<std::int64_t>& wrt_layer,
                     const std::string& call);
     // Runs at x (input_shape): gradient() [N, ...wrt] and wrt_value() hold the results until the next run.
     void run(const Tensor& x);

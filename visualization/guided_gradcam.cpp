@@ -5,8 +5,8 @@ namespace xvis {
 namespace {
 SaliencyOptions guided_options(const CamOptions& o) {
     SaliencyOptions so;
-    so.backprop_modifier = "guided";
-    so.grad_modifier = "";
+    so.backprop_modifier = BackpropModifier::guided;
+    so.grad_modifier = GradModifierKind::none;
     so.keepdims = true;
     so.normalize = false;
     so.data_format = o.data_format;

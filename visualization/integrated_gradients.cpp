@@ -87,7 +87,7 @@ const Tensor& IntegratedGradients::operator()(const Tensor& x) {
 }
 
 InputXGradient::InputXGradient(const Model& model, LayerId layer, std::vector<std::int64_t> filters, const Shape& input_shape,
-                               const std::string& backprop, std::optional<DataFormat> f)
+                               BackpropModifier backprop, std::optional<DataFormat> f)
     : grad_(model, layer, filters, input_shape, format_of(model, f), false, backprop, std::nullopt, "InputXGradient"),
       attribution_(grad_.input_shape()) {}
 
@@ -105,7 +105,7 @@ Tensor integrated_gradients(const Model& model, LayerId layer, const std::vector
 }
 
 Tensor input_x_gradient(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed,
-                        const std::string& backprop, std::optional<DataFormat> f) {
+                        BackpropModifier backprop, std::optional<DataFormat> f) {
     const Shape shape = batch_input_shape(model, seed.shape(), "input_x_gradient");
     return InputXGradient(model, std::move(layer), filters, shape, backprop, f)(with_batch_axis(seed, shape, "input_x_gradient"));
 }

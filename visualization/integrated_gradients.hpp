@@ -19,7 +19,7 @@ struct IntegratedGradientsOptions {
     int steps = 50;
     IntegrationMethod method = IntegrationMethod::gauss_legendre;
     std::optional<Tensor> baseline;  // x' of the input's shape (with or without the batch axis); default zeros
-    std::string backprop_modifier;
+    BackpropModifier backprop_modifier = BackpropModifier::none;
     std::optional<DataFormat> data_format;  // of the input; default: the model's
 };
 
@@ -41,7 +41,7 @@ private:
 class InputXGradient : public Explainer {
 public:
     InputXGradient(const Model& model, LayerId layer, std::vector<std::int64_t> filter_indices, const Shape& input_shape,
-                   const std::string& backprop_modifier = {}, std::optional<DataFormat> data_format = std::nullopt);
+                   BackpropModifier backprop_modifier = BackpropModifier::none, std::optional<DataFormat> data_format = std::nullopt);
     const Tensor& operator()(const Tensor& x) override;
     const Shape& input_shape() const override { return grad_.input_shape(); }
 
@@ -53,7 +53,7 @@ private:
 Tensor integrated_gradients(const Model& model, LayerId layer, const std::vector<std::int64_t>& filter_indices, const Tensor& seed_input,
                             const IntegratedGradientsOptions& options = {});
 Tensor input_x_gradient(const Model& model, LayerId layer, const std::vector<std::int64_t>& filter_indices, const Tensor& seed_input,
-                        const std::string& backprop_modifier = {}, std::optional<DataFormat> data_format = std::nullopt);
+                        BackpropModifier backprop_modifier = BackpropModifier::none, std::optional<DataFormat> data_format = std::nullopt);
 
 // Quadrature nodes α_k in [0, 1] and weights summing to 1; steps < 1 → std::invalid_argument.
 void integration_rule(IntegrationMethod method, int steps, std::vector<double>& alphas, std::vector<double>& weights);

@@ -20,9 +20,9 @@
 namespace xvis {
 
 struct SaliencyOptions {
-    std::string backprop_modifier;           // "", "guided", "rectified" / "deconv"
-    std::string grad_modifier = "absolute";  // keras-vis name, or "" for none
-    GradModifier custom_grad_modifier;       // used instead of grad_modifier when set
+    BackpropModifier backprop_modifier = BackpropModifier::none;
+    GradModifierKind grad_modifier = GradModifierKind::absolute;  // keras-vis's default
+    GradModifier custom_grad_modifier;  // used instead of grad_modifier when set
     bool keepdims = false;
     bool normalize = true;                   // false: raw (modified, reduced) gradients
     std::optional<DataFormat> data_format;   // of the input; default: the model's (model_data_format)

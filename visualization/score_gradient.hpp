@@ -5,14 +5,16 @@
 #include <xvis/autodiff/function.hpp>
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/losses/loss.hpp>
+#include <xvis/visualization/backprop_modifier_kind.hpp>
 
 namespace xvis {
 
 class ScoreGradient {
 public:
-    // wrt defaults to input. Zero-weight losses are skipped; all zero is an error. backprop_modifier: "",
-    // "guided", "rectified" / "deconv" (checked against the graph behind the score).
-    ScoreGradient(const Node& input, const WeightedLosses& losses, const std::string& backprop_modifier = {}, const Node& wrt = {});
+    // wrt defaults to input. Zero-weight losses are skipped; all zero is an error. The backprop modifier is
+    // checked against the graph behind the score.
+    ScoreGradient(const Node& input, const WeightedLosses& losses, BackpropModifier backprop_modifier = BackpropModifier::none,
+                  const Node& wrt = {});
     // Runs at x (the input's shape); returns d(score)/d(wrt), valid until the next run.
     const Tensor& run(const Tensor& x);
     double score() const { return function_.output(0)[0]; }
@@ -24,7 +26,7 @@ public:
     Function& function() { return function_; }
 
 private:
-    static Function make(const Node& input, const WeightedLosses& losses, const std::string& backprop_modifier, const Node& wrt);
+    static Function make(const Node& input, const WeightedLosses& losses, BackpropModifier backprop_modifier, const Node& wrt);
     Node input_, wrt_;
     Function function_;
 };

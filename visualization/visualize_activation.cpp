@@ -10,7 +10,7 @@ MinimizeResult visualize_activation_with_losses(const Node& input, const Weighte
                                                 const VisualizeActivationOptions& o, const Node& wrt) {
     // The modifier is checked against the model behind the input's losses (leaky_relu is an error).
     Node any_loss;
-    if (!o.backprop_modifier.empty())
+    if (o.backprop_modifier != BackpropModifier::none)
         for (const auto& [loss, weight] : losses)
             if (weight != 0 && loss) any_loss = loss->build_loss();
     Optimizer opt(input, losses, o.input_range, wrt, true, o.data_format.value_or(DataFormat::channels_first), backprop_modifier(o.backprop_modifier, any_loss));
@@ -37,7 +37,7 @@ ActivationMaximizer::ActivationMaximizer(const Model& model, LayerId layer, std:
     const DataFormat format = o_.data_format.value_or(model_data_format(model));
     const WeightedLosses losses = am_losses(graph_, layer.index(model), filters, o_, format);
     Node any_loss;  // the modifier is checked against the model behind the losses (leaky_relu is an error)
-    if (!o_.backprop_modifier.empty())
+    if (o_.backprop_modifier != BackpropModifier::none)
         for (const auto& [loss, weight] : losses)
             if (weight != 0 && loss) any_loss = loss->build_loss();
     optimizer_ = std::make_unique<Optimizer>(graph_.input(), losses, o_.input_range, Node{}, true, format,

@@ -4,6 +4,7 @@
 // + TotalVariation(input, β 2) · tv_weight, minimized with the keras-vis Optimizer. Every sample of a batch
 // seed is optimized and returned (keras-vis returns sample 0 only).
 #include <xvis/layers/model.hpp>
+#include <xvis/visualization/backprop_modifier_kind.hpp>
 #include <xvis/visualization/explainer.hpp>
 #include <xvis/optimizer/optimizer.hpp>
 
@@ -22,7 +23,7 @@ struct VisualizeActivationOptions : MinimizeOptions {
     // which Model::set_activation also does.
     bool use_logits = false;
     std::optional<DataFormat> data_format;  // of the model's input and of the layer; default: the model's
-    std::string backprop_modifier;                        // "", "guided", "rectified" / "deconv"
+    BackpropModifier backprop_modifier = BackpropModifier::none;
 };
 
 // Activation maximization as an object: the losses, their gradient and the optimizer are built once for

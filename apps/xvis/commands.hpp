@@ -51,8 +51,8 @@ std::string attribute_methods();
 
 // One attribution heat-map for `method` (see attribute_methods()): [h, w] in [0, 1] at the model input's
 // resolution, for the picture's values (gradient methods go through gradient_to_image's chain rule).
-Tensor attribution_map(const Model& model, const std::string& method, std::int64_t layer, int target, const ModelInput& in,
-                       const std::string& backprop, const std::string& penultimate, std::uint64_t seed);
+Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_t layer, int target, const ModelInput& in,
+                       BackpropModifier backprop, const std::string& penultimate, std::uint64_t seed);
 
 struct DemoArgs {
     std::string output = "xvis-demo", dataset = "/usr/share/datasets/fashion-mnist", model_cache;

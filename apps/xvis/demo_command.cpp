@@ -99,7 +99,7 @@ int run_demo(const DemoArgs& a) {
             const std::string stem = "test" + std::to_string(i);
             write_png(a.output + "/" + stem + "_input.png", enlarge8(in.picture));
             for (const char* method : {"saliency", "gradcam"}) {
-                const Tensor map = attribution_map(model, method, -1, k, in, "", "", 0);
+                const Tensor map = attribution_map(model, from_string<AttributionMethod>(method), -1, k, in, BackpropModifier::none, "", 0);
                 write_png(a.output + "/" + stem + "_" + method + ".png", enlarge8(overlay_heatmap(in.picture, map, 0.5, Colormap::jet)));
             }
             rows << "| " << names[k] << " | " << i << " | ![](" << stem << "_input.png) | ![](" << stem << "_saliency.png) | ![]("

@@ -12,6 +12,23 @@
 
 namespace {
 
+using namespace xvis;
+
+// Validates an option against an enum's name table, so a bad value is reported with every valid name.
+template <class E>
+CLI::Validator enum_check() {
+    return CLI::Validator(
+        [](std::string& value) {
+            try {
+                from_string<E>(value);
+                return std::string();
+            } catch (const std::invalid_argument& e) {
+                return std::string(e.what());
+            }
+        },
+        "", EnumNames<E>::noun);
+}
+
 // CLI11's PositiveNumber prints the whole double range in its message ("not in range 0.000000 to 1797...");
 // these say what is expected in a few words.
 CLI::Validator number_check(bool allow_zero) {
@@ -95,7 +112,7 @@ int main(int argc, char** argv) {
                       ->expected(2)
                       ->capture_default_str();
     act->add_flag("--logits", ac.use_logits, "maximize the layer's pre-activation output (class logits)");
-    act->add_option("--backprop", ac.backprop, "guided, rectified or deconv");
+    act->add_option("--backprop", ac.backprop, valid_names<BackpropModifier>())->check(enum_check<BackpropModifier>());
     act->add_option("--display", ac.display,
                     "keras-vis: deprocess_input (standardized by mean and std); clip: the optimized input clipped to --range")
         ->check(CLI::IsMember({"keras-vis", "clip"}))
@@ -108,14 +125,14 @@ int main(int argc, char** argv) {
     AttributeArgs at;
     auto add_attribute_options = [&](CLI::App* c, bool with_method) {
         c->add_option("model", at.model, "ONNX file, or arch:<name>")->required();
-        if (with_method) c->add_option("--method", at.method, attribute_methods())->capture_default_str();
+        if (with_method) c->add_option("--method", at.method, attribute_methods())->check(enum_check<AttributionMethod>())->capture_default_str();
         auto* img = c->add_option("--image", at.image, "input image file (PNG, JPEG, ...)");
         c->add_option("--index", at.index, "Fashion-MNIST test image index instead of --image")->excludes(img)->check(non_negative);
         c->add_option("--dataset", at.dataset)->capture_default_str();
         c->add_option("--class,--target", at.target, "class / filter to explain (default: the predicted class)");
         c->add_option("--layer", at.layer, "layer holding the class scores")->capture_default_str();
         c->add_option("--penultimate", at.penultimate, "CAM layer (default: automatic search)");
-        c->add_option("--backprop", at.backprop, "guided, rectified or deconv");
+        c->add_option("--backprop", at.backprop, valid_names<BackpropModifier>())->check(enum_check<BackpropModifier>());
         c->add_option("--colormap", at.colormap, "jet, viridis or gray")->capture_default_str();
         c->add_option("--alpha", at.alpha, "heat-map weight in the overlay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
         c->add_option("--seed", at.seed)->capture_default_str();

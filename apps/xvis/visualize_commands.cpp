@@ -55,9 +55,8 @@ std::string attribute_methods() {
     return s;
 }
 
-Tensor attribution_map(const Model& model, const std::string& method_name, std::int64_t layer, int target, const ModelInput& in,
-                       const std::string& backprop, const std::string& penultimate, std::uint64_t seed) {
-    const AttributionMethod method = attribution_method_from_string(method_name);
+Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_t layer, int target, const ModelInput& in,
+                       BackpropModifier backprop, const std::string& penultimate, std::uint64_t seed) {
     const DataFormat format = format_of(in.p);
     const std::size_t h = in.p.height, w = in.p.width;
     AttributionOptions o;
@@ -70,7 +69,7 @@ Tensor attribution_map(const Model& model, const std::string& method_name, std::
     // channel, BGR and gray conversions undone) at the model's resolution, then |.| and the max over the
     // picture's channels, normalized: the saliency of the picture, not of the normalized tensor.
     if (method == AttributionMethod::saliency || method == AttributionMethod::smoothgrad) {
-        o.grad_modifier = "";
+        o.grad_modifier = GradModifierKind::none;
         o.keepdims = true;
         o.normalize = false;
         const Tensor raw = attribute(method, model, layer, {target}, in.x, o);
@@ -119,7 +118,7 @@ int run_activation(const ActivationArgs& a) {
     o.lp_norm_weight = a.lp_weight;
     o.tv_weight = a.tv_weight;
     o.use_logits = a.use_logits;
-    o.backprop_modifier = a.backprop;
+    o.backprop_modifier = from_string<BackpropModifier>(a.backprop);
     o.data_format = format;
     if (a.jitter > 0) o.input_modifiers = {std::make_shared<Jitter>(a.jitter, format, a.seed)};
     std::vector<Tensor> images;
@@ -178,7 +177,8 @@ int run_attribute(const AttributeArgs& a) {
     }
     const int target = a.target >= 0 ? a.target : static_cast<int>(predicted);
     const Colormap cmap = colormap_from_string(a.colormap);
-    const Tensor map = attribution_map(model, a.method, layer, target, in, a.backprop, a.penultimate, a.seed);
+    const Tensor map = attribution_map(model, from_string<AttributionMethod>(a.method), layer, target, in, from_string<BackpropModifier>(a.backprop),
+                                       a.penultimate, a.seed);
 
     // The heat-map goes onto the picture as given, at its own size (Fashion-MNIST test images, which have no
     // file, are enlarged 8x so they can be seen).

@@ -171,8 +171,14 @@ TEST(Cli, InfoAndErrors) {
     const CliRun layer = xvis_cli("activation arch:fashion_cnn --layer nope");
     EXPECT_EQ(layer.code, 1);
     EXPECT_NE(layer.out.find("conv1, pool1"), std::string::npos) << layer.out;
+    // Enum options are checked while parsing (CLI11's validation exit code), naming every valid name.
     const CliRun method = xvis_cli("attribute arch:fashion_cnn --method nope --image /nonexistent.png");
-    EXPECT_EQ(method.code, 1);
+    EXPECT_NE(method.code, 0);
+    EXPECT_NE(method.out.find("unknown attribution method 'nope'"), std::string::npos) << method.out;
+    EXPECT_NE(method.out.find("gradcam++"), std::string::npos) << method.out;
+    const CliRun backprop = xvis_cli("saliency arch:fashion_cnn --backprop sideways --index 0");
+    EXPECT_NE(backprop.code, 0);
+    EXPECT_NE(backprop.out.find("guided, rectified (or deconv)"), std::string::npos) << backprop.out;
 }
 
 TEST(Cli, ActivationWritesAPngGrid) {

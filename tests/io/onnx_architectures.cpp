@@ -206,7 +206,7 @@ TEST(ArchitectureBatch, FixedBatchViTExplainsABatchSampleBySample) {
     EXPECT_EQ(model.batch_size(), 1u);
     EXPECT_EQ(model.input().shape(), x.shape());
     SaliencyOptions o;
-    o.grad_modifier = "";
+    o.grad_modifier = GradModifierKind::none;
     o.keepdims = true;
     o.normalize = false;
     const Tensor g = visualize_saliency(model, -1, {1}, x2, o);

@@ -136,8 +136,8 @@ TEST(GuidedGradCam, IsGuidedBackpropTimesCam) {
     const Tensor ggc = guided_gradcam(m, -1, {0}, x);
     const Tensor cam = visualize_cam(m, -1, {0}, x);
     SaliencyOptions so;
-    so.backprop_modifier = "guided";
-    so.grad_modifier = "";
+    so.backprop_modifier = BackpropModifier::guided;
+    so.grad_modifier = GradModifierKind::none;
     so.keepdims = true;
     so.normalize = false;
     const Tensor gb = visualize_saliency(m, -1, {0}, x, so);

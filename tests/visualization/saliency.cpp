@@ -23,8 +23,8 @@ Model two_layer(bool separate_activation) {
 
 Tensor raw_gradient(Model& m, const Tensor& x, const std::string& backprop) {
     SaliencyOptions o;
-    o.backprop_modifier = backprop;
-    o.grad_modifier = "";
+    o.backprop_modifier = from_string<BackpropModifier>(backprop);  // keras-vis names, parsed at the edge
+    o.grad_modifier = GradModifierKind::none;
     o.keepdims = true;
     o.normalize = false;
     return visualize_saliency(m, -1, {0}, x, o);

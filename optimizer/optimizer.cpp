@@ -81,12 +81,23 @@ void ensure_shape(Tensor& t, const Shape& shape) {
 }  // namespace
 
 void Optimizer::minimize(const MinimizeOptions& o, MinimizeResult& r) {
+    const Shape& shape = input_.shape();
+    ensure_shape(x_, shape);
+    if (o.seed_input) prepare_seed(*o.seed_input, shape, format_, x_);
+    else fill_random_array(x_, (range_.first + range_.second) / 2, 0.05 * (range_.second - range_.first), o.seed);
+    run(o, r);
+}
+
+void Optimizer::minimize(const Tensor& seed_input, const MinimizeOptions& o, MinimizeResult& r) {
+    ensure_shape(x_, input_.shape());
+    prepare_seed(seed_input, input_.shape(), format_, x_);
+    run(o, r);
+}
+
+void Optimizer::run(const MinimizeOptions& o, MinimizeResult& r) {
     if (o.max_iter < 1) throw std::invalid_argument("Optimizer::minimize: max_iter " + std::to_string(o.max_iter) + " must be >= 1");
     const Shape& shape = input_.shape();
     const double lo = range_.first, hi = range_.second;
-    ensure_shape(x_, shape);
-    if (o.seed_input) prepare_seed(*o.seed_input, shape, format_, x_);
-    else fill_random_array(x_, (lo + hi) / 2, 0.05 * (hi - lo), o.seed);
     Tensor& x = x_;
     if (o.verbose && !print_) print_ = std::make_shared<Print>();
 
@@ -95,7 +106,10 @@ void Optimizer::minimize(const MinimizeOptions& o, MinimizeResult& r) {
     ensure_shape(r.best_input, shape);
     std::copy(x.begin(), x.end(), r.best_input.begin());
     r.last_losses.resize(nl);
-    for (std::size_t k = 0; k < nl; ++k) r.last_losses[k] = {names_[k], 0.0};
+    for (std::size_t k = 0; k < nl; ++k) {
+        r.last_losses[k].first = names_[k];  // assignment keeps the string's buffer
+        r.last_losses[k].second = 0.0;
+    }
     const bool step_input = wrt_.same(input_);
     if (step_input) rmsprop_.reset(x.shape());  // keras-vis: a fresh cache per minimize() call
     ensure_shape(r.grads, wrt_.shape());

@@ -61,6 +61,8 @@ public:
     // The same into `result`, whose buffers are kept when their shapes match: with allocation-free modifiers
     // and callbacks, a repeated call allocates nothing (verbose: the Print callback, once).
     void minimize(const MinimizeOptions& options, MinimizeResult& result);
+    // The same from `seed_input` (options.seed_input is not used).
+    void minimize(const Tensor& seed_input, const MinimizeOptions& options, MinimizeResult& result);
     const std::vector<std::string>& loss_names() const { return names_; }
 
 private:
@@ -70,6 +72,7 @@ private:
     std::vector<std::string> names_;
     std::unique_ptr<Function> function_;
     Tensor x_, deprocessed_;  // the iterate, and the best input deprocessed, kept between calls
+    void run(const MinimizeOptions& options, MinimizeResult& result);  // from x_
     RmsProp rmsprop_;
     std::shared_ptr<Callback> print_;
 };

@@ -39,7 +39,7 @@ struct CamOptions {
 // Everything a CAM computes, for N samples; A is [N, C, h, w] or [N, h, w, C] (feature format; 1-D: no h).
 struct CamResult {
     Tensor activations;  // A
-    Tensor gradients;    // ∂score/∂A after the grad modifier (Score-CAM: empty)
+    Tensor gradients;    // ∂score/∂A after the grad modifier (Score-CAM: shape [0])
     Tensor weights;      // [N, C] channel weights; LayerCAM weighs each position: relu(gradients), A's shape
     Tensor cam;          // [N, h, w] relu(Σ_c w_c A_c) at the layer's resolution, not normalized
     Tensor heatmap;      // [N, H, W] the cam upsampled to the input (normalized per sample unless normalize = false)

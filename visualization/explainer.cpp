@@ -69,9 +69,9 @@ WeightedLosses filter_score(const Node& target, const std::vector<std::int64_t>&
     return {{std::make_shared<ActivationMaximization>(target, filter_indices, format), -static_cast<double>(target.shape().at(0))}};
 }
 
-void check_input(const Tensor& x, const Shape& shape, const std::string& call) {
+void check_input(const Tensor& x, const Shape& shape, const char* call) {
     if (x.shape() != shape)
-        throw ShapeError(call + ": input of shape " + shape_to_string(x.shape()) + ", but this explainer was built for " + shape_to_string(shape) +
+        throw ShapeError(std::string(call) + ": input of shape " + shape_to_string(x.shape()) + ", but this explainer was built for " + shape_to_string(shape) +
                          " (build another for other shapes)");
 }
 
@@ -98,7 +98,7 @@ BatchedGradient::BatchedGradient(const Model& model, const LayerId& layer, const
 }
 
 void BatchedGradient::run(const Tensor& x) {
-    check_input(x, input_shape_, call_);
+    check_input(x, input_shape_, call_.c_str());
     if (!per_sample_) {
         sg_->run(x);
         return;

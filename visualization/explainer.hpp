@@ -92,7 +92,7 @@ ModelGraph graph_for(const Model& model, std::size_t batch);
 // weighted by −N), as (loss, weight).
 WeightedLosses filter_score(const Node& target, const std::vector<std::int64_t>& filter_indices, DataFormat format);
 // Checks x against the shape an explainer was built for.
-void check_input(const Tensor& x, const Shape& shape, const std::string& call);
+void check_input(const Tensor& x, const Shape& shape, const char* call);  // call: a literal (no allocation)
 
 }  // namespace detail
 

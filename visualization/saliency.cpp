@@ -45,8 +45,20 @@ Shape saliency_shape(const Shape& s, bool keepdims, DataFormat format) {
     return out;
 }
 
+namespace {
+// out.shape() == saliency_shape(s, ...), without building that shape (finish_saliency runs per explanation).
+bool has_saliency_shape(const Shape& out, const Shape& s, bool keepdims, DataFormat format) {
+    if (keepdims || s.size() < 3) return out == s;
+    const std::size_t c_axis = channel_axis(s.size(), format);
+    if (out.size() + 1 != s.size()) return false;
+    for (std::size_t i = 0, j = 0; i < s.size(); ++i)
+        if (i != c_axis && out[j++] != s[i]) return false;
+    return true;
+}
+}  // namespace
+
 void finish_saliency(const Tensor& grads, bool keepdims, bool normalize, DataFormat format, Tensor& out) {
-    if (out.shape() != saliency_shape(grads.shape(), keepdims, format))
+    if (!has_saliency_shape(out.shape(), grads.shape(), keepdims, format))
         throw ShapeError("finish_saliency: output " + shape_to_string(out.shape()) + " for gradients " + shape_to_string(grads.shape()) +
                          ", expected " + shape_to_string(saliency_shape(grads.shape(), keepdims, format)));
     if (keepdims || grads.rank() < 3) {

@@ -47,6 +47,7 @@ ScoreCam::ScoreCam(const Model& model, LayerId layer, std::vector<std::int64_t> 
     a[0] = n;
     const detail::MapLayout m = detail::map_layout(a, feature_format_, "ScoreCam");
     r_.activations = Tensor(a);
+    r_.gradients = Tensor(Shape{0});  // gradient-free
     r_.weights = Tensor({m.n, m.c});
     r_.cam = Tensor({m.n, m.h, m.w});
     r_.heatmap = Tensor(detail::heatmap_shape(input_shape_, n, format_));

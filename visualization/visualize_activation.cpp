@@ -44,14 +44,14 @@ ActivationMaximizer::ActivationMaximizer(const Model& model, LayerId layer, std:
                                              backprop_modifier(o_.backprop_modifier, any_loss));
 }
 
+const MinimizeResult& ActivationMaximizer::operator()(const Tensor& seed_input) {
+    optimizer_->minimize(seed_input, o_, result_);
+    return result_;
+}
+
 const MinimizeResult& ActivationMaximizer::operator()(const std::optional<Tensor>& seed_input) {
-    if (seed_input) {
-        MinimizeOptions run = o_;
-        run.seed_input = seed_input;
-        result_ = optimizer_->minimize(run);
-    } else {
-        result_ = optimizer_->minimize(o_);
-    }
+    if (seed_input) optimizer_->minimize(*seed_input, o_, result_);
+    else optimizer_->minimize(o_, result_);
     return result_;
 }
 

@@ -33,8 +33,10 @@ public:
     ActivationMaximizer(const Model& model, LayerId layer, std::vector<std::int64_t> filter_indices, const Shape& input_shape,
                         VisualizeActivationOptions options = {});
     // Optimizes from `seed_input` (input_shape, or one sample without the batch axis; none: options.seed_input,
-    // else the random image of options.seed). result.image: [N, spatial..., C] in input_range.
+    // else the random image of options.seed). result.image: [N, spatial..., C] in input_range. After the first
+    // call nothing is allocated (with allocation-free modifiers and callbacks).
     const MinimizeResult& operator()(const std::optional<Tensor>& seed_input = std::nullopt);
+    const MinimizeResult& operator()(const Tensor& seed_input);
     const MinimizeResult& result() const { return result_; }
     const std::vector<std::string>& loss_names() const { return optimizer_->loss_names(); }
     const Shape& input_shape() const { return input_shape_; }

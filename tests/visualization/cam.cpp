@@ -143,3 +143,64 @@ TEST(GuidedGradCam, IsGuidedBackpropTimesCam) {
     const Tensor gb = visualize_saliency(m, -1, {0}, x, so);
     for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(ggc[i], gb[i] * cam[i], 1e-6);
 }
+
+TEST(GradCam, ResultsCarryTheirIntermediates) {
+    // hand_cnn: A = conv(x) = (x, 2x); score = 3·mean(A0) − mean(A1), so g = (3/16, −1/16) at every position.
+    const Model m = hand_cnn();
+    CamOptions raw;
+    raw.normalize = false;
+    const Tensor x = ramp();
+    GradCam cam(m, -1, {0}, x.shape(), raw);
+    EXPECT_EQ(cam.penultimate_layer(), 0);
+    const CamResult& r = cam.explain(x);
+    ASSERT_EQ(r.activations.shape(), (Shape{1, 2, 4, 4}));
+    ASSERT_EQ(r.gradients.shape(), (Shape{1, 2, 4, 4}));
+    ASSERT_EQ(r.weights.shape(), (Shape{1, 2}));
+    ASSERT_EQ(r.cam.shape(), (Shape{1, 4, 4}));
+    ASSERT_EQ(r.heatmap.shape(), (Shape{1, 4, 4}));
+    for (std::size_t p = 0; p < 16; ++p) {
+        EXPECT_NEAR(r.activations[p], x[p], 1e-6) << p;
+        EXPECT_NEAR(r.activations[16 + p], 2 * x[p], 1e-6) << p;
+        EXPECT_NEAR(r.gradients[p], 3.0 / 16, 1e-7) << p;
+        EXPECT_NEAR(r.gradients[16 + p], -1.0 / 16, 1e-7) << p;
+        EXPECT_NEAR(r.cam[p], x[p] / 16, 1e-6) << p;  // relu(3/16 · x − 1/16 · 2x)
+        EXPECT_NEAR(r.heatmap[p], x[p] / 16, 1e-6) << p;  // same resolution: the map itself
+    }
+    EXPECT_NEAR(r.weights[0], 3.0 / 16, 1e-7);
+    EXPECT_NEAR(r.weights[1], -1.0 / 16, 1e-7);
+    // The heat-map call returns the same map; normalized, it is the min-max scaled cam.
+    EXPECT_EQ(cam(x).data(), r.heatmap.data());
+    GradCam normalized(m, -1, {0}, x.shape());
+    const CamResult& n = normalized.explain(x);
+    for (std::size_t p = 0; p < 16; ++p) EXPECT_NEAR(n.heatmap[p], float(p) / 15, 1e-5) << p;
+
+    // LayerCAM weighs each position by relu(g): 3/16 on channel 0, 0 on channel 1.
+    LayerCam layer_cam(m, -1, {0}, x.shape(), raw);
+    const CamResult& l = layer_cam.explain(x);
+    ASSERT_EQ(l.weights.shape(), (Shape{1, 2, 4, 4}));
+    for (std::size_t p = 0; p < 16; ++p) {
+        EXPECT_NEAR(l.weights[p], 3.0 / 16, 1e-7);
+        EXPECT_EQ(l.weights[16 + p], 0.0f);
+    }
+    // Grad-CAM++: w1 = 0 (g < 0 everywhere), w0 = Σ α·g.
+    double g = 3.0 / 16, sum_a = 0;
+    for (float v : x) sum_a += v;
+    GradCamPlusPlus plus_plus(m, -1, {0}, x.shape(), raw);
+    const CamResult& pp = plus_plus.explain(x);
+    EXPECT_NEAR(pp.weights[0], 16 * (g * g / (2 * g * g + sum_a * g * g * g + 1e-6)) * g, 1e-6);
+    EXPECT_EQ(pp.weights[1], 0.0f);
+}
+
+TEST(ScoreCam, ResultsCarryTheSoftmaxWeights) {
+    const Model m = hand_cnn();
+    ScoreCamOptions raw;
+    raw.normalize = false;
+    const Tensor x = ramp();
+    ScoreCam cam(m, -1, {0}, x.shape(), raw);
+    const CamResult& r = cam.explain(x);
+    EXPECT_EQ(r.gradients.size(), 0u);
+    ASSERT_EQ(r.weights.shape(), (Shape{1, 2}));
+    EXPECT_NEAR(r.weights[0] + r.weights[1], 1.0, 1e-6);  // a softmax over the channels
+    for (std::size_t p = 0; p < 16; ++p)
+        EXPECT_NEAR(r.cam[p], std::max(0.0f, r.weights[0] * x[p] + r.weights[1] * 2 * x[p]), 1e-5) << p;
+}

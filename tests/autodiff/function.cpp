@@ -1,6 +1,6 @@
 // Compiled functions: results, repeated runs, parameters, no allocation after the first run (global operator
-// new/delete are replaced below with counting versions), buffer reuse, dead-node elimination, concurrency of
-// separate functions, error cases, and float/double agreement.
+// new/delete are counting versions: tests/support/counting_allocator.cpp), buffer reuse, dead-node
+// elimination, concurrency of separate functions, error cases, and float/double agreement.
 #include "small_cnn.hpp"
 
 #include <xvis/autodiff/function.hpp>
@@ -15,68 +15,19 @@
 #include <new>
 #include <thread>
 
-// ---- counting allocation functions (every replaceable variant), active only inside an AllocationCounter
-namespace {
-std::atomic<long> g_allocations{0};
-std::atomic<bool> g_counting{false};
-
-void* counted_malloc(std::size_t n) {
-    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    void* p = std::malloc(n ? n : 1);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-void* counted_aligned(std::size_t n, std::align_val_t al) {
-    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    std::size_t a = static_cast<std::size_t>(al);
-    if (a < sizeof(void*)) a = sizeof(void*);
-    const std::size_t rounded = ((n ? n : 1) + a - 1) / a * a;
-    void* p = std::aligned_alloc(a, rounded);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_malloc(n); }
-void* operator new[](std::size_t n) { return counted_malloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    try { return counted_malloc(n); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    try { return counted_malloc(n); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    try { return counted_aligned(n, a); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    try { return counted_aligned(n, a); } catch (...) { return nullptr; }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+// Allocations are counted by tests/support/counting_allocator.cpp (linked into this executable).
+#include "support/counting_allocator.hpp"
 
 namespace xvis::test {
 namespace {
 
+// Allocations since construction.
 class AllocationCounter {
 public:
-    AllocationCounter() {
-        g_allocations = 0;
-        g_counting = true;
-    }
-    ~AllocationCounter() { g_counting = false; }
-    long count() const { return g_allocations.load(); }
+    long count() const { return xvis::testing::allocation_count() - start_; }
+
+private:
+    long start_ = xvis::testing::allocation_count();
 };
 
 std::vector<float> as_vector(const Tensor& t) { return std::vector<float>(t.begin(), t.end()); }

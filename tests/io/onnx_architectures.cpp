@@ -10,6 +10,7 @@
 #include <xvis/visualization/cam.hpp>
 #include <xvis/visualization/integrated_gradients.hpp>
 #include <xvis/visualization/saliency.hpp>
+#include <xvis/visualization/score_cam.hpp>
 #include <xvis/visualization/visualize_activation.hpp>
 
 #include <gtest/gtest.h>
@@ -221,6 +222,18 @@ TEST(ArchitectureBatch, FixedBatchViTExplainsABatchSampleBySample) {
     SmoothGradOptions so;
     so.samples = 2;
     EXPECT_EQ(smoothgrad(model, -1, {1}, x2, so).shape()[0], 2u);
+    IntegratedGradientsOptions io;  // Integrated Gradients and Score-CAM too
+    io.steps = 2;
+    EXPECT_EQ(integrated_gradients(model, -1, {1}, x2, io).shape(), twice);
+    ScoreCamOptions sc;
+    sc.max_channels = 2;
+    EXPECT_EQ(score_cam(model, -1, {1}, x2, sc).shape()[0], 2u);
+    // predict runs the batch sample by sample: both rows are PyTorch's logits.
+    const Tensor logits = model.predict(x2);
+    const TensorD want = load_onnx_tensor(dir() + "vit.logits.pb");
+    ASSERT_EQ(logits.size(), 2 * want.size());
+    for (std::size_t i = 0; i < logits.size(); ++i) EXPECT_NEAR(logits[i], want[i % want.size()], 1e-3) << i;
+    EXPECT_EQ(model.batch_size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),

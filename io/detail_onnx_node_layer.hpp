@@ -6,12 +6,31 @@
 #include <xvis/layers/layer.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 #include <unordered_map>
 
 namespace xvis::detail {
+
+// One dimension of a declared graph input or output: a number, a name ("batch", "N") or unknown (neither).
+struct OnnxDim {
+    std::optional<std::int64_t> value;
+    std::string param;
+};
+
+// A graph input or output as the file declared it, so save_onnx writes it back unchanged.
+struct OnnxValueInfo {
+    std::string name;
+    bool has_type = false;  // a tensor type was declared (outputs may declare none)
+    OnnxType type = OnnxType::undefined;  // the declared element type (float64 stays float64)
+    bool has_shape = false;
+    std::vector<OnnxDim> dims;
+};
 
 // What every layer of one imported graph shares.
 struct ImportContext {
@@ -19,11 +38,23 @@ struct ImportContext {
     std::size_t export_batch = 1;
     std::size_t max_elements = 0, max_constant = 0;
     std::unordered_map<const Layer*, OnnxType> input_types;  // graph inputs
+    // What save_onnx needs to write the graph back besides the nodes and the weights (small metadata only:
+    // the weights are the layers', the constants the sources').
+    std::int64_t ir_version = 0;
+    std::vector<std::pair<std::string, std::int64_t>> opsets;  // domain → version, as the file imported them
+    std::vector<OnnxValueInfo> inputs, outputs;                // graph inputs (those fed as constants excluded)
+    // Element types in the file of the initializers and of the inputs fed as constants: weights are float32
+    // tensors and constants doubles in xvis, written back as their original type.
+    std::map<std::string, OnnxType> stored_types;
 };
 
 struct NodeSpec {
     OnnxOpNode proto;  // attributes, names, opset (inputs filled at each build)
     const OnnxOpBuilder* builder = nullptr;
+    std::string domain;  // as the file spelled the default domain: "" or "ai.onnx"
+    // Attributes no builder reads and OnnxAttribute cannot hold (STRINGS, GRAPH, SPARSE_TENSOR, ...), as their
+    // serialized AttributeProto: save_onnx writes them back unchanged.
+    std::map<std::string, std::string> raw_attributes;
 };
 
 // An input of an imported node: another layer's output, a weight of this layer, a constant, or absent.
@@ -66,6 +97,14 @@ public:
 
     // Builds the node's graph ops on its inputs (folding them when every input is a constant).
     LayerNodes build(const std::vector<Node>& inputs, const BuildContext& ctx) override;
+
+    // What save_onnx writes: the node (shared by the layers of its outputs), which output this layer is, where
+    // each input comes from, the graph's metadata, and the activation set_activation put in the node's place.
+    const NodeSpec& spec() const { return *spec_; }
+    std::size_t output_index() const { return output_; }
+    const std::vector<Source>& sources() const { return sources_; }
+    const ImportContext& context() const { return *ctx_; }
+    std::optional<ActivationKind> activation_override() const { return override_; }
 
 private:
     Node fold(const OnnxOpNode& n, const Node& out) const;

@@ -1,19 +1,24 @@
 #pragma once
-// ONNX model files (opset 13, IR version 7). What save_onnx writes, load_onnx reads back bit for bit.
+// ONNX model files. What save_onnx writes, load_onnx reads back exactly: write → read → write gives the same
+// bytes, and the reloaded model computes the same bits.
 //
-// Written graph: one graph input per InputLayer, named after it, of shape ["batch", shape_without_batch...]
-// (a dynamic batch dimension); weights as float32 initializers in raw_data named "<layer>/<weight>"; every
-// layer's output value named after the layer. Layers map to nodes named after the layer:
+// A model of Keras-style layers is written at opset 13, IR version 7: one graph input per InputLayer, named
+// after it, of shape ["batch", shape_without_batch...] (a dynamic batch dimension); weights as float32
+// initializers in raw_data named "<layer>/<weight>"; every layer's output value named after the layer. Layers
+// map to nodes named after the layer, from their typed configuration:
 //   Conv2D → Conv (+ activation node "<layer>/<activation>")     Dense → Gemm (rank-2 input) or MatMul + Add
 //   MaxPooling2D → MaxPool    AveragePooling2D → AveragePool (count_include_pad = 0)
 //   GlobalAveragePooling2D → GlobalAveragePool + Flatten "<layer>/flatten" (ONNX keeps the 1×1 spatial axes)
-//   Flatten → Flatten   Dropout → Identity   Activation → Relu / Sigmoid / Tanh / Softmax / LeakyRelu / Identity
-//   BatchNormalization → BatchNormalization   Add → Add (Sum for more than two inputs)   Concatenate → Concat
+//   Flatten → Flatten   Dropout → Dropout (ratio input)   Activation → Relu / Sigmoid / Tanh / Softmax / LeakyRelu /
+//   Identity   BatchNormalization → BatchNormalization   Add → Add (Sum for more than two inputs)
+//   Concatenate → Concat
 // Padding is written as explicit pads; model name, "sequential"/"functional" and the data format go to
-// metadata_props (xvis.model_name, xvis.model_kind, xvis.data_format).
+// metadata_props (xvis.model_name, xvis.model_kind, xvis.data_format). Only channels_first models are
+// supported: saving a channels_last layer or loading a file whose xvis.data_format is not channels_first
+// throws (ONNX's Conv and pooling are NCHW).
 //
-// Only channels_first models are supported: saving a channels_last layer or loading a file whose
-// xvis.data_format is not channels_first throws (ONNX's Conv and pooling are NCHW).
+// ONNX float attributes are float32: a double epsilon (BatchNormalization(1e-3)) or LeakyReLU alpha is
+// rounded to float32 once, when written, and reads back as exactly that float.
 #include <xvis/io/onnx_ops.hpp>
 #include <xvis/layers/model.hpp>
 
@@ -25,9 +30,19 @@
 namespace xvis {
 
 // Writes `model` to `path` whole or not at all (a temporary file in the same directory, renamed over `path`
-// once complete; a failure leaves an existing file untouched). Throws std::invalid_argument naming the layer
-// for layers with no ONNX form (channels_last, unknown layer classes); std::runtime_error naming the path when
-// the file cannot be written.
+// once complete; a failure leaves an existing file untouched), with deterministic serialization.
+// Keras-style models: as described above. Imported models (import_onnx, or load_onnx of a file xvis did not
+// write): node by node as the file had them — op type, name, domain, inputs and outputs, every attribute with
+// its ONNX type (types nothing reads, such as STRINGS, as their original bytes), the weights (each initializer
+// once, under its name and original element type: float16 weights stay float16), integer initializers,
+// graph inputs and outputs with their element types and dims ("batch", "N" stay symbolic), and the file's IR
+// version and opset imports. An activation replaced by Model::set_activation is written as the op it now is
+// (softmax → linear: Identity); inputs fixed by OnnxImportOptions::constant_inputs are written as constants.
+// Nodes no output depends on, doc strings, value_info and metadata are not written; so the first save of an
+// imported file may differ from it, but saving what load_onnx reads back gives the same bytes again.
+// Throws std::invalid_argument "save_onnx: ..." naming the layer or node for what has no ONNX form
+// (channels_last layers, unknown layer classes, Keras-style layers mixed with imported ones);
+// std::runtime_error naming the path when the file cannot be written.
 void save_onnx(const Model& model, const std::string& path);
 
 struct OnnxImportOptions {

@@ -27,6 +27,19 @@ bool is_float_type(int t) {
            t == onnx::TensorProto::BFLOAT16;
 }
 
+// A graph input or output as declared, kept for save_onnx.
+detail::OnnxValueInfo as_declared(const onnx::ValueInfoProto& v) {
+    detail::OnnxValueInfo r;
+    r.name = v.name();
+    r.has_type = v.type().has_tensor_type();
+    const auto& tt = v.type().tensor_type();
+    r.type = static_cast<OnnxType>(tt.elem_type());
+    r.has_shape = tt.has_shape();
+    for (const auto& d : tt.shape().dim())
+        r.dims.push_back({d.has_dim_value() ? std::optional<std::int64_t>(d.dim_value()) : std::nullopt, d.dim_param()});
+    return r;
+}
+
 }  // namespace
 
 Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, const OnnxImportOptions& options, const std::string& call) {
@@ -37,6 +50,9 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
     for (const auto& o : m.opset_import())
         if (o.domain().empty() || o.domain() == "ai.onnx") opset = static_cast<int>(o.version());
     auto ctx = std::make_shared<ImportContext>();
+    ctx->ir_version = m.ir_version();
+    for (const auto& o : m.opset_import()) ctx->opsets.emplace_back(o.domain(), o.version());
+    for (const auto& o : g.output()) ctx->outputs.push_back(as_declared(o));
     ctx->max_elements = options.max_tensor_elements;
     ctx->max_constant = std::min(options.max_constant_elements, options.max_tensor_elements);
     const auto node_name = [&](int i) {  // as builders' messages call it
@@ -71,6 +87,7 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
     for (auto& t : *g.mutable_initializer()) {
         try {
             const auto type = static_cast<OnnxType>(t.data_type());
+            ctx->stored_types[t.name()] = type;
             const std::size_t n = detail::checked_elements(t, options.max_tensor_elements);
             if (is_float_type(t.data_type()) && t.dims_size() > 0 && n > 0) {
                 weights[t.name()] = std::make_shared<Tensor>(detail::decode_tensor<float>(t, dir, options.max_tensor_elements));
@@ -104,6 +121,7 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
                 fail("constant_inputs: input '" + in.name() + "' is declared " + shape_to_string(declared) + ", the value given is " +
                      shape_to_string(c->second.shape()));
             constants[in.name()] = {std::make_shared<const TensorD>(c->second), is_float_type(et) ? OnnxType::float32 : static_cast<OnnxType>(et)};
+            ctx->stored_types[in.name()] = static_cast<OnnxType>(et);
             continue;
         }
         Shape shape;
@@ -136,6 +154,7 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         ctx->input_types[layer.get()] = is_float_type(et) ? OnnxType::float32 : static_cast<OnnxType>(et);
         layers[in.name()] = layer;
         ins.push_back({layer});
+        ctx->inputs.push_back(as_declared(in));
     }
     for (const auto& [name, value] : options.constant_inputs) {
         bool found = false;
@@ -207,8 +226,12 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
         n.name = node_name(i);
         n.opset = opset;
         spec->builder = &table.at(p.op_type());
+        spec->domain = p.domain();
         try {
-            for (const auto& a : p.attribute()) n.attributes[a.name()] = detail::decode_attribute(a, dir, options.max_tensor_elements);
+            for (const auto& a : p.attribute()) {
+                auto& decoded = n.attributes[a.name()] = detail::decode_attribute(a, dir, options.max_tensor_elements);
+                if (decoded.kind == OnnxAttribute::Kind::other) spec->raw_attributes[a.name()] = a.SerializeAsString();
+            }
         } catch (const std::exception& e) {
             fail("node '" + n.name + "' (" + n.op_type + "): attribute: " + e.what());
         }

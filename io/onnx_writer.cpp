@@ -1,67 +1,45 @@
-// save_onnx: translates each layer of a built Model into ONNX nodes. Layers keep their configuration private,
-// so the writer reads it from the layer's part of the built graph (the conv2d / pooling / concat node's
-// attributes, the add_scalar of BatchNormalization): that graph is exactly what the model computes.
-#include <xvis/autodiff/function.hpp>
+// save_onnx: Keras-style layers become ONNX nodes from their typed configuration (Conv2D::options(),
+// Pooling2D::pool_size(), BatchNormalization::epsilon(), ...); imported models are written back node by node
+// (io/onnx_writer_import.cpp). From the built graph only input shapes are read (the pads of "same" padding, Gemm or
+// MatMul for Dense, a negative Concatenate axis): no attribute parsing, no node run to recover a number.
 #include <xvis/image/atomic_file.hpp>
+#include <xvis/io/detail_onnx_import.hpp>
 #include <xvis/io/onnx.hpp>
+#include <xvis/layers/batch_normalization.hpp>
 #include <xvis/layers/conv2d.hpp>
 #include <xvis/layers/core.hpp>
+#include <xvis/layers/dense.hpp>
+#include <xvis/layers/merge.hpp>
+#include <xvis/layers/pooling.hpp>
 
-#include <onnx/onnx_pb.h>  // defines ONNX_API, then includes onnx-ml.pb.h (ONNX_ML=1)
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <stdexcept>
-#include <unordered_set>
 
 namespace xvis {
 
 namespace {
 
-using NodeList = std::vector<Node>;
-
 [[noreturn]] void fail(const Layer& l, const std::string& what) {
     throw std::invalid_argument("save_onnx: layer '" + l.name() + "' (" + l.class_name() + "): " + what);
 }
 
-// The op nodes the layer added: reachable from its output without crossing its inputs' outputs.
-NodeList layer_nodes(const ModelGraph& graph, const Layer& l) {
-    std::unordered_set<const NodeImpl*> stop, seen;
-    for (const auto& in : l.inbound()) stop.insert(graph.layer_output(in->name()).impl());
-    NodeList out, stack{graph.layer_output(l.name())};
-    while (!stack.empty()) {
-        Node n = stack.back();
-        stack.pop_back();
-        if (stop.count(n.impl()) || !seen.insert(n.impl()).second) continue;
-        if (n.kind() == NodeKind::op) out.push_back(n);
-        for (const auto& in : n.inputs()) stack.push_back(in);
-    }
-    return out;
+void require_channels_first(const Layer& l, DataFormat f, const char* op) {
+    if (f != DataFormat::channels_first)
+        fail(l, std::string("channels_last layers cannot be saved yet (ONNX ") + op + " is NCHW)");
 }
 
-const Node* find_type(const NodeList& nodes, const std::string& type) {
-    for (const auto& n : nodes)
-        if (n.type() == type) return &n;
-    return nullptr;
+// ONNX pads [top, left, bottom, right] of a window over the H, W axes of `x` ([N, C, H, W]).
+std::vector<long long> window_pads(const Shape& x, Padding padding, std::array<std::size_t, 2> window,
+                                   std::array<std::size_t, 2> strides, std::array<std::size_t, 2> dilation) {
+    if (padding == Padding::valid) return {0, 0, 0, 0};
+    const Padding1d h = same_padding(x.at(2), window[0], strides[0], dilation[0]);
+    const Padding1d w = same_padding(x.at(3), window[1], strides[1], dilation[1]);
+    return {static_cast<long long>(h.before), static_cast<long long>(w.before), static_cast<long long>(h.after), static_cast<long long>(w.after)};
 }
 
-void reject_channels_last(const Layer& l, const NodeList& nodes) {
-    if (find_type(nodes, "transpose")) fail(l, "channels_last layers cannot be saved yet (ONNX Conv and pooling are NCHW)");
-}
-
-// The integer list (or single integer) attribute `key` of an op, e.g. conv2d's "stride" → {2, 2}.
-std::vector<long long> attr_list(const Layer& l, const Node& n, const std::string& key) {
-    const OpAttributes attrs = n.op().attributes();
-    try {
-        if (const OpAttribute* a = attrs.find(key); a && std::holds_alternative<std::int64_t>(a->value))
-            return {attrs.get_int(key)};
-        const auto& v = attrs.get_ints(key);
-        return std::vector<long long>(v.begin(), v.end());
-    } catch (const std::invalid_argument& e) {
-        fail(l, e.what());
-    }
-}
+std::vector<long long> pair(std::array<std::size_t, 2> v) { return {static_cast<long long>(v[0]), static_cast<long long>(v[1])}; }
 
 struct Writer {
     onnx::GraphProto& g;
@@ -87,22 +65,19 @@ struct Writer {
         a->set_type(onnx::AttributeProto::INT);
         a->set_i(v);
     }
-    static void real(onnx::NodeProto& n, const std::string& name, float v) {
+    // ONNX float attributes are float32: a double (epsilon, alpha) is rounded once, here; read back, it is
+    // that float exactly, so writing again gives the same bytes.
+    static void real(onnx::NodeProto& n, const std::string& name, double v) {
         auto* a = n.add_attribute();
         a->set_name(name);
         a->set_type(onnx::AttributeProto::FLOAT);
-        a->set_f(v);
+        a->set_f(static_cast<float>(v));
     }
-    // Float32 initializer "<layer>/<weight>" with the tensor's bytes as raw_data (little-endian, as ONNX requires).
+    // Float32 initializer "<layer>/<weight>" with the tensor's bytes as raw_data.
     std::string weight(const Layer& l, const std::string& w) {
-        static_assert(sizeof(float) == 4, "float32 expected");
         const Tensor& t = *l.weight(w);
         const std::string name = l.name() + "/" + w;
-        onnx::TensorProto* init = g.add_initializer();
-        init->set_name(name);
-        init->set_data_type(onnx::TensorProto::FLOAT);
-        for (auto d : t.shape()) init->add_dims(static_cast<std::int64_t>(d));
-        init->set_raw_data(reinterpret_cast<const char*>(t.data()), t.size() * sizeof(float));
+        detail::encode_tensor(*g.add_initializer(), name, t.shape(), OnnxType::float32, t.data(), "layer '" + l.name() + "'");
         return name;
     }
     static void value_info(onnx::ValueInfoProto* v, const std::string& name, const Shape& without_batch) {
@@ -113,142 +88,110 @@ struct Writer {
         shape->add_dim()->set_dim_param("batch");
         for (auto d : without_batch) shape->add_dim()->set_dim_value(static_cast<std::int64_t>(d));
     }
+    const Shape& input_shape(const Layer& l) const { return graph.layer_output(l.inbound().at(0)->name()).shape(); }
 
-    // Writes the activation node of a layer whose core op produced `pre`; returns nothing for linear.
-    void activation(const Layer& l, ActivationKind a, const std::string& pre, const std::string& out, const std::string& name,
-                    const NodeList& nodes) {
+    // The activation node "<name>" from `pre` to `out` (Identity for linear).
+    void activation(ActivationKind a, double leaky_alpha, const std::string& pre, const std::string& out, const std::string& name) {
         switch (a) {
             case ActivationKind::linear: node("Identity", name, {pre}, out); return;
             case ActivationKind::relu: node("Relu", name, {pre}, out); return;
             case ActivationKind::sigmoid: node("Sigmoid", name, {pre}, out); return;
             case ActivationKind::tanh: node("Tanh", name, {pre}, out); return;
             case ActivationKind::softmax: integer(node("Softmax", name, {pre}, out), "axis", -1); return;
-            case ActivationKind::leaky_relu: {
-                const Node* n = find_type(nodes, "leaky_relu");
-                if (!n) fail(l, "no leaky_relu node in the layer's graph");
-                real(node("LeakyRelu", name, {pre}, out), "alpha", static_cast<float>(n->op().attributes().get_double("alpha")));
-                return;
-            }
+            case ActivationKind::leaky_relu: real(node("LeakyRelu", name, {pre}, out), "alpha", leaky_alpha); return;
         }
     }
-    // Core op output, then the activation: the core node writes straight to `out` when linear.
-    std::string core_output(const Layer& l) { return l.activation().value_or(ActivationKind::linear) == ActivationKind::linear ? l.name() : l.name() + "/preact"; }
-    void finish_activation(const Layer& l, const NodeList& nodes) {
-        const ActivationKind a = l.activation().value_or(ActivationKind::linear);
-        if (a != ActivationKind::linear) activation(l, a, l.name() + "/preact", l.name(), l.name() + "/" + to_string(a), nodes);
+    // A Conv / Dense core op writes straight to the layer's output when linear, else to "<layer>/preact" and an
+    // activation node "<layer>/<activation>" follows (the reader fuses it back).
+    static std::string core_output(const Layer& l, ActivationKind a) { return a == ActivationKind::linear ? l.name() : l.name() + "/preact"; }
+    void finish_activation(const Layer& l, ActivationKind a) {
+        if (a != ActivationKind::linear) activation(a, keras_leaky_relu_alpha, l.name() + "/preact", l.name(), l.name() + "/" + to_string(a));
     }
 
-    void conv(const Layer& l, const std::vector<std::string>& in, const NodeList& nodes) {
-        if (static_cast<const Conv2D&>(l).data_format() != DataFormat::channels_first) fail(l, "channels_last Conv2D cannot be saved yet (ONNX Conv is NCHW)");
-        const Node* c = find_type(nodes, "conv2d");
-        if (!c) fail(l, "no conv2d node in the layer's graph");
-        const Shape& ks = l.weight("kernel")->shape();
+    void conv(const Conv2D& l, const std::vector<std::string>& in) {
+        const Conv2DOptions o = l.options();
+        require_channels_first(l, o.data_format, "Conv");
         std::vector<std::string> inputs{in[0], weight(l, "kernel")};
-        for (const auto& w : l.weights())
-            if (w.name == "bias") inputs.push_back(weight(l, "bias"));
-        auto& n = node("Conv", l.name(), inputs, core_output(l));
-        const auto pad = attr_list(l, *c, "pad");  // top, bottom, left, right
-        ints(n, "kernel_shape", {static_cast<long long>(ks[2]), static_cast<long long>(ks[3])});
-        ints(n, "strides", attr_list(l, *c, "stride"));
-        ints(n, "dilations", attr_list(l, *c, "dilation"));
-        ints(n, "pads", {pad.at(0), pad.at(2), pad.at(1), pad.at(3)});  // ONNX: begins, then ends
-        integer(n, "group", attr_list(l, *c, "groups").at(0));
-        finish_activation(l, nodes);
+        if (o.use_bias) inputs.push_back(weight(l, "bias"));
+        auto& n = node("Conv", l.name(), inputs, core_output(l, o.activation));
+        const auto pads = window_pads(input_shape(l), o.padding, l.kernel_size(), o.strides, o.dilation);
+        ints(n, "kernel_shape", pair(l.kernel_size()));
+        ints(n, "strides", pair(o.strides));
+        ints(n, "dilations", pair(o.dilation));
+        ints(n, "pads", pads);
+        integer(n, "group", static_cast<long long>(o.groups));
+        finish_activation(l, o.activation);
     }
 
-    void dense(const Layer& l, const std::vector<std::string>& in) {
-        const bool bias = l.weights().size() > 1;
-        if (graph.layer_output(l.inbound()[0]->name()).rank() == 2) {
+    void dense(const Dense& l, const std::vector<std::string>& in) {
+        const ActivationKind a = l.activation().value_or(ActivationKind::linear);
+        if (input_shape(l).size() == 2) {
             std::vector<std::string> inputs{in[0], weight(l, "kernel")};
-            if (bias) inputs.push_back(weight(l, "bias"));
-            node("Gemm", l.name(), inputs, core_output(l));
+            if (l.use_bias()) inputs.push_back(weight(l, "bias"));
+            node("Gemm", l.name(), inputs, core_output(l, a));
         } else {  // Dense over the last axis of a rank > 2 input: MatMul broadcasts like Keras
-            const std::string mm = bias ? l.name() + "/matmul" : core_output(l);
+            const std::string mm = l.use_bias() ? l.name() + "/matmul" : core_output(l, a);
             node("MatMul", l.name(), {in[0], weight(l, "kernel")}, mm);
-            if (bias) node("Add", l.name() + "/bias", {mm, weight(l, "bias")}, core_output(l));
+            if (l.use_bias()) node("Add", l.name() + "/bias", {mm, weight(l, "bias")}, core_output(l, a));
         }
-        finish_activation(l, {});
+        finish_activation(l, a);
     }
 
-    void pool(const Layer& l, const std::vector<std::string>& in, const NodeList& nodes, bool is_max) {
-        reject_channels_last(l, nodes);
-        const Node* p = find_type(nodes, is_max ? "max_pool2d" : "avg_pool2d");
-        if (!p) fail(l, "no pooling node in the layer's graph");
-        auto& n = node(is_max ? "MaxPool" : "AveragePool", l.name(), in, l.name());
-        const auto pad = attr_list(l, *p, "pad");
-        ints(n, "kernel_shape", attr_list(l, *p, "kernel"));
-        ints(n, "strides", attr_list(l, *p, "stride"));
-        ints(n, "pads", {pad.at(0), pad.at(2), pad.at(1), pad.at(3)});
-        if (!is_max) integer(n, "count_include_pad", 0);
+    void pool(const Pooling2D& l, const std::vector<std::string>& in) {
+        require_channels_first(l, l.data_format(), l.is_max() ? "MaxPool" : "AveragePool");
+        auto& n = node(l.is_max() ? "MaxPool" : "AveragePool", l.name(), in, l.name());
+        ints(n, "kernel_shape", pair(l.pool_size()));
+        ints(n, "strides", pair(l.strides()));
+        ints(n, "pads", window_pads(input_shape(l), l.padding(), l.pool_size(), l.strides(), {1, 1}));
+        if (!l.is_max()) integer(n, "count_include_pad", 0);  // Keras averages over the valid cells only
     }
 
-    void batch_norm(const Layer& l, const std::vector<std::string>& in, const NodeList& nodes) {
-        const Shape& x = graph.layer_output(l.inbound()[0]->name()).shape();
-        // The per-channel scale broadcasts as [C, 1, ...] (channels_first: rank − 1 axes) or [C] (channels_last).
-        for (const auto& n : nodes)
-            if (n.type() == "mul" && n.shape() == x && x.size() > 2)
-                for (const auto& operand : n.inputs())
-                    if (operand.shape() != x && operand.rank() != x.size() - 1)
-                        fail(l, "channels_last BatchNormalization cannot be saved yet (ONNX BatchNormalization normalizes axis 1)");
-        const Node* eps_node = find_type(nodes, "add_scalar");  // moving_variance + epsilon
-        if (!eps_node) fail(l, "no add_scalar (variance + epsilon) node in the layer's graph");
-        // The op prints epsilon with 6 decimals only: recover it exactly by running that node in double.
-        FunctionD f = compile_double({*eps_node}, {});
-        const TensorD& sum = f.run()[0];
-        const Tensor& var = *l.weight("moving_variance");
-        std::size_t k = 0;  // the smallest variance loses the fewest digits of epsilon
-        for (std::size_t i = 1; i < var.size(); ++i)
-            if (std::fabs(var[i]) < std::fabs(var[k])) k = i;
-        const double epsilon = sum[k] - static_cast<double>(var[k]);
+    void batch_norm(const BatchNormalization& l, const std::vector<std::string>& in) {
+        // ONNX normalizes axis 1; a channels_last rank-2 input has its features there too.
+        if (l.data_format() != DataFormat::channels_first && input_shape(l).size() > 2)
+            fail(l, "channels_last BatchNormalization cannot be saved yet (ONNX BatchNormalization normalizes axis 1)");
         auto& n = node("BatchNormalization", l.name(),
                        {in[0], weight(l, "gamma"), weight(l, "beta"), weight(l, "moving_mean"), weight(l, "moving_variance")}, l.name());
-        real(n, "epsilon", static_cast<float>(epsilon));
+        real(n, "epsilon", l.epsilon());
     }
 
     void layer(const Layer& l, const std::vector<std::string>& in) {
-        const std::string cls = l.class_name();
-        const NodeList nodes = layer_nodes(graph, l);
-        if (cls == "Conv2D") conv(l, in, nodes);
-        else if (cls == "Dense") dense(l, in);
-        else if (cls == "MaxPooling2D" || cls == "AveragePooling2D") pool(l, in, nodes, cls == "MaxPooling2D");
-        else if (cls == "GlobalAveragePooling2D") {
-            reject_channels_last(l, nodes);
+        if (const auto* c = dynamic_cast<const Conv2D*>(&l)) conv(*c, in);
+        else if (const auto* d = dynamic_cast<const Dense*>(&l)) dense(*d, in);
+        else if (const auto* p = dynamic_cast<const Pooling2D*>(&l)) pool(*p, in);
+        else if (const auto* gap = dynamic_cast<const GlobalAveragePooling2D*>(&l)) {
+            require_channels_first(l, gap->data_format(), "GlobalAveragePool");
             node("GlobalAveragePool", l.name(), in, l.name() + "/pool");
             integer(node("Flatten", l.name() + "/flatten", {l.name() + "/pool"}, l.name()), "axis", 1);
-        } else if (cls == "Flatten") integer(node("Flatten", l.name(), in, l.name()), "axis", 1);
-        else if (cls == "Dropout") {
+        } else if (dynamic_cast<const Flatten*>(&l)) {
+            integer(node("Flatten", l.name(), in, l.name()), "axis", 1);
+        } else if (const auto* drop = dynamic_cast<const Dropout*>(&l)) {
             // ONNX Dropout (opset 13): the ratio is a scalar input; without training_mode it is the identity.
             const std::string ratio = l.name() + "/ratio";
-            onnx::TensorProto* init = g.add_initializer();
-            init->set_name(ratio);
-            init->set_data_type(onnx::TensorProto::FLOAT);
-            init->add_float_data(static_cast<float>(static_cast<const Dropout&>(l).rate()));
+            const double rate = drop->rate();
+            detail::encode_tensor(*g.add_initializer(), ratio, Shape{}, OnnxType::float32, &rate, "layer '" + l.name() + "'");
             node("Dropout", l.name(), {in.at(0), ratio}, l.name());
-        }
-        else if (cls == "Activation") {
-            activation(l, *l.activation(), in[0], l.name(), l.name(), nodes);
+        } else if (const auto* act = dynamic_cast<const Activation*>(&l)) {
+            activation(act->kind(), act->leaky_alpha(), in.at(0), l.name(), l.name());
             // A linear Activation is an Identity too: the doc string tells the reader which layer to rebuild.
-            if (*l.activation() == ActivationKind::linear) g.mutable_node(g.node_size() - 1)->set_doc_string("xvis.layer=Activation");
-        }
-        else if (cls == "BatchNormalization") batch_norm(l, in, nodes);
-        else if (cls == "Add") node(in.size() == 2 ? "Add" : "Sum", l.name(), in, l.name());
-        else if (cls == "Concatenate") {
-            const Node* c = find_type(nodes, "concat");
-            if (!c) fail(l, "no concat node in the layer's graph");
-            long long axis = attr_list(l, *c, "axis").at(0);
-            if (axis < 0) axis += static_cast<long long>(c->rank());
+            if (act->kind() == ActivationKind::linear) g.mutable_node(g.node_size() - 1)->set_doc_string("xvis.layer=Activation");
+        } else if (const auto* bn = dynamic_cast<const BatchNormalization*>(&l)) {
+            batch_norm(*bn, in);
+        } else if (dynamic_cast<const Add*>(&l)) {
+            node(in.size() == 2 ? "Add" : "Sum", l.name(), in, l.name());
+        } else if (const auto* cat = dynamic_cast<const Concatenate*>(&l)) {
+            long long axis = cat->axis();  // negative: resolved against the inputs' rank, as the layer does
+            if (axis < 0) axis += static_cast<long long>(input_shape(l).size());
             integer(node("Concat", l.name(), in, l.name()), "axis", axis);
-        } else fail(l, "no ONNX translation for this layer class");
+        } else {
+            fail(l, "no ONNX translation for this layer class");
+        }
     }
 };
 
-}  // namespace
-
-void save_onnx(const Model& model, const std::string& path) {
-    onnx::ModelProto m;
+// A model of Keras-style layers, opset 13, with the metadata load_onnx rebuilds the same layers from.
+void write_layers_model(const Model& model, onnx::ModelProto& m) {
     m.set_ir_version(7);
-    m.set_producer_name("xvis");
-    m.set_producer_version("0.1");
     auto* opset = m.add_opset_import();
     opset->set_domain("");
     opset->set_version(13);
@@ -279,6 +222,7 @@ void save_onnx(const Model& model, const std::string& path) {
         const Layer* owner = nullptr;
         for (const auto& l : layers)
             if (model.graph().layer_output(l->name()).same(out)) owner = l.get();
+        if (!owner) throw std::logic_error("save_onnx: model '" + model.name() + "': no layer holds output " + std::to_string(i));
         Writer::value_info(g.add_output(), owner->name(), Shape(out.shape().begin() + 1, out.shape().end()));
     }
     auto meta = [&](const char* k, const std::string& v) {
@@ -289,9 +233,25 @@ void save_onnx(const Model& model, const std::string& path) {
     meta("xvis.model_name", model.name());
     meta("xvis.model_kind", sequential ? "sequential" : "functional");
     meta("xvis.data_format", "channels_first");
+}
 
+}  // namespace
+
+void save_onnx(const Model& model, const std::string& path) {
+    onnx::ModelProto m;
+    m.set_producer_name("xvis");
+    m.set_producer_version("0.1");
+    if (const detail::ImportContext* ctx = detail::imported_context(model)) detail::write_imported_model(model, *ctx, m);
+    else write_layers_model(model, m);
+
+    // Deterministic serialization: the same model gives the same bytes (the round-trip guarantee).
     std::string bytes;
-    if (!m.SerializeToString(&bytes)) throw std::runtime_error("save_onnx: cannot serialize the model for '" + path + "'");
+    {
+        google::protobuf::io::StringOutputStream raw(&bytes);
+        google::protobuf::io::CodedOutputStream coded(&raw);
+        coded.SetSerializationDeterministic(true);
+        if (!m.SerializeToCodedStream(&coded)) throw std::runtime_error("save_onnx: cannot serialize the model for '" + path + "'");
+    }
     try {
         AtomicFile file(path);  // nothing is left behind on failure; an existing file stays untouched
         file.write(bytes.data(), bytes.size());

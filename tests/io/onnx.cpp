@@ -8,6 +8,7 @@
 #include <xvis/tensor/random.hpp>
 
 #include "image/temp_dir.hpp"
+#include "io/onnx_models.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,68 +17,9 @@
 
 using namespace xvis;
 using xvis::testing::TempDir;
+using namespace xvis::test;
 
 namespace {
-
-using K2 = std::array<std::size_t, 2>;
-
-Model sequential_cnn() {
-    return Model::sequential({std::make_shared<InputLayer>(Shape{1, 12, 12}, "image"),
-                              std::make_shared<Conv2D>(4, K2{3, 3}, ActivationKind::relu, Padding::same, "conv1"), std::make_shared<MaxPooling2D>(K2{2, 2}, K2{0, 0}, Padding::valid, DataFormat::channels_first, "pool1"),
-                              std::make_shared<Conv2D>(6, K2{3, 3}, ActivationKind::relu, Padding::same, "conv2"), std::make_shared<MaxPooling2D>(K2{2, 2}, K2{0, 0}, Padding::valid, DataFormat::channels_first, "pool2"),
-                              std::make_shared<Flatten>("flatten"), std::make_shared<Dense>(16, ActivationKind::relu, "fc1"),
-                              std::make_shared<Dropout>(0.5, "dropout"), std::make_shared<Dense>(10, ActivationKind::softmax, "predictions")},
-                             "seq_cnn", 3);
-}
-
-// Every layer class the format knows, in a DAG with two outputs.
-Model functional_zoo() {
-    Conv2DOptions o1;
-    o1.strides = {2, 2};
-    o1.padding = Padding::same;
-    o1.activation = ActivationKind::leaky_relu;
-    o1.name = "c1";
-    Conv2DOptions o3;
-    o3.padding = Padding::same;
-    o3.groups = 2;
-    o3.use_bias = false;
-    o3.name = "c3";
-    LayerRef in = Input({3, 8, 8}, "img");
-    LayerRef c1 = (*std::make_shared<Conv2D>(4, K2{3, 3}, o1))(in);
-    LayerRef bn = (*std::make_shared<BatchNormalization>(1e-3, DataFormat::channels_first, "bn"))(c1);
-    LayerRef a1 = (*std::make_shared<Activation>(ActivationKind::tanh, "act_tanh"))(bn);
-    LayerRef c2 = (*std::make_shared<Conv2D>(4, K2{1, 1}, ActivationKind::sigmoid, Padding::valid, "c2"))(a1);
-    LayerRef sum = (*std::make_shared<Add>("sum"))({a1, c2});
-    LayerRef sum3 = (*std::make_shared<Add>("sum3"))({sum, c2, a1});
-    LayerRef c3 = (*std::make_shared<Conv2D>(2, K2{3, 3}, o3))(sum3);
-    LayerRef cat = (*std::make_shared<Concatenate>(1, "cat"))({sum, c3});
-    LayerRef avg = (*std::make_shared<AveragePooling2D>(K2{3, 3}, K2{2, 2}, Padding::same, DataFormat::channels_first, "avg"))(cat);
-    LayerRef mp = (*std::make_shared<MaxPooling2D>(K2{2, 2}, K2{1, 1}, Padding::valid, DataFormat::channels_first, "mp"))(cat);
-    LayerRef gap = (*std::make_shared<GlobalAveragePooling2D>(DataFormat::channels_first, "gap"))(avg);
-    LayerRef flat = (*std::make_shared<Flatten>("flat"))(mp);
-    LayerRef cat2 = (*std::make_shared<Concatenate>(-1, "cat2"))({gap, flat});
-    LayerRef d1 = (*std::make_shared<Dense>(5, ActivationKind::relu, "d1", false))(cat2);
-    LayerRef lin = (*std::make_shared<Activation>(ActivationKind::linear, "lin"))(d1);
-    LayerRef out = (*std::make_shared<Dense>(3, ActivationKind::softmax, "out"))(lin);
-    return Model({in}, {out, c3}, "zoo", 5);
-}
-
-// Dense over the last axis of a rank-3 input: MatMul + Add in ONNX.
-Model dense_rank3() {
-    return Model::sequential({std::make_shared<InputLayer>(Shape{4, 6}, "seq"), std::make_shared<Dense>(5, ActivationKind::sigmoid, "proj"),
-                              std::make_shared<Dense>(2, ActivationKind::linear, "proj2", false), std::make_shared<Flatten>("fl"),
-                              std::make_shared<Dense>(3, ActivationKind::linear, "head")},
-                             "rank3", 1);
-}
-
-// Nonzero, non-trivial weights everywhere (biases and BatchNormalization statistics start at 0 / 1).
-void randomize(Model& m) {
-    std::uint64_t seed = 100;
-    for (const auto& l : m.layers())
-        for (const auto& w : l->weights()) {
-            fill_uniform(*w.value, w.name == "moving_variance" ? 0.5 : -0.5, 1.0, seed++);
-        }
-}
 
 std::vector<Tensor> outputs(Model& m, std::size_t batch, std::uint64_t seed) {
     m.build(batch);

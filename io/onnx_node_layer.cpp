@@ -52,7 +52,7 @@ LayerNodes OnnxNodeLayer::build(const std::vector<Node>& inputs, const BuildCont
         if (what.rfind("node '", 0) == 0) throw std::runtime_error(what);
         n.fail(what);
     }
-    return {out};
+    return LayerNodes{out, Node{}};
 }
 
 // Evaluates a node computed from constants only (shape arithmetic) once, at import.

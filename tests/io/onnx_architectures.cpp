@@ -18,6 +18,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 using namespace xvis;
 
@@ -238,6 +239,32 @@ TEST(ArchitectureBatch, FixedBatchViTExplainsABatchSampleBySample) {
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Architecture, ::testing::ValuesIn(fixtures()),
                          [](const ::testing::TestParamInfo<Fixture>& i) { return i.param.model; });
+
+// Imported graphs are built and explained from two threads at once (the layers' builds only read the import;
+// run under ThreadSanitizer by hand, see docs/attribution.md): the same maps as one thread computes.
+TEST(ArchitectureThreads, TwoThreadsExplainOneImportedModel) {
+    const Model model = import_onnx(dir() + "swin.onnx");
+    const Tensor x = load_onnx_tensor(dir() + "swin.input.pb").cast<float>();
+    const Tensor want = Saliency(model, -1, {1}, x.shape())(x);
+    std::string errors[2];
+    auto work = [&](int id) {
+        try {
+            Saliency s(model, -1, {1}, x.shape());
+            for (int i = 0; i < 3; ++i) {
+                const Tensor& got = s(x);
+                for (std::size_t k = 0; k < got.size(); ++k)
+                    if (got[k] != want[k]) throw std::runtime_error("element " + std::to_string(k) + " differs");
+            }
+        } catch (const std::exception& e) {
+            errors[id] = e.what();
+        }
+    };
+    std::thread a(work, 0), b(work, 1);
+    a.join();
+    b.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
+}
 
 TEST(Architecture, ManifestListsTheFamilies) { EXPECT_GE(fixtures().size(), 18u); }
 

@@ -14,7 +14,7 @@
 //
 // Only channels_first models are supported: saving a channels_last layer or loading a file whose
 // xvis.data_format is not channels_first throws (ONNX's Conv and pooling are NCHW).
-#include <xvis/io/onnx_ops.hpp>
+#include <xvis/io/onnx_type.hpp>
 #include <xvis/layers/model.hpp>
 
 #include <map>

@@ -1,6 +1,6 @@
 // OnnxNodeLayer: builds one ONNX value's graph ops from its node's builder, folding constant-only nodes.
 #include <xvis/autodiff/function.hpp>
-#include <xvis/io/detail_onnx_node_layer.hpp>
+#include <xvis/io/detail/onnx_node_layer.hpp>
 
 #include <cmath>
 #include <stdexcept>

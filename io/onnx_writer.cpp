@@ -2,6 +2,7 @@
 // so the writer reads it from the layer's part of the built graph (the conv2d / pooling / concat node's
 // attributes, the add_scalar of BatchNormalization): that graph is exactly what the model computes.
 #include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/image/atomic_file.hpp>
 #include <xvis/io/onnx.hpp>
 #include <xvis/layers/conv2d.hpp>

@@ -1,6 +1,6 @@
 #pragma once
 // Internal: the graph importer on an already parsed model (load_onnx parses once, then picks the reader).
-#include <xvis/io/detail_onnx_proto.hpp>
+#include <xvis/io/detail/onnx_proto.hpp>
 #include <xvis/io/onnx.hpp>
 
 namespace xvis::detail {

@@ -1,4 +1,5 @@
 #include <xvis/autodiff/dot.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/topo.hpp>
 
 #include <unordered_set>

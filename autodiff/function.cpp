@@ -1,4 +1,5 @@
 #include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/topo.hpp>
 #include <xvis/tensor/buffer_cache.hpp>
 

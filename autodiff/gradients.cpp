@@ -1,4 +1,5 @@
 #include <xvis/autodiff/gradients.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/autodiff/topo.hpp>
 

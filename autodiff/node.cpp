@@ -1,4 +1,5 @@
 #include <xvis/autodiff/node.hpp>
+#include <xvis/autodiff/op.hpp>
 
 #include <atomic>
 #include <stdexcept>
@@ -91,6 +92,7 @@ Node& Node::set_name(std::string name) {
 NodeKind Node::kind() const { return checked(impl_).kind; }
 const Shape& Node::shape() const { return checked(impl_).shape; }
 const Op& Node::op() const { return *checked(impl_).op; }
+std::string Node::type() const { return op().type(); }
 const std::vector<Node>& Node::inputs() const { return checked(impl_).inputs; }
 
 const Tensor& Node::value() const {

@@ -3,7 +3,8 @@
 // immutable apart from their name and are shared: the graph is whatever is reachable from the nodes you hold.
 // Leaves: placeholders (fed at run time), constants (fixed values) and parameters (tensors owned elsewhere,
 // e.g. by a layer, read at every run, so weights can change between runs).
-#include <xvis/autodiff/op.hpp>
+// Op is only declared here: building graphs needs ops.hpp, not the op-author API (op.hpp), which op authors and
+// code that inspects node.op() include themselves.
 #include <xvis/tensor/tensor.hpp>
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include <vector>
 
 namespace xvis {
+
+class Op;
 
 enum class NodeKind { op, placeholder, constant, parameter };
 
@@ -34,7 +37,7 @@ public:
     std::size_t rank() const { return shape().size(); }
     std::size_t size() const { return shape_size(shape()); }
     const Op& op() const;                      // leaves have ops too (type "placeholder", ...)
-    std::string type() const { return op().type(); }
+    std::string type() const;                  // op().type(): "relu", "placeholder", ...
     const std::vector<Node>& inputs() const;
     // Value of a constant (float view, and its exact double source) or a parameter (float; shared storage).
     const Tensor& value() const;

@@ -1,4 +1,4 @@
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 
 #include <algorithm>
 #include <map>

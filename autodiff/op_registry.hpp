@@ -2,7 +2,7 @@
 // The op-type registry: every op type xvis defines, with the source file that defines it. make_node() refuses
 // an op whose type is not registered, and tests/autodiff/op_table_coverage.cpp fails when a registered type has
 // no op-table row, so a new op cannot be used before it is registered nor registered before it is tested.
-// Each autodiff/ops_*.cpp lists its own types next to their definitions (detail_op_registry.hpp); this file
+// Each autodiff/ops_*.cpp lists its own types next to their definitions (detail/op_registry.hpp); this file
 // only gathers them (explicit calls, not static initializers a static-library link could drop).
 #include <string>
 #include <vector>

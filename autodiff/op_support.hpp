@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for writing ops: uniform error messages that name the op, its input nodes and their shapes.
 #include <xvis/autodiff/node.hpp>
+#include <xvis/autodiff/op.hpp>
 
 #include <cstdint>
 #include <string>

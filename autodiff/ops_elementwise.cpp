@@ -1,5 +1,5 @@
 // Element-wise primitives: forward (a kernel call) and VJP (graph nodes) side by side.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/elementwise.hpp>

@@ -1,10 +1,10 @@
 // erf, the Gauss error function (ONNX Erf; exact GELU is x·(1 + erf(x/√2))/2). Forward: std::erf per element
 // (no SIMD erf in xsimd's portable set; the loop is split across threads for large tensors). VJP composed from
 // primitives: 2/√π · exp(−x²) · g, so second derivatives come for free.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 
 #include <cmath>
 

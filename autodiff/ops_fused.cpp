@@ -1,7 +1,7 @@
 // Fused primitives for the keras-vis regularizers. Their compositions (lp_sum_composed, tv_sum_composed) stay
 // the reference: tests check fused == composed, values and gradients, and the second derivatives of the fused
 // gradient ops are built from the compositions.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>

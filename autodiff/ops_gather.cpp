@@ -2,7 +2,7 @@
 // the other's VJP; indices only route values and get no gradient.
 //   gather(x, idx, axis)                 VJP: x ← gather_backward(g, idx, x.shape, axis)
 //   gather_backward(dy, idx, xs, axis)   VJP: dy ← gather(g, idx, axis)
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/gather.hpp>

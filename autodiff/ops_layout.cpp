@@ -1,5 +1,5 @@
 // Layout primitives: reshape (a view), transpose, slice and its adjoint, pad, concat, roll.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/layout.hpp>

@@ -2,7 +2,7 @@
 // their backward ops, global average pooling. The backward ops have VJPs too, so second derivatives work:
 // conv2d, conv2d_backward_data and conv2d_backward_weights are each other's adjoints, as are
 // max_pool2d_backward / max_pool2d_select and avg_pool2d / avg_pool2d_backward.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/gemm.hpp>

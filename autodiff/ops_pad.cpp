@@ -5,10 +5,10 @@
 //   pad_backward(dy, x_shape, before, after, m) VJP: dy ← pad(g, before, after, m)
 // Each padded position i of an axis (x extent n, `before` cells in front) copies x[src(i)], j = i − before:
 //   j in [0, n): j;   constant: none;   edge: clamp(j, 0, n − 1);   reflect: j < 0 ? −j : 2(n − 1) − j.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // Pooling primitives and their backward ops (each with a VJP, for second derivatives).
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 

@@ -1,6 +1,6 @@
 // Reductions: sum and max are primitives (computed in keepdims layout; dropping the axes is a free reshape).
 // mean, softmax, log_softmax and softmax cross-entropy are compositions and need no derivative code.
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/reduce.hpp>

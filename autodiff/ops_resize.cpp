@@ -2,7 +2,7 @@
 // other's VJP; the sampling tables are built once, when the node is built, so running allocates nothing.
 //   resize(x, out_shape, o)            VJP: x ← resize_backward(g, x.shape, o)
 //   resize_backward(dy, x_shape, o)    VJP: dy ← resize(g, dy.shape, o)
-#include <xvis/autodiff/detail_op_registry.hpp>
+#include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 

@@ -19,7 +19,7 @@
 //
 // ONNX float attributes are float32: a double epsilon (BatchNormalization(1e-3)) or LeakyReLU alpha is
 // rounded to float32 once, when written, and reads back as exactly that float.
-#include <xvis/io/onnx_ops.hpp>
+#include <xvis/io/onnx_type.hpp>
 #include <xvis/layers/model.hpp>
 
 #include <map>

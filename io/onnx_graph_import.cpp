@@ -1,8 +1,8 @@
 // import_onnx: every ONNX node becomes graph nodes through onnx_op_builders(); every consumed ONNX value
 // becomes a layer named after it, so any tensor is a loss target, a CAM layer or an AM layer.
 #include <xvis/autodiff/function.hpp>
-#include <xvis/io/detail_onnx_import.hpp>
-#include <xvis/io/detail_onnx_node_layer.hpp>
+#include <xvis/io/detail/onnx_import.hpp>
+#include <xvis/io/detail/onnx_node_layer.hpp>
 #include <xvis/io/onnx.hpp>
 
 #include <cmath>

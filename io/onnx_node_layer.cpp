@@ -1,6 +1,6 @@
 // OnnxNodeLayer: builds one ONNX value's graph ops from its node's builder, folding constant-only nodes.
 #include <xvis/autodiff/function.hpp>
-#include <xvis/io/detail_onnx_node_layer.hpp>
+#include <xvis/io/detail/onnx_node_layer.hpp>
 
 #include <cmath>
 #include <stdexcept>
@@ -52,7 +52,7 @@ LayerNodes OnnxNodeLayer::build(const std::vector<Node>& inputs, const BuildCont
         if (what.rfind("node '", 0) == 0) throw std::runtime_error(what);
         n.fail(what);
     }
-    return LayerNodes{out, Node{}};
+    return {out};
 }
 
 // Evaluates a node computed from constants only (shape arithmetic) once, at import.

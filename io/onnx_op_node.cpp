@@ -1,5 +1,5 @@
 // OnnxAttributes and OnnxOpNode accessors, the builder table and the helpers builders share.
-#include <xvis/io/detail_onnx_ops.hpp>
+#include <xvis/io/detail/onnx_ops.hpp>
 
 #include <cmath>
 #include <stdexcept>

@@ -1,7 +1,7 @@
 // ONNX ops on values known at import (shape arithmetic and masks): Shape, Size, Constant, ConstantOfShape,
 // Range, ScatterND. Their results are constants; what is computed from them is folded by the importer.
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/io/detail_onnx_ops.hpp>
+#include <xvis/io/detail/onnx_ops.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // ONNX element-wise ops (arithmetic with NumPy broadcasting, activations, comparisons, Where, Cast), composed
 // from autodiff primitives so that their gradients come for free.
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/io/detail_onnx_ops.hpp>
+#include <xvis/io/detail/onnx_ops.hpp>
 
 #include <cmath>
 #include <functional>

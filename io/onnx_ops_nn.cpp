@@ -2,7 +2,7 @@
 // LogSoftmax and the reductions (pooling and Resize: onnx_ops_pool.cpp). Each composes autodiff ops, so the
 // imported graph differentiates for free. Convolutions are 2-D; 1-D ones run as 2-D with H = 1.
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/io/detail_onnx_ops.hpp>
+#include <xvis/io/detail/onnx_ops.hpp>
 
 #include <algorithm>
 #include <string>

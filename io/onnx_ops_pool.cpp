@@ -1,7 +1,7 @@
 // ONNX builders for pooling (MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool) and resizing (Resize,
 // Upsample). Registered by register_onnx_nn_ops (onnx_ops_nn.cpp), which shares its window helpers.
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/io/detail_onnx_ops.hpp>
+#include <xvis/io/detail/onnx_ops.hpp>
 
 #include <cmath>
 #include <map>

@@ -1,7 +1,7 @@
 // ONNX layout ops: Reshape, Flatten, Transpose, Squeeze / Unsqueeze, Concat, Split, Slice, Gather, Expand,
 // Tile, Pad. Values known at import (shapes, axes) arrive as constants (see onnx_ops_constant.cpp).
 #include <xvis/autodiff/ops.hpp>
-#include <xvis/io/detail_onnx_ops.hpp>
+#include <xvis/io/detail/onnx_ops.hpp>
 
 #include <algorithm>
 #include <cmath>

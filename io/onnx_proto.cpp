@@ -1,6 +1,6 @@
 // Reading ONNX protobufs: model files, tensors of every numeric type (raw, typed fields, external data),
 // attributes.
-#include <xvis/io/detail_onnx_proto.hpp>
+#include <xvis/io/detail/onnx_proto.hpp>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>

@@ -2,7 +2,7 @@
 #include <xvis/io/onnx.hpp>
 #include <xvis/io/onnx_import.hpp>
 
-#include <xvis/io/detail_onnx_import.hpp>
+#include <xvis/io/detail/onnx_import.hpp>
 
 #include <cerrno>
 #include <cmath>

@@ -3,7 +3,7 @@
 // (io/onnx_writer_import.cpp). From the built graph only input shapes are read (the pads of "same" padding, Gemm or
 // MatMul for Dense, a negative Concatenate axis): no attribute parsing, no node run to recover a number.
 #include <xvis/image/atomic_file.hpp>
-#include <xvis/io/detail_onnx_import.hpp>
+#include <xvis/io/detail/onnx_import.hpp>
 #include <xvis/io/onnx.hpp>
 #include <xvis/layers/batch_normalization.hpp>
 #include <xvis/layers/conv2d.hpp>

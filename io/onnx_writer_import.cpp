@@ -5,8 +5,8 @@
 // Node order is a depth-first post-order from the outputs over the nodes' inputs in input order, a function of
 // the graph alone (not of the original file's order): written, read back and written again, a model gives the
 // same bytes.
-#include <xvis/io/detail_onnx_import.hpp>
-#include <xvis/io/detail_onnx_node_layer.hpp>
+#include <xvis/io/detail/onnx_import.hpp>
+#include <xvis/io/detail/onnx_node_layer.hpp>
 
 #include <set>
 #include <stdexcept>

@@ -2,8 +2,8 @@
 // TensorProto / AttributeProto / NodeProto with their original element and attribute types. Everything is
 // written one way only (raw_data, attributes sorted by name), so what xvis writes it reads back and writes again
 // byte for byte.
-#include <xvis/io/detail_onnx_import.hpp>
-#include <xvis/io/detail_onnx_node_layer.hpp>
+#include <xvis/io/detail/onnx_import.hpp>
+#include <xvis/io/detail/onnx_node_layer.hpp>
 
 #include <cmath>
 #include <cstring>

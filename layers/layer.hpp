@@ -28,6 +28,7 @@ struct LayerRef {
 
 // What a layer's build produces: its output and, for layers with an activation, the node before it.
 struct LayerNodes {
+    LayerNodes(Node out, Node pre = {}) : output(std::move(out)), pre_activation(std::move(pre)) {}  // NOLINT: {out} reads well
     Node output;
     Node pre_activation;  // invalid: the output itself
 };

@@ -7,7 +7,7 @@
 // per-image GEMMs takes whole images per thread instead. Depthwise convolutions (one input channel per group)
 // skip the GEMM altogether: conv2d_depthwise.cpp.
 #include <xvis/tensor/conv2d.hpp>
-#include <xvis/tensor/detail_im2col.hpp>
+#include <xvis/tensor/detail/im2col.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <algorithm>

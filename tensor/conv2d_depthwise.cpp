@@ -4,7 +4,7 @@
 // accumulates R·S shifted input rows, a vector loop along the row when the stride is 1. Units of work
 // (image, channel) are disjoint in y and dx, so threads take whole units; dw is split by channel.
 #include <xvis/tensor/conv2d.hpp>
-#include <xvis/tensor/detail_conv_columns.hpp>
+#include <xvis/tensor/detail/conv_columns.hpp>
 
 #include <xsimd/xsimd.hpp>
 

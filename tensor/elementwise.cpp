@@ -1,8 +1,8 @@
 // Element-wise kernels. Every op is written once on xsimd batches; loop tails go through a one-batch stack
 // buffer so vector and tail elements compute identically. Broadcasting runs on a collapsed plan
-// (detail_strided.hpp): equal shapes and scalar operands collapse to one contiguous row, bias / row / column
+// (detail/strided.hpp): equal shapes and scalar operands collapse to one contiguous row, bias / row / column
 // broadcasts to rows whose operands are each contiguous (stride 1) or constant (stride 0).
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/elementwise.hpp>
 
 #include <xsimd/xsimd.hpp>

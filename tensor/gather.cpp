@@ -2,7 +2,7 @@
 // rows, which are disjoint in y). The adjoint must add rows that repeated indices send to the same place, so
 // threads own disjoint (outer, column block) tiles of dx instead and each walks every index in order: no atomics,
 // and the summation order (j ascending) does not depend on the thread count.
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/gather.hpp>
 
 #include <algorithm>

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #ifdef __AVX__
-#include <xvis/tensor/detail_transpose8x8.hpp>
+#include <xvis/tensor/detail/transpose8x8.hpp>
 
 #include <immintrin.h>
 #endif

@@ -1,13 +1,13 @@
-// Data movement as strided copies on a collapsed plan (detail_strided.hpp): operand 0 is the destination,
+// Data movement as strided copies on a collapsed plan (detail/strided.hpp): operand 0 is the destination,
 // operand 1 the source, each with its own (possibly negative or permuted) strides. Contiguous runs become
 // std::copy; transposes that move the contiguous axis are done in cache-sized 2-D tiles.
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/layout.hpp>
 
 #include <algorithm>
 #include <type_traits>
 #ifdef __AVX__
-#include <xvis/tensor/detail_transpose8x8.hpp>
+#include <xvis/tensor/detail/transpose8x8.hpp>
 
 #include <immintrin.h>
 #endif

@@ -2,7 +2,7 @@
 // atomics). Every window holds at least one in-image cell (make_pool2d_geometry rejects pad >= kernel and
 // empty images, and ceil mode adds a window only when it starts before H + pt), so windows are clipped to the
 // image and padding never enters a max or a sum.
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/pooling.hpp>
 
 #include <xsimd/xsimd.hpp>

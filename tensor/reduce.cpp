@@ -6,7 +6,7 @@
 //    partials, flushed into double every 64 rows.
 // Threads split outputs (or tiles), so no two threads write one output and the result does not depend on
 // the thread count except for the full sum, which splits the array and adds the partial doubles.
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/reduce.hpp>
 
 #include <xsimd/xsimd.hpp>

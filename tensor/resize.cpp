@@ -2,7 +2,7 @@
 // expression (in double), so exact ties in nearest mode (s = k + 0.5) round the way the reference rounds.
 // The forward pass reads precomputed per-axis tables (threads take output rows, disjoint in y); the adjoint
 // scatters into dx, so threads take whole planes (disjoint in dx) and the summation order is fixed.
-#include <xvis/tensor/detail_strided.hpp>
+#include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/resize.hpp>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // The checker itself: it must pass correct gradients, fail wrong ones (custom ops with deliberately wrong
 // VJPs) and name the right input and element, and reject bad arguments.
 #include <xvis/autodiff/gradcheck.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/random.hpp>
 

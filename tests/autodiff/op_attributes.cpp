@@ -2,6 +2,7 @@
 // and, for every op with parameters, the exact typed attributes it reports.
 #include <xvis/autodiff/dot.hpp>
 #include <xvis/autodiff/gradients.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // The op-type registry: what it lists (sorted, unique, each type with the source that defines it) and what it
 // enforces (make_node refuses unregistered types; custom ops register explicitly). That every registered type
 // has an op-table row is op_table_coverage.cpp.
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
 
 #include <gtest/gtest.h>
@@ -49,7 +50,7 @@ TEST(OpRegistry, ListsEachTypeOnceSortedWithTheFileThatDefinesIt) {
         EXPECT_EQ(reg[i].file.rfind("autodiff/ops_", 0), 0u) << reg[i].type << ": " << reg[i].file;
         const std::string source = read_file(root / reg[i].file);
         EXPECT_FALSE(source.empty()) << reg[i].type << ": cannot read " << (root / reg[i].file);
-        EXPECT_NE(source.find("detail_op_registry.hpp"), std::string::npos) << reg[i].file << " does not list its types";
+        EXPECT_NE(source.find("detail/op_registry.hpp"), std::string::npos) << reg[i].file << " does not list its types";
         EXPECT_EQ(find_registered_op_type(reg[i].type), &reg[i]);
     }
     for (const auto& leaf : leaf_op_types()) EXPECT_EQ(find_registered_op_type(leaf), nullptr) << leaf;

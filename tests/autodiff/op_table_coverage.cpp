@@ -8,6 +8,7 @@
 #include "op_table.hpp"
 
 #include <xvis/autodiff/gradients.hpp>
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/topo.hpp>
 
 #include <algorithm>

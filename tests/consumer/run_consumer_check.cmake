@@ -1,5 +1,6 @@
 # Installs the built library into a fresh temporary prefix, then configures, builds and runs the consumer
 # project against it. Run as: cmake -DXVIS_BUILD_DIR=... -DCONSUMER_SOURCE_DIR=... -DWORK_DIR=... -P this
+cmake_policy(VERSION 3.20)  # script mode: no project sets the policies (IN_LIST)
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")
 execute_process(COMMAND ${CMAKE_COMMAND} --install "${XVIS_BUILD_DIR}" --prefix "${prefix}"
@@ -7,6 +8,41 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install "${XVIS_BUILD_DIR}" --prefix 
 if(rc)
   message(FATAL_ERROR "cmake --install failed (${rc})")
 endif()
+
+# The installed headers: self-contained, no internal header installed that nothing public includes, and an
+# umbrella header that holds the user API only (cmake/xvis_headers.cmake says which headers are which).
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/xvis_headers.cmake")
+set(root "${prefix}/include/xvis")
+file(GLOB_RECURSE installed RELATIVE "${root}" "${root}/*.hpp")
+set(public ${installed})
+list(FILTER public EXCLUDE REGEX "/detail/")
+xvis_header_closure(reached missing "${root}" ${installed})
+if(missing)
+  message(FATAL_ERROR "installed headers include headers that are not installed: ${missing}")
+endif()
+xvis_header_closure(reached missing "${root}" ${public})
+foreach(header IN LISTS installed)
+  if(NOT header IN_LIST reached)
+    message(FATAL_ERROR "${header} is installed but no public header includes it")
+  endif()
+endforeach()
+foreach(header IN LISTS XVIS_EXTENSION_HEADERS)
+  if(NOT header IN_LIST installed)
+    message(FATAL_ERROR "${header} (API for extending xvis) is not installed")
+  endif()
+endforeach()
+file(STRINGS "${root}/xvis.hpp" direct REGEX "^#include <xvis/")
+foreach(line IN LISTS direct)
+  if(line MATCHES "/detail/")
+    message(FATAL_ERROR "xvis.hpp includes an internal header: ${line}")
+  endif()
+endforeach()
+xvis_header_closure(umbrella missing "${root}" xvis.hpp)
+foreach(header IN LISTS XVIS_EXTENSION_HEADERS)
+  if(header IN_LIST umbrella)
+    message(FATAL_ERROR "xvis.hpp reaches ${header}, which is for extending xvis, not the user API")
+  endif()
+endforeach()
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${WORK_DIR}/build"
   -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} RESULT_VARIABLE rc)
 if(rc)

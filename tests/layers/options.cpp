@@ -1,6 +1,7 @@
 // Typed layer options: the names of Padding, ActivationKind and Initializer; the configuration accessors of
 // every layer; Keras's string spellings (Conv2D(…, "relu", "same"), Dense(10, "softmax"), Activation("tanh"))
 // building exactly the graph of the typed ones.
+#include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/topo.hpp>
 #include <xvis/xvis.hpp>
 

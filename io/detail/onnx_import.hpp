@@ -1,7 +1,7 @@
 #pragma once
 // Internal: the graph importer on an already parsed model (load_onnx parses once, then picks the reader), and
 // save_onnx's writer of imported models (io/onnx_writer_import.cpp, io/onnx_writer_tensor.cpp).
-#include <xvis/io/detail_onnx_proto.hpp>
+#include <xvis/io/detail/onnx_proto.hpp>
 #include <xvis/io/onnx.hpp>
 
 #include <map>

@@ -4,7 +4,7 @@
 // (0 outside the image). The forward and backward-weights GEMMs read it tile by tile through PanelSource
 // (implicit im2col); backward-data writes a panel and scatters it back with col2im.
 #include <xvis/tensor/conv2d.hpp>
-#include <xvis/tensor/detail_conv_columns.hpp>
+#include <xvis/tensor/detail/conv_columns.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>

@@ -9,6 +9,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include <sys/stat.h>
+
 namespace xvis {
 
 namespace {
@@ -17,6 +19,8 @@ constexpr std::uint8_t type_ubyte = 0x08;
 // A header may claim any size; reading grows the buffer chunk by chunk so a corrupt header cannot make us
 // allocate gigabytes before we find out the file is short.
 constexpr std::size_t chunk = std::size_t(1) << 20;
+// No IDX dataset comes near 1 TiB (MNIST's images are 47 MB); larger declared sizes are corrupt headers.
+constexpr std::size_t max_idx_bytes = std::size_t(1) << 40;
 
 struct GzCloser {
     void operator()(gzFile_s* f) const noexcept { gzclose(f); }
@@ -84,20 +88,39 @@ IdxArray read_idx(const std::string& path, std::size_t max_items, std::size_t* h
     if (ndim == 0) fail(path, "bad magic: 0 dimensions");
 
     IdxArray a;
-    std::size_t total = 1;
     for (std::size_t i = 0; i < ndim; ++i) {
         unsigned char b[4];
         if (read_some(f.get(), b, 4, path) < 4)
             fail(path, "truncated header: dimension " + std::to_string(i) + " of " + std::to_string(ndim) + " is missing");
-        const std::size_t d = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
-        if (d != 0 && total > (std::size_t(1) << 40) / d) fail(path, "dimensions are implausibly large (corrupt header)");
-        total *= d;
-        a.dims.push_back(d);
+        a.dims.push_back((std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3]);
     }
+    const auto dims_text = [&] {
+        std::string s;
+        for (std::size_t i = 0; i < a.dims.size(); ++i) s += (i ? "x" : "") + std::to_string(a.dims[i]);
+        return s;
+    };
+    // The declared byte count, overflow-checked (255 dims of up to 2^32 each can wrap any integer).
+    std::size_t total = 1;
+    bool overflow = false;
+    for (auto d : a.dims) overflow = overflow || __builtin_mul_overflow(total, d, &total);
+    if (overflow || total > max_idx_bytes)
+        fail(path, "the header declares dims " + dims_text() + (overflow ? ", whose byte count overflows 64 bits" : ", " + std::to_string(total) + " bytes") +
+                       " (more than the " + std::to_string(max_idx_bytes) + " bytes read_idx accepts: corrupt header?)");
     if (header_count) *header_count = a.dims[0];
     const std::size_t item = a.item_size();
     const std::size_t items = max_items > 0 ? std::min(a.dims[0], max_items) : a.dims[0];
     const std::size_t want = items * item;
+    // A plain file's size is known: a header claiming more than the file holds fails before anything is
+    // allocated. A gzip stream's size is not (its trailer stores it mod 2^32); there the chunked reading below
+    // bounds memory by what the stream really decompresses to.
+    struct stat st {};
+    if (gzdirect(f.get()) && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        const std::size_t header = 4 + 4 * ndim, size = static_cast<std::size_t>(st.st_size);
+        const std::size_t present = size > header ? size - header : 0;
+        if (present < want)
+            fail(path, "truncated: the header declares " + std::to_string(total) + " data bytes (dims " + dims_text() + ") but the file holds " +
+                           std::to_string(present) + " after the " + std::to_string(header) + "-byte header");
+    }
 
     std::size_t have = 0;
     while (have < want) {
@@ -106,11 +129,8 @@ IdxArray read_idx(const std::string& path, std::size_t max_items, std::size_t* h
         const std::size_t got = read_some(f.get(), a.data.data() + have, n, path);
         have += got;
         if (got < n)
-            fail(path, "truncated: the header declares " + std::to_string(total) + " data bytes (dims " + [&] {
-                std::string s;
-                for (std::size_t i = 0; i < a.dims.size(); ++i) s += (i ? "x" : "") + std::to_string(a.dims[i]);
-                return s;
-            }() + ") but the file ends after " + std::to_string(have));
+            fail(path, "truncated: the header declares " + std::to_string(total) + " data bytes (dims " + dims_text() +
+                           ") but the file ends after " + std::to_string(have));
     }
     if (items == a.dims[0]) {
         unsigned char extra;

@@ -84,16 +84,29 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
     // bool → constants; float scalars (bounds, epsilons) → constants too, so what depends on them folds.
     std::unordered_map<std::string, std::shared_ptr<Tensor>> weights;
     std::unordered_map<std::string, std::pair<std::shared_ptr<const TensorD>, OnnxType>> constants;
+    // Non-finite values: NaN is refused in every float initializer; ±inf only in the operands of the ops that
+    // multiply or normalize the input (kernels, matrices, scales, statistics), since -inf is a legitimate
+    // attention-mask or clamp value elsewhere (docs/security.md).
+    std::set<std::string> parameters;
+    for (const auto& p : g.node()) {
+        static const std::set<std::string> ops{"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
+                                               "LayerNormalization", "PRelu"};
+        if (ops.count(p.op_type())) parameters.insert(p.input().begin(), p.input().end());
+    }
     for (auto& t : *g.mutable_initializer()) {
         try {
             const auto type = static_cast<OnnxType>(t.data_type());
             ctx->stored_types[t.name()] = type;
             const std::size_t n = detail::checked_elements(t, options.max_tensor_elements);
+            const bool allow_inf = !parameters.count(t.name());
             if (is_float_type(t.data_type()) && t.dims_size() > 0 && n > 0) {
-                weights[t.name()] = std::make_shared<Tensor>(detail::decode_tensor<float>(t, dir, options.max_tensor_elements));
+                auto w = std::make_shared<Tensor>(detail::decode_tensor<float>(t, dir, options.max_tensor_elements));
+                detail::check_finite(w->data(), n, w->shape(), t.name(), allow_inf);
+                weights[t.name()] = std::move(w);
             } else {
-                constants[t.name()] = {std::make_shared<const TensorD>(detail::decode_tensor<double>(t, dir, options.max_tensor_elements)),
-                                       is_float_type(t.data_type()) ? OnnxType::float32 : type};
+                auto c = std::make_shared<const TensorD>(detail::decode_tensor<double>(t, dir, options.max_tensor_elements));
+                if (is_float_type(t.data_type())) detail::check_finite(c->data(), n, c->shape(), t.name(), allow_inf);
+                constants[t.name()] = {std::move(c), is_float_type(t.data_type()) ? OnnxType::float32 : type};
             }
             std::string().swap(*t.mutable_raw_data());
         } catch (const std::exception& e) {

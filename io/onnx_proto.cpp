@@ -6,6 +6,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -45,18 +46,32 @@ Shape tensor_shape(const onnx::TensorProto& t) {
     return s;
 }
 
+namespace {
+
+std::string dims_text(const onnx::TensorProto& t) {
+    std::string s;
+    for (auto d : t.dims()) s += (s.empty() ? "" : ", ") + std::to_string(d);
+    return "[" + s + "]";
+}
+
+}  // namespace
+
 std::size_t checked_elements(const onnx::TensorProto& t, std::size_t max_elements) {
+    const std::string what = "tensor '" + t.name() + "'";
     if (t.dims_size() > static_cast<int>(max_rank))
-        throw std::runtime_error("tensor '" + t.name() + "' has rank " + std::to_string(t.dims_size()) + " (at most " +
-                                 std::to_string(max_rank) + ")");
+        throw std::runtime_error(what + " has rank " + std::to_string(t.dims_size()) + " (at most " + std::to_string(max_rank) + ")");
+    for (auto d : t.dims())
+        if (d < 0) throw std::runtime_error(what + " has a negative dimension " + std::to_string(d));
+    // The full product first, overflow-checked: a wrapped count would pass every later size check.
     std::size_t n = 1;
-    for (auto d : t.dims()) {
-        if (d < 0) throw std::runtime_error("tensor '" + t.name() + "' has a negative dimension " + std::to_string(d));
-        if (d != 0 && n > max_elements / static_cast<std::size_t>(d))
-            throw std::runtime_error("tensor '" + t.name() + "' declares more than " + std::to_string(max_elements) +
-                                     " elements (dims too large)");
-        n *= static_cast<std::size_t>(d);
-    }
+    bool overflow = false;
+    for (auto d : t.dims()) overflow = overflow || __builtin_mul_overflow(n, static_cast<std::size_t>(d), &n);
+    if (overflow)
+        throw std::runtime_error(what + " declares more than " + std::to_string(max_elements) + " elements (dims " + dims_text(t) +
+                                 ": the element count overflows 64 bits)");
+    if (n > max_elements)
+        throw std::runtime_error(what + " declares more than " + std::to_string(max_elements) + " elements (dims " + dims_text(t) + ": " +
+                                 std::to_string(n) + " elements; OnnxImportOptions::max_tensor_elements)");
     return n;
 }
 
@@ -178,20 +193,24 @@ BasicTensor<T> decode_tensor(const onnx::TensorProto& t, const std::string& mode
     const std::size_t width = element_bytes(type);
     if (width == 0) throw std::runtime_error("tensor '" + t.name() + "' has data type " + std::to_string(type) + " (xvis reads numeric and bool tensors)");
     const std::size_t n = checked_elements(t, max_elements);
+    std::size_t bytes_needed = 0;
+    if (__builtin_mul_overflow(n, width, &bytes_needed))
+        throw std::runtime_error("tensor '" + t.name() + "': " + std::to_string(n) + " elements of " + std::to_string(width) +
+                                 " bytes overflow 64 bits");
     const std::string what = "tensor '" + t.name() + "' " + shape_to_string(tensor_shape(t));
     const auto count_error = [&](std::size_t got, const char* unit) {
         return std::runtime_error(what + " holds " + std::to_string(got) + " " + unit + ", expected " +
-                                  std::to_string(unit[0] == 'b' ? n * width : n));
+                                  std::to_string(unit[0] == 'b' ? bytes_needed : n));
     };
     // Allocated only after the stored data proved to hold all n elements: memory stays bounded by the file.
     if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-        const std::string bytes = read_external(t, model_dir, n * width);
+        const std::string bytes = read_external(t, model_dir, bytes_needed);
         BasicTensor<T> v(tensor_shape(t));
         for (std::size_t i = 0; i < n; ++i) v.data()[i] = static_cast<T>(element(type, bytes.data() + i * width));
         return v;
     }
     if (t.has_raw_data()) {
-        if (t.raw_data().size() != n * width) throw count_error(t.raw_data().size(), "bytes of raw_data");
+        if (t.raw_data().size() != bytes_needed) throw count_error(t.raw_data().size(), "bytes of raw_data");
         BasicTensor<T> v(tensor_shape(t));
         const char* p = t.raw_data().data();
         if (type == onnx::TensorProto::FLOAT && std::is_same_v<T, float>) std::memcpy(v.data(), p, n * 4);
@@ -221,6 +240,28 @@ BasicTensor<T> decode_tensor(const onnx::TensorProto& t, const std::string& mode
 
 template Tensor decode_tensor<float>(const onnx::TensorProto&, const std::string&, std::size_t);
 template TensorD decode_tensor<double>(const onnx::TensorProto&, const std::string&, std::size_t);
+
+template <class T>
+void check_finite(const T* values, std::size_t n, const Shape& shape, const std::string& name, bool allow_inf) {
+    std::size_t i = 0;
+    for (; i < n; ++i)
+        if (std::isnan(values[i]) || (!allow_inf && std::isinf(values[i]))) break;
+    if (i == n) return;
+    std::string at;  // the multi-index of flat index i, row-major
+    for (std::size_t rest = i, k = shape.size(); k-- > 0;) {
+        const std::size_t d = shape[k] == 0 ? 1 : shape[k];
+        at = std::to_string(rest % d) + (at.empty() ? "" : ", ") + at;
+        rest /= d;
+    }
+    const double v = static_cast<double>(values[i]);
+    throw std::runtime_error("tensor '" + name + "' " + shape_to_string(shape) + ": element [" + at + "] (flat index " + std::to_string(i) +
+                             ") is " + (std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf") +
+                             (allow_inf ? "; NaN is refused in every float initializer" : "; weights must be finite") +
+                             " (a model with non-finite weights explains nothing: every heat-map would be NaN)");
+}
+
+template void check_finite<float>(const float*, std::size_t, const Shape&, const std::string&, bool);
+template void check_finite<double>(const double*, std::size_t, const Shape&, const std::string&, bool);
 
 OnnxAttribute decode_attribute(const onnx::AttributeProto& a, const std::string& model_dir, std::size_t max_elements) {
     OnnxAttribute r;

@@ -73,22 +73,30 @@ struct Reader {
                 non_float[t.name()] = "is stored in an external file (not supported)";
                 continue;
             }
-            Shape shape;
-            for (auto d : t.dims()) {
-                if (d < 0) fail("initializer '" + t.name() + "' has a negative dimension");
-                shape.push_back(static_cast<std::size_t>(d));
+            // Counted (overflow-checked, bounded like import_onnx) and compared with the bytes present before the
+            // tensor is allocated: a tiny file must not be able to ask for gigabytes.
+            std::size_t n = 0;
+            try {
+                n = detail::checked_elements(t, OnnxImportOptions{}.max_tensor_elements);
+            } catch (const std::exception& e) {
+                fail(std::string("initializer: ") + e.what());
+            }
+            const Shape shape = detail::tensor_shape(t);
+            if (!t.raw_data().empty()) {
+                if (t.raw_data().size() != n * sizeof(float))
+                    fail("initializer '" + t.name() + "' " + shape_to_string(shape) + " has " + std::to_string(t.raw_data().size()) +
+                         " bytes of raw_data, expected " + std::to_string(n * sizeof(float)));
+            } else if (static_cast<std::size_t>(t.float_data_size()) != n) {
+                fail("initializer '" + t.name() + "' " + shape_to_string(shape) + " has " + std::to_string(t.float_data_size()) +
+                     " values, expected " + std::to_string(n));
             }
             Tensor v(shape);
-            if (!t.raw_data().empty()) {
-                if (t.raw_data().size() != v.size() * sizeof(float))
-                    fail("initializer '" + t.name() + "' " + shape_to_string(shape) + " has " + std::to_string(t.raw_data().size()) +
-                         " bytes of raw_data, expected " + std::to_string(v.size() * sizeof(float)));
-                std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
-            } else {
-                if (static_cast<std::size_t>(t.float_data_size()) != v.size())
-                    fail("initializer '" + t.name() + "' " + shape_to_string(shape) + " has " + std::to_string(t.float_data_size()) +
-                         " values, expected " + std::to_string(v.size()));
-                std::copy(t.float_data().begin(), t.float_data().end(), v.data());
+            if (!t.raw_data().empty()) std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
+            else std::copy(t.float_data().begin(), t.float_data().end(), v.data());
+            try {
+                detail::check_finite(v.data(), n, shape, t.name(), false);  // xvis writes weights only, never masks
+            } catch (const std::exception& e) {
+                fail(std::string("initializer: ") + e.what());
             }
             inits.emplace(t.name(), std::move(v));
         }

@@ -25,6 +25,12 @@ Shape tensor_shape(const onnx::TensorProto& t);
 template <class T>
 BasicTensor<T> decode_tensor(const onnx::TensorProto& t, const std::string& model_dir, std::size_t max_elements);
 
+// Throws std::runtime_error "tensor '<name>' <shape>: element [i, j, ...] (flat index k) is nan ..." at the first
+// NaN, and at the first ±inf too unless `allow_inf` (attention masks and clamp bounds hold -inf on purpose;
+// a weight that multiplies the input never does). A bad weight would otherwise surface only as a NaN heat-map.
+template <class T>
+void check_finite(const T* values, std::size_t n, const Shape& shape, const std::string& name, bool allow_inf);
+
 OnnxAttribute decode_attribute(const onnx::AttributeProto& a, const std::string& model_dir, std::size_t max_elements);
 
 }  // namespace xvis::detail

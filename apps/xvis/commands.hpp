@@ -41,6 +41,7 @@ struct AttributeArgs {
                 output = "xvis-out", backprop, penultimate, colormap = "jet";
     long index = -1;
     int target = -1;  // class / filter; -1: the predicted class
+    bool target_given = false;  // --class was given: checked against the layer's classes, negative values included
     double alpha = 0.5;
     std::uint64_t seed = 0;
     ImageOptions prep;

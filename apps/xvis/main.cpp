@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
+#include <string>
 
 namespace {
 
@@ -129,7 +131,7 @@ int main(int argc, char** argv) {
         auto* img = c->add_option("--image", at.image, "input image file (PNG, JPEG, ...)");
         c->add_option("--index", at.index, "Fashion-MNIST test image index instead of --image")->excludes(img)->check(non_negative);
         c->add_option("--dataset", at.dataset)->capture_default_str();
-        c->add_option("--class,--target", at.target, "class / filter to explain (default: the predicted class)");
+        c->add_option("--class,--target", at.target, "class / filter to explain, 0..classes-1 (default: the predicted class)");
         c->add_option("--layer", at.layer, "layer holding the class scores")->capture_default_str();
         c->add_option("--penultimate", at.penultimate, "CAM layer (default: automatic search)");
         c->add_option("--backprop", at.backprop, valid_names<BackpropModifier>())->check(enum_check<BackpropModifier>());
@@ -157,6 +159,23 @@ int main(int argc, char** argv) {
     demo->add_option("--model-cache", de.model_cache, "trained model to reuse (default: <output>/fashion_cnn.onnx)");
     demo->add_flag("--retrain", de.retrain, "train even when the cached model exists");
 
+    // CLI11 reports an unknown word as "A subcommand is required", and `xvis frobnicate --help` would print
+    // the general help with exit 0: the first word that is neither an option nor --threads' value is checked
+    // against the subcommands first.
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--threads") ++i;
+        if (arg.empty() || arg[0] == '-') continue;
+        std::string names;
+        bool known = false;
+        for (const auto* sub : app.get_subcommands({})) {
+            known = known || sub->get_name() == arg;
+            names += (names.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (known) break;
+        std::fprintf(stderr, "xvis: error: unknown subcommand '%s' (subcommands: %s; see --help)\n", arg.c_str(), names.c_str());
+        return 2;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -172,11 +191,19 @@ int main(int argc, char** argv) {
         if (*train) return run_train(tr);
         if (*info) return run_info(info_model);
         ac.range_given = range->count() > 0;
+        for (auto* c : {sal, cam, attr}) at.target_given = at.target_given || c->get_option("--class")->count() > 0;
         if (*act) return run_activation(ac);
         if (*sal) at.method = "saliency";
         if (*cam) at.method = "gradcam";
         if (*sal || *cam || *attr) return run_attribute(at);
         if (*demo) return run_demo(de);
+    } catch (const std::bad_alloc&) {
+        // One line and a non-zero exit when memory runs out anyway (ulimit -v, a model too large for the machine),
+        // instead of std::terminate's abort. Nothing is allocated here: the message is a literal.
+        std::fprintf(stderr, "xvis: error: out of memory while running '%s' (the model, the input or the method needs more memory "
+                             "than this process may use: see ulimit -v, or try a smaller model or input)\n",
+                     *train ? "train" : *info ? "info" : *act ? "activation" : *sal ? "saliency" : *cam ? "cam" : *attr ? "attribute" : "demo");
+        return 3;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "xvis: error: %s\n", e.what());
         return 1;

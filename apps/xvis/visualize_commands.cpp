@@ -166,16 +166,20 @@ int run_attribute(const AttributeArgs& a) {
     const Node& scores = model.layer_output(layer);
     Function forward = compile({scores}, {model.input()});
     const Tensor& s = forward(in.x)[0];
-    std::size_t predicted = 0;
+    std::size_t predicted = 0, classes = 0;
     if (scores.rank() == 2) {
-        predicted = print_top_classes(s.data(), s.shape()[1], labels, 5);
+        predicted = print_top_classes(s.data(), classes = s.shape()[1], labels, 5);
     } else {
-        const std::size_t ca = channel_axis(s.rank(), format_of(p)), k = s.shape()[ca], inner = s.size() / (s.shape()[0] * k);
+        const std::size_t ca = channel_axis(s.rank(), format_of(p)), k = classes = s.shape()[ca], inner = s.size() / (s.shape()[0] * k);
         std::vector<double> act(k, 0.0);
         for (std::size_t i = 0; i < s.size(); ++i) act[ca == 1 ? (i / inner) % k : i % k] += s[i];
         predicted = static_cast<std::size_t>(std::max_element(act.begin(), act.end()) - act.begin());
     }
-    const int target = a.target >= 0 ? a.target : static_cast<int>(predicted);
+    if (a.target_given && (a.target < 0 || static_cast<std::size_t>(a.target) >= classes))
+        throw std::invalid_argument("--class " + std::to_string(a.target) + ": layer '" + model.layer(layer)->name() + "' has " +
+                                    std::to_string(classes) + " classes / channels, valid: 0.." + std::to_string(classes - 1) +
+                                    " (omit --class for the predicted class)");
+    const int target = a.target_given ? a.target : static_cast<int>(predicted);
     const Colormap cmap = colormap_from_string(a.colormap);
     const Tensor map = attribution_map(model, from_string<AttributionMethod>(a.method), layer, target, in, from_string<BackpropModifier>(a.backprop),
                                        a.penultimate, a.seed);

@@ -358,3 +358,43 @@ TEST(Cli, PreprocessingFlagErrors) {
         EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << ": " << r.out;
     }
 }
+
+// Issue 11: an unknown subcommand is named as such, also with --help (which printed the general help, exit 0).
+TEST(Cli, UnknownSubcommandIsNamed) {
+    for (const std::string args : {"frobnicate", "frobnicate --help", "--threads 2 frobnicate"}) {
+        const CliRun r = xvis_cli(args);
+        EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+        EXPECT_EQ(r.out.rfind("xvis: error: unknown subcommand 'frobnicate' (subcommands: train, info,", 0), 0u) << args << ": " << r.out;
+        EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << ": " << r.out;
+    }
+    // Known subcommands still parse after the global option and its value.
+    EXPECT_EQ(xvis_cli("--threads 2 info arch:mlp").code, 0);
+    EXPECT_EQ(xvis_cli("info --help").code, 0);
+}
+
+// Issue 11: --class -5 meant "the predicted class"; out-of-range classes are errors naming the valid range.
+TEST(Cli, ClassOutOfRangeIsAnError) {
+    const fs::path d = scratch("class_range");
+    const std::string img = " --image " + write_picture(d, 20, 20, 3) + " -o " + (d / "out").string();
+    for (const std::string cls : {"-5", "-1", "10"}) {
+        const CliRun r = xvis_cli("saliency arch:vgg_mini --class " + cls + img);
+        EXPECT_EQ(r.code, 1) << r.out;
+        EXPECT_NE(r.out.find("xvis: error: --class " + cls + ": layer 'out' has 10 classes / channels, valid: 0..9"), std::string::npos) << r.out;
+    }
+    const CliRun ok = xvis_cli("saliency arch:vgg_mini --class 9" + img);
+    EXPECT_EQ(ok.code, 0) << ok.out;
+    EXPECT_NE(ok.out.find("saliency for class 9"), std::string::npos) << ok.out;
+}
+
+// Issue 11: running out of memory anyway (ulimit -v) ends with one clear line and exit 3, not an abort. 80 MB
+// holds the program but not ResNet-18 with its gradients (which needs about 120 MB).
+TEST(Cli, OutOfMemoryIsOneLineAndAnExitCode) {
+    const fs::path d = scratch("out_of_memory");
+    const std::string cmd = "bash -c 'ulimit -v 80000; exec " + std::string(XVIS_CLI_PATH) + " saliency arch:resnet18 --image " +
+                            write_picture(d, 20, 20, 3) + " -o " + (d / "out").string() + "' 2>&1 >/dev/null";
+    const CliRun r = run_shell(cmd);
+    EXPECT_EQ(r.code, 3) << r.out;
+    EXPECT_EQ(r.out, "xvis: error: out of memory while running 'saliency' (the model, the input or the method needs more memory than this "
+                     "process may use: see ulimit -v, or try a smaller model or input)\n");
+    EXPECT_FALSE(fs::exists(d / "out" / "heatmap.png"));
+}

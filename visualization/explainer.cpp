@@ -3,6 +3,7 @@
 #include <xvis/visualization/explainer.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace xvis {
@@ -73,6 +74,21 @@ void check_input(const Tensor& x, const Shape& shape, const char* call) {
     if (x.shape() != shape)
         throw ShapeError(std::string(call) + ": input of shape " + shape_to_string(x.shape()) + ", but this explainer was built for " + shape_to_string(shape) +
                          " (build another for other shapes)");
+    // A NaN or infinite input makes every gradient and score NaN: the heat-map would be NaN with no hint why.
+    // One pass, no allocation unless it throws (explainers promise no allocation after their first call).
+    const float* p = x.data();
+    const std::size_t n = x.size();
+    std::size_t i = 0;
+    while (i < n && std::isfinite(p[i])) ++i;
+    if (i == n) return;
+    std::string at;  // the multi-index of flat index i, row-major
+    for (std::size_t rest = i, k = shape.size(); k-- > 0;) {
+        at = std::to_string(rest % shape[k]) + (at.empty() ? "" : ", ") + at;
+        rest /= shape[k];
+    }
+    throw std::invalid_argument(std::string(call) + ": input element [" + at + "] (flat index " + std::to_string(i) + ") of " +
+                                shape_to_string(shape) + " is " + (std::isnan(p[i]) ? "nan" : p[i] > 0 ? "inf" : "-inf") +
+                                ": inputs must be finite (check the image and its preprocessing)");
 }
 
 BatchedGradient::BatchedGradient(const Model& model, const LayerId& layer, const std::vector<std::int64_t>& filters, const Shape& input_shape,

@@ -91,7 +91,8 @@ ModelGraph graph_for(const Model& model, std::size_t batch);
 // Σ over the batch of each sample's mean activation of the filters in `target` (an ActivationMaximization
 // weighted by −N), as (loss, weight).
 WeightedLosses filter_score(const Node& target, const std::vector<std::int64_t>& filter_indices, DataFormat format);
-// Checks x against the shape an explainer was built for.
+// Checks x against the shape an explainer was built for (ShapeError) and that every element is finite
+// (std::invalid_argument naming `call`, the first bad element's index and its value). Allocates only to throw.
 void check_input(const Tensor& x, const Shape& shape, const char* call);  // call: a literal (no allocation)
 
 }  // namespace detail

@@ -164,6 +164,24 @@ TEST(Interrupt, ActivationStopsAtTheNextIteration) {
     }
 }
 
+// SIGINT during training: stops at the next batch, saves no model (a half-trained one is not what was asked
+// for), and an earlier model under the same name stays as it was.
+TEST(Interrupt, TrainStopsAtTheNextBatch) {
+    if (!xvis::fashion_mnist_available()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    const fs::path d = scratch("train_int"), out = d / "out", log = d / "log";
+    fs::create_directories(out);
+    std::ofstream(out / "model.onnx") << "an earlier model";
+    const pid_t pid = start_xvis({"train", "--epochs", "50", "-o", (out / "model.onnx").string()}, log);
+    ASSERT_TRUE(wait_until([&] { return read_file(log).find("training, epoch 1/50") != std::string::npos; }, 60)) << read_file(log);
+    ::kill(pid, SIGINT);
+    const int status = finish(pid, 30);
+    ASSERT_TRUE(WIFEXITED(status)) << read_file(log);
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    EXPECT_NE(read_file(log).find(interrupted), std::string::npos) << read_file(log);
+    EXPECT_EQ(read_file(out / "model.onnx"), "an earlier model");
+    EXPECT_EQ(entries(out), std::vector<std::string>{"model.onnx"});
+}
+
 // SIGINT during the demo's activation maximization: the class images written so far are complete, nothing
 // later (the composite, the overlays, report.md) exists, no temporary remains, the model cache is intact.
 TEST(Interrupt, DemoKeepsTheImagesWrittenBefore) {

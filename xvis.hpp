@@ -94,6 +94,7 @@
 #include <xvis/image/overlay.hpp>
 #include <xvis/image/stitch.hpp>
 #include <xvis/image/animation.hpp>
+#include <xvis/image/file_name.hpp>
 #include <xvis/image/preprocess.hpp>
 #include <xvis/models/architectures.hpp>
 #include <xvis/visualization/gif_generator.hpp>

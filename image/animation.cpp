@@ -171,7 +171,7 @@ const std::array<std::uint8_t, 768>& GifWriter::palette() {
 
 GifWriter::GifWriter(std::string path, std::size_t width, std::size_t height, unsigned delay_centiseconds,
                      bool loop)
-    : file_(std::move(path)), width_(width), height_(height), delay_(delay_centiseconds) {
+    : file_(std::move(path)), width_(width), height_(height), delay_(delay_centiseconds), unwinding_(std::uncaught_exceptions()) {
     if (width == 0 || height == 0 || width > 65535 || height > 65535)
         throw ShapeError("GifWriter: frame size " + std::to_string(height) + "x" + std::to_string(width) +
                          " (height x width) must be within 1..65535 each");
@@ -200,6 +200,7 @@ GifWriter::GifWriter(std::string path, std::size_t width, std::size_t height, un
 }
 
 GifWriter::~GifWriter() {
+    if (std::uncaught_exceptions() > unwinding_) return;  // file_'s destructor removes the temporary file
     if (!closed_) {
         try {
             close();

@@ -17,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -30,7 +31,8 @@ public:
     GifWriter(std::string path, std::size_t width, std::size_t height, unsigned delay_centiseconds = 10,
               bool loop = true);
     // Closes if still open, swallowing errors (call close() to see them); a writer that never got a frame leaves
-    // no file behind.
+    // no file behind. Destroyed while an exception unwinds the stack (an error, an interrupted run), it discards
+    // the recording instead: a GIF cut short is not the animation that was asked for.
     ~GifWriter();
     GifWriter(const GifWriter&) = delete;
     GifWriter& operator=(const GifWriter&) = delete;
@@ -55,6 +57,7 @@ private:
     std::size_t frames_ = 0;
     bool closed_ = false;
     bool failed_ = false;  // an I/O error already aborted the file
+    int unwinding_ = 0;    // std::uncaught_exceptions() at construction: more at destruction means an exception
     struct Scratch;
     std::unique_ptr<Scratch> scratch_;
 };

@@ -14,15 +14,23 @@ namespace xvis {
 namespace {
 constexpr std::size_t buffer_limit = 1 << 16;
 std::atomic<unsigned long> temp_counter{0};  // distinct names for concurrent writers in one process
+constexpr std::size_t temp_base_limit = 200;  // + ".", ".tmp-", pid and counter stays under NAME_MAX (255)
 }  // namespace
+
+std::string AtomicFile::temp_name(const std::string& path, long pid, unsigned long n) {
+    const std::size_t slash = path.rfind('/');
+    const std::size_t start = slash == std::string::npos ? 0 : slash + 1;
+    // Same folder as the target: rename(2) is atomic only within one file system.
+    return path.substr(0, start) + "." + path.substr(start, temp_base_limit) + ".tmp-" + std::to_string(pid) + "-" +
+           std::to_string(n);
+}
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     if (path_.empty()) throw std::runtime_error("AtomicFile: empty path");
     // O_EXCL with a pid + counter name instead of mkstemp: mkstemp creates mode 0600 files, and the renamed
     // image should get the usual 0666 & ~umask like any other file the user writes.
     for (int attempt = 0; attempt < 100; ++attempt) {
-        temp_path_ = path_ + ".tmp." + std::to_string(static_cast<long>(::getpid())) + "." +
-                     std::to_string(temp_counter.fetch_add(1));
+        temp_path_ = temp_name(path_, static_cast<long>(::getpid()), temp_counter.fetch_add(1));
         fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd_ >= 0) return;
         if (errno != EEXIST) break;

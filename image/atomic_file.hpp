@@ -3,6 +3,9 @@
 // directory, hence same file system, so the final rename(2) is atomic); commit() flushes, fsyncs and renames it
 // over the target. If commit() is never reached (an exception, a failed write) the temporary file is removed and
 // the target is untouched: a crash mid-write never leaves a truncated image behind.
+// Temporary names are hidden and marked: "<dir>/.<name>.tmp-<pid>-<n>" (the name cut to 200 bytes so the
+// temporary fits NAME_MAX when the target's name does). A SIGKILL between creation and commit() leaves that file;
+// the leading dot and ".tmp-" keep it from being taken for an output (docs/command-line.md, "Interruption").
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,7 +15,7 @@ namespace xvis {
 
 class AtomicFile {
 public:
-    // Creates the temporary file "<path>.tmp.<pid>.<n>" (permissions 0666 minus the umask, as a plain open()).
+    // Creates the temporary file (see above; permissions 0666 minus the umask, as a plain open()).
     // Throws std::runtime_error naming `path` and the system's reason (e.g. a missing directory).
     explicit AtomicFile(std::string path);
     // Removes the temporary file unless commit() succeeded. Never throws.
@@ -30,6 +33,10 @@ public:
     void abort() noexcept;
 
     const std::string& path() const noexcept { return path_; }
+    // The temporary file's name while open (empty after commit() or abort()).
+    const std::string& temp_path() const noexcept { return temp_path_; }
+    // The temporary name AtomicFile uses for `path` with process id `pid` and counter `n`.
+    static std::string temp_name(const std::string& path, long pid, unsigned long n);
     bool open() const noexcept { return fd_ >= 0; }
 
 private:

@@ -1,12 +1,15 @@
 // xvis demo: the whole story on Fashion-MNIST from one command.
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
+
+#include <xvis/image/atomic_file.hpp>
+#include <xvis/image/file_name.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace xvis::cli {
@@ -18,15 +21,14 @@ double seconds_since(clock_type::time_point t) { return std::chrono::duration<do
 
 Tensor enlarge8(const Tensor& hwc) { return resize(hwc, hwc.shape()[0] * 8, hwc.shape()[1] * 8, Interpolation::nearest); }
 
-std::string file_name(const std::string& s) {
-    std::string out;
-    for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
-    return out;
+// Lower case, then safe_file_name (image/file_name.hpp): "T-shirt/top" → "t-shirt_top".
+std::string class_file_name(const std::string& label) {
+    std::string lower = label;
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return safe_file_name(lower);
 }
 
-}  // namespace
-
-int run_demo(const DemoArgs& a) {
+int demo(const DemoArgs& a) {
     namespace fs = std::filesystem;
     if (!fashion_mnist_available(a.dataset, DatasetSubset::train) || !fashion_mnist_available(a.dataset, DatasetSubset::test))
         throw std::runtime_error("Fashion-MNIST is not in " + a.dataset +
@@ -69,7 +71,10 @@ int run_demo(const DemoArgs& a) {
         o.input_range = {0, 1};  // the model was trained on pixels / 255
         o.seed = static_cast<std::uint64_t>(k);
         o.input_modifiers = {std::make_shared<Jitter>(0.05, DataFormat::channels_first, static_cast<std::uint64_t>(k))};
-        o.callbacks = {std::make_shared<xvis::Progress>(a.iterations, [&, k](int done, int, double, bool) { am_bar.update(k * a.iterations + done, names[k]); })};
+        o.callbacks = {std::make_shared<xvis::Progress>(a.iterations, [&, k](int done, int, double, bool finished) {
+            if (!finished) stop_if_interrupted();  // every class image written so far stays, complete
+            am_bar.update(k * a.iterations + done, names[k]);
+        })};
         MinimizeResult r = visualize_activation(model, -1, {k}, o);
         // Shown clipped to the input range: keras-vis's standardized image is flat gray here, because a few
         // pixels end far outside [0, 1] (docs/keras-vis-differences.md).
@@ -77,7 +82,7 @@ int run_demo(const DemoArgs& a) {
         r.image.reshape({28, 28, 1});
         for (auto& v : r.image) v *= 255.0f;
         am_images.push_back(enlarge8(r.image));
-        write_png(a.output + "/am_" + std::to_string(k) + "_" + file_name(names[k]) + ".png", am_images.back());
+        write_png(a.output + "/am_" + std::to_string(k) + "_" + class_file_name(names[k]) + ".png", am_images.back());
     }
     am_bar.finish();
     write_png(a.output + "/activation_maximization.png", stitch_images(am_images, 8, 5, 128.0f));  // gray margins: the images are black and white
@@ -93,6 +98,7 @@ int run_demo(const DemoArgs& a) {
         int found = 0;
         for (std::size_t i = 0; i < test.size() && found < a.per_class; ++i) {
             if (test.labels[i] != k) continue;
+            stop_if_interrupted();  // an image boundary: its three PNGs are written together or not started
             ++found;
             ++explained;
             const ModelInput in = load_input("", static_cast<long>(i), a.dataset, pixels, channels);
@@ -125,9 +131,19 @@ int run_demo(const DemoArgs& a) {
           "optimized input clipped to the model's input range [0, 1], not keras-vis's standardized deprocess_input "
           "(`xvis activation --display keras-vis` shows that one).\n\n## Saliency (keras-vis) and Grad-CAM (on conv2) overlays\n\n| class | test index | input | saliency | Grad-CAM |\n|---|---|---|---|---|\n"
        << rows.str();
-    std::ofstream(a.output + "/report.md") << md.str();
+    stop_if_interrupted();  // the report links every image, so it is written only when all of them are
+    AtomicFile report(a.output + "/report.md");
+    const std::string text = md.str();
+    report.write(text.data(), text.size());
+    report.commit();
     std::printf("wrote %s/report.md, activation_maximization.png and %d saliency / Grad-CAM overlays\n", a.output.c_str(), explained);
     return 0;
+}
+
+}  // namespace
+
+int run_demo(const DemoArgs& a) {
+    return run_interruptible([&] { return demo(a); });
 }
 
 }  // namespace xvis::cli

@@ -1,5 +1,7 @@
 #include "progress.hpp"
 
+#include "interrupt.hpp"
+
 #include <cstdio>
 #include <memory>
 #include <unistd.h>
@@ -38,6 +40,7 @@ void Progress::finish(const std::string& detail) {
 void attach_fit_progress(FitOptions& options, const std::string& label) {
     auto bar = std::make_shared<std::unique_ptr<Progress>>();
     options.on_batch = [bar, label](const FitProgress& p) {
+        stop_if_interrupted();  // a batch boundary: nothing half-done (fit() restores the model's batch size)
         if (p.batch == 0)
             *bar = std::make_unique<Progress>(label + ", epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(p.epochs),
                                               static_cast<long>(p.batches));

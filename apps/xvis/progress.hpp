@@ -21,7 +21,8 @@ private:
     bool finished_ = false;
 };
 
-// Draws one bar per epoch and prints a summary line after each (with the test accuracy when validating).
+// Draws one bar per epoch and prints a summary line after each (with the test accuracy when validating). After
+// a SIGINT / SIGTERM (interrupt.hpp) the next batch boundary throws Interrupted.
 void attach_fit_progress(FitOptions& options, const std::string& label);
 
 }  // namespace xvis::cli

@@ -1,6 +1,7 @@
 // xvis train, xvis info.
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 
 #include <cstdio>
@@ -8,7 +9,9 @@
 
 namespace xvis::cli {
 
-int run_train(const TrainArgs& a) {
+namespace {
+
+int train(const TrainArgs& a) {
     if (a.arch != "fashion_cnn" && a.arch != "mlp")
         throw std::invalid_argument("--arch '" + a.arch + "': train takes fashion_cnn or mlp (Fashion-MNIST input 1×28×28)");
     const FashionMnist train = load_fashion_mnist(a.dataset, DatasetSubset::train, static_cast<std::size_t>(a.limit));
@@ -25,9 +28,15 @@ int run_train(const TrainArgs& a) {
     fo.validation_labels = &test.labels;
     attach_fit_progress(fo, "training");
     fit(model, train.images, train.labels, fo);
-    save_onnx(model, a.output);
+    save_onnx(model, a.output);  // only a finished training is saved: an interrupted one writes nothing
     std::printf("saved %s\n", a.output.c_str());
     return 0;
+}
+
+}  // namespace
+
+int run_train(const TrainArgs& a) {
+    return run_interruptible([&] { return train(a); });
 }
 
 int run_info(const std::string& spec) {

@@ -1,6 +1,7 @@
 // xvis activation, xvis saliency / cam / attribute.
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 
 #include <algorithm>
@@ -87,7 +88,9 @@ Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_
     return first_map(finish_saliency(a, false, true, format));
 }
 
-int run_activation(const ActivationArgs& a) {
+namespace {
+
+int activation(const ActivationArgs& a) {
     Model model = load_model(a.model, 1);
     const std::int64_t layer = resolve_layer(model, a.layer);
     std::size_t channels = 0;
@@ -126,7 +129,10 @@ int run_activation(const ActivationArgs& a) {
     for (std::size_t i = 0; i < filters.size(); ++i) {
         o.seed = a.seed + i;
         const long base = static_cast<long>(i) * a.iterations;
-        o.callbacks = {std::make_shared<xvis::Progress>(a.iterations, [&, base](int done, int, double loss, bool) {
+        // First among the callbacks: an interruption stops before the GIF gets the frame, and the GIF writer,
+        // destroyed while Interrupted unwinds, discards its recording.
+        o.callbacks = {std::make_shared<xvis::Progress>(a.iterations, [&, base](int done, int, double loss, bool finished) {
+            if (!finished) stop_if_interrupted();
             bar.update(base + done, "filter " + std::to_string(filters[i]) + " loss " + std::to_string(loss));
         })};
         if (i == 0 && !a.gif.empty()) o.callbacks.push_back(std::make_shared<GifGenerator>(a.gif));
@@ -152,6 +158,12 @@ int run_activation(const ActivationArgs& a) {
         names += (i ? ", " : ": ") + class_name(static_cast<std::size_t>(filters[i]), labels);
     std::printf("wrote %s (%zu filters of layer '%s'%s)\n", a.output.c_str(), filters.size(), model.layer(layer)->name().c_str(), names.c_str());
     return 0;
+}
+
+}  // namespace
+
+int run_activation(const ActivationArgs& a) {
+    return run_interruptible([&] { return activation(a); });
 }
 
 int run_attribute(const AttributeArgs& a) {

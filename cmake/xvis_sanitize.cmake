@@ -1,0 +1,45 @@
+# XVIS_SANITIZE: build xvis and everything this project builds against it (tests, examples, the command line,
+# benchmarks, README snippets) with sanitizers. Values: empty or OFF (none), address,undefined, thread.
+# The flags are attached to the xvis target, not to CMAKE_CXX_FLAGS:
+#   - compile options PUBLIC but $<BUILD_INTERFACE:...>: every target of this build that links xvis compiles
+#     instrumented; an installed package does not force instrumentation on its consumers' own code;
+#   - link options INTERFACE (build and install): an instrumented static libxvis needs the sanitizer runtime in
+#     whatever links it, including a consumer of an installed sanitized build.
+# Included from the top-level CMakeLists.txt before the OpenMP decision (thread turns OpenMP off) and
+# called as xvis_apply_sanitizers(xvis) once the target exists.
+set(XVIS_SANITIZE "" CACHE STRING "Sanitizers: empty/OFF, address,undefined, or thread")
+set_property(CACHE XVIS_SANITIZE PROPERTY STRINGS "" OFF "address,undefined" thread)
+
+set(XVIS_SANITIZE_COMPILE_OPTIONS "")
+set(XVIS_SANITIZE_LINK_OPTIONS "")
+if(XVIS_SANITIZE STREQUAL "" OR XVIS_SANITIZE STREQUAL "OFF")
+  # none
+elseif(XVIS_SANITIZE STREQUAL "address,undefined" OR XVIS_SANITIZE STREQUAL "undefined,address")
+  # -fno-sanitize-recover: a UBSan finding aborts the test (non-zero exit) instead of printing and going on.
+  set(XVIS_SANITIZE_COMPILE_OPTIONS -fsanitize=address,undefined -fno-sanitize-recover=undefined
+      -fno-omit-frame-pointer -g)
+  set(XVIS_SANITIZE_LINK_OPTIONS -fsanitize=address,undefined)
+elseif(XVIS_SANITIZE STREQUAL "thread")
+  set(XVIS_SANITIZE_COMPILE_OPTIONS -fsanitize=thread -fno-omit-frame-pointer -g)
+  set(XVIS_SANITIZE_LINK_OPTIONS -fsanitize=thread)
+  if(XVIS_USE_OPENMP)
+    message(STATUS "XVIS_SANITIZE=thread: XVIS_USE_OPENMP turned off (libgomp is not instrumented, "
+                   "ThreadSanitizer would report its barriers as races)")
+  endif()
+  # A normal variable shadows the cache entry for this configure only: going back to XVIS_SANITIZE="" brings
+  # the user's XVIS_USE_OPENMP back.
+  set(XVIS_USE_OPENMP OFF)
+else()
+  message(FATAL_ERROR "XVIS_SANITIZE must be empty, OFF, address,undefined or thread, not '${XVIS_SANITIZE}'")
+endif()
+if(XVIS_SANITIZE_COMPILE_OPTIONS)
+  string(JOIN " " flags ${XVIS_SANITIZE_COMPILE_OPTIONS})
+  message(STATUS "XVIS_SANITIZE=${XVIS_SANITIZE}: ${flags}")
+endif()
+
+function(xvis_apply_sanitizers target)
+  if(XVIS_SANITIZE_COMPILE_OPTIONS)
+    target_compile_options(${target} PUBLIC "$<BUILD_INTERFACE:${XVIS_SANITIZE_COMPILE_OPTIONS}>")
+    target_link_options(${target} INTERFACE ${XVIS_SANITIZE_LINK_OPTIONS})
+  endif()
+endfunction()

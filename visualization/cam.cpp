@@ -158,22 +158,14 @@ const CamResult& GradCam::explain(const Tensor& x) {
     return r_;
 }
 
-namespace {
-template <class Cam>
-Tensor run_cam(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const CamOptions& o, const char* call) {
-    const Shape shape = batch_input_shape(model, seed.shape(), call);
-    return Cam(model, std::move(layer), filters, shape, o)(with_batch_axis(seed, shape, call));
-}
-}  // namespace
-
 Tensor visualize_cam(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const CamOptions& o) {
-    return run_cam<GradCam>(model, std::move(layer), filters, seed, o, "visualize_cam");
+    return explain_once<GradCam>("visualize_cam", model, std::move(layer), filters, seed, o);
 }
 Tensor gradcam_plus_plus(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const CamOptions& o) {
-    return run_cam<GradCamPlusPlus>(model, std::move(layer), filters, seed, o, "gradcam_plus_plus");
+    return explain_once<GradCamPlusPlus>("gradcam_plus_plus", model, std::move(layer), filters, seed, o);
 }
 Tensor layercam(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const CamOptions& o) {
-    return run_cam<LayerCam>(model, std::move(layer), filters, seed, o, "layercam");
+    return explain_once<LayerCam>("layercam", model, std::move(layer), filters, seed, o);
 }
 
 Tensor visualize_cam_with_losses(const Node& input, const WeightedLosses& losses, const Node& penultimate, const Tensor& seed_input,

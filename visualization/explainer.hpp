@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace xvis {
@@ -55,6 +56,15 @@ public:
 Shape batch_input_shape(const Model& model, const Shape& shape, const std::string& call);
 // A seed with a batch axis (a [...input] seed becomes [1, ...input]); mismatches throw ShapeError.
 Tensor with_batch_axis(const Tensor& seed, const Shape& input_without_batch, const std::string& call);
+
+// keras-vis-style one call: explainer E built for the seed's shape (a missing batch axis added) with `args`
+// after the input shape, then called once on the seed. What visualize_saliency, visualize_cam, ... are.
+template <class E, class... Args>
+Tensor explain_once(const char* call, const Model& model, LayerId layer, const std::vector<std::int64_t>& filter_indices, const Tensor& seed,
+                    Args&&... args) {
+    const Shape shape = batch_input_shape(model, seed.shape(), call);
+    return E(model, std::move(layer), filter_indices, shape, std::forward<Args>(args)...)(with_batch_axis(seed, shape, call));
+}
 
 namespace detail {
 

@@ -36,8 +36,7 @@ const Tensor& GuidedGradCam::operator()(const Tensor& x) {
 }
 
 Tensor guided_gradcam(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const CamOptions& o) {
-    const Shape shape = batch_input_shape(model, seed.shape(), "guided_gradcam");
-    return GuidedGradCam(model, std::move(layer), filters, shape, o)(with_batch_axis(seed, shape, "guided_gradcam"));
+    return explain_once<GuidedGradCam>("guided_gradcam", model, std::move(layer), filters, seed, o);
 }
 
 }  // namespace xvis

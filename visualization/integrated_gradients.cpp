@@ -100,14 +100,12 @@ const Tensor& InputXGradient::operator()(const Tensor& x) {
 
 Tensor integrated_gradients(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed,
                             const IntegratedGradientsOptions& o) {
-    const Shape shape = batch_input_shape(model, seed.shape(), "integrated_gradients");
-    return IntegratedGradients(model, std::move(layer), filters, shape, o)(with_batch_axis(seed, shape, "integrated_gradients"));
+    return explain_once<IntegratedGradients>("integrated_gradients", model, std::move(layer), filters, seed, o);
 }
 
 Tensor input_x_gradient(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed,
                         BackpropModifier backprop, std::optional<DataFormat> f) {
-    const Shape shape = batch_input_shape(model, seed.shape(), "input_x_gradient");
-    return InputXGradient(model, std::move(layer), filters, shape, backprop, f)(with_batch_axis(seed, shape, "input_x_gradient"));
+    return explain_once<InputXGradient>("input_x_gradient", model, std::move(layer), filters, seed, backprop, f);
 }
 
 }  // namespace xvis

@@ -87,11 +87,10 @@ Tensor finish_saliency(const Tensor& grads, bool keepdims, bool normalize, DataF
 }
 
 Saliency::Saliency(const Model& model, LayerId layer, std::vector<std::int64_t> filters, const Shape& input_shape, SaliencyOptions o)
-    : grad_(model, layer, filters, input_shape, o.data_format.value_or(model_data_format(model)), false, o.backprop_modifier, std::nullopt,
-            "Saliency"),
+    : format_(o.data_format.value_or(model_data_format(model))),
+      grad_(model, layer, filters, input_shape, format_, false, o.backprop_modifier, std::nullopt, "Saliency"),
       modifier_(modifier_of(o)),
       o_(std::move(o)),
-      format_(o_.data_format.value_or(model_data_format(model))),
       modified_(modifier_ ? Tensor(grad_.input_shape()) : Tensor()),
       map_(saliency_shape(grad_.input_shape(), o_.keepdims, format_)) {}
 
@@ -101,11 +100,10 @@ const Tensor& Saliency::operator()(const Tensor& x) {
 }
 
 SmoothGrad::SmoothGrad(const Model& model, LayerId layer, std::vector<std::int64_t> filters, const Shape& input_shape, SmoothGradOptions o)
-    : grad_(model, layer, filters, input_shape, o.data_format.value_or(model_data_format(model)), false, o.backprop_modifier, std::nullopt,
-            "SmoothGrad"),
+    : format_(o.data_format.value_or(model_data_format(model))),
+      grad_(model, layer, filters, input_shape, format_, false, o.backprop_modifier, std::nullopt, "SmoothGrad"),
       modifier_(modifier_of(o)),
       o_(std::move(o)),
-      format_(o_.data_format.value_or(model_data_format(model))),
       sigma_(grad_.input_shape()[0]),
       noisy_(grad_.input_shape()),
       average_(grad_.input_shape()),
@@ -136,13 +134,11 @@ const Tensor& SmoothGrad::operator()(const Tensor& x) {
 
 Tensor visualize_saliency(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed,
                           const SaliencyOptions& o) {
-    const Shape shape = batch_input_shape(model, seed.shape(), "visualize_saliency");
-    return Saliency(model, std::move(layer), filters, shape, o)(with_batch_axis(seed, shape, "visualize_saliency"));
+    return explain_once<Saliency>("visualize_saliency", model, std::move(layer), filters, seed, o);
 }
 
 Tensor smoothgrad(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const SmoothGradOptions& o) {
-    const Shape shape = batch_input_shape(model, seed.shape(), "smoothgrad");
-    return SmoothGrad(model, std::move(layer), filters, shape, o)(with_batch_axis(seed, shape, "smoothgrad"));
+    return explain_once<SmoothGrad>("smoothgrad", model, std::move(layer), filters, seed, o);
 }
 
 Tensor visualize_saliency_with_losses(const Node& input, const WeightedLosses& losses, const Tensor& seed_input, const SaliencyOptions& o) {

@@ -41,10 +41,10 @@ public:
     ScoreGradient& score_gradient() { return grad_.score_gradient(); }
 
 private:
+    DataFormat format_;  // before grad_, which is built for it
     detail::BatchedGradient grad_;
     GradModifier modifier_;
     SaliencyOptions o_;
-    DataFormat format_;
     Tensor modified_, map_;
 };
 
@@ -64,10 +64,10 @@ public:
     const Tensor& gradients() const { return average_; }
 
 private:
+    DataFormat format_;  // before grad_, which is built for it
     detail::BatchedGradient grad_;
     GradModifier modifier_;
     SmoothGradOptions o_;
-    DataFormat format_;
     std::vector<double> sigma_;
     Tensor noisy_, average_, modified_, map_;
 };

@@ -134,8 +134,7 @@ const CamResult& ScoreCam::explain(const Tensor& seed) {
 }
 
 Tensor score_cam(const Model& model, LayerId layer, const std::vector<std::int64_t>& filters, const Tensor& seed, const ScoreCamOptions& o) {
-    const Shape shape = batch_input_shape(model, seed.shape(), "score_cam");
-    return ScoreCam(model, std::move(layer), filters, shape, o)(with_batch_axis(seed, shape, "score_cam"));
+    return explain_once<ScoreCam>("score_cam", model, std::move(layer), filters, seed, o);
 }
 
 }  // namespace xvis

@@ -67,7 +67,7 @@ case "$mode" in
       # Test names containing Thread or Concurren, from --gtest_list_tests ("Suite." lines, then "  Test").
       filter=$("$build/tests/xvis_tests_$a" --gtest_list_tests | awk '
         /^[^ ]/ { suite = $1; next }
-        { name = $1; if ((suite name) ~ /Thread|Concurren/) printf "%s%s%s", sep, suite, name; sep = ":" }')
+        (suite $1) ~ /Thread|Concurren/ { printf "%s%s%s", sep, suite, $1; sep = ":" }')
       # The imported-model explanations from several threads (docs/attribution.md, "Threads").
       if [ "$a" = io ]; then filter="ArchitectureThreads.*:ArchitectureBatch.*${filter:+:$filter}"; fi
       if [ -n "$filter" ]; then run "xvis_tests_$a" --gtest_filter="$filter"; fi

@@ -1,24 +1,17 @@
-// io/gallery.hpp in a real browser: Debian's chromium, headless, loads index.html from file:// at a state given
-// in the URL hash and dumps the DOM after the page ran (--dump-dom) or paints it (--screenshot); the tests read
-// what was rendered: the cards and their order, the images and whether they loaded, the paging text, the text
-// of hostile strings. Skipped only when no chromium is found (scripts/setup-debian.sh installs it; set
-// XVIS_CHROMIUM to use another binary).
+// io/gallery.hpp in a real browser: headless chromium (tests/support/chromium.hpp) loads index.html from file:// at
+// a state given in the URL hash; the tests read what was rendered: the cards and their order, the images and
+// whether they loaded, the paging text, the text of hostile strings, and in one test the painted pixels.
 #include <xvis/image/png.hpp>
 #include <xvis/io/gallery.hpp>
 
 #include "io/gallery_support.hpp"
+#include "support/chromium.hpp"
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cmath>
-#include <cstdlib>
-#include <fcntl.h>
+#include <algorithm>
 #include <filesystem>
 #include <regex>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 using namespace xvis;
 using namespace xvis::testing;
@@ -26,80 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string find_chromium() {
-    if (const char* given = std::getenv("XVIS_CHROMIUM")) return given;
-    const char* path = std::getenv("PATH");
-    std::string dirs = path ? path : "/usr/bin:/bin";
-    for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-        std::size_t start = 0;
-        while (start <= dirs.size()) {
-            const std::size_t end = std::min(dirs.find(':', start), dirs.size());
-            const fs::path candidate = fs::path(dirs.substr(start, end - start)) / name;
-            if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-            start = end + 1;
-        }
-    }
-    return "";
-}
-
-#define REQUIRE_CHROMIUM()                                                                                              \
-    if (find_chromium().empty())                                                                                        \
-    GTEST_SKIP() << "chromium is not installed (apt-get install chromium; scripts/setup-debian.sh installs it): "     \
-                    "the gallery's browser tests are skipped"
-
-// Runs headless chromium on folder/index.html#hash with a fresh profile; `mode` is "--dump-dom" (the DOM is
-// returned) or "--screenshot=<file>". Root needs --no-sandbox. The virtual time budget lets the page's
-// scripts and image loads finish without waiting in real time. Fails the test after 60 s.
-std::string run_chromium(const fs::path& folder, const std::string& hash, const std::string& mode, const std::string& window = "1200,3000") {
-    GalleryDir profile;
-    const fs::path out = profile.path() / "stdout", err = profile.path() / "stderr";
-    std::vector<std::string> args = {find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                     "--user-data-dir=" + (profile.path() / "profile").string(), "--virtual-time-budget=5000",
-                                     "--window-size=" + window, "--hide-scrollbars", mode,
-                                     "file://" + (folder / "index.html").string() + (hash.empty() ? "" : "#" + hash)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(o, 1);
-        ::dup2(e, 2);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (::waitpid(pid, &status, WNOHANG) != pid) {
-        if (std::chrono::steady_clock::now() > end) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            ADD_FAILURE() << "chromium did not finish within 60 s";
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "chromium failed:\n" << read_text(err);
-    return read_text(out);
-}
-
-std::string dump(const fs::path& folder, const std::string& hash) { return run_chromium(folder, hash, "--dump-dom"); }
-
-// Undoes the serializer's escaping of text and attribute values.
-std::string unescape_html(std::string s) {
-    const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", "\xC2\xA0"}, {"&amp;", "&"}};
-    std::string out;
-    for (std::size_t i = 0; i < s.size();) {
-        bool matched = false;
-        for (const auto& [from, to] : entities)
-            if (s.compare(i, std::strlen(from), from) == 0) {
-                out += to, i += std::strlen(from), matched = true;
-                break;
-            }
-        if (!matched) out += s[i++];
-    }
-    return out;
-}
+std::string dump(const fs::path& folder, const std::string& hash) { return run_chromium(folder / "index.html", hash, "--dump-dom"); }
 
 std::vector<std::string> all_matches(const std::string& text, const std::string& pattern) {
     std::vector<std::string> found;
@@ -278,7 +198,7 @@ TEST(GalleryBrowser, ScreenshotShowsTheFilteredImages) {
     const auto magenta_pixels = [&](const std::string& hash) {
         const fs::path shot = dir.path() / "shot.png";
         fs::remove(shot);
-        run_chromium(dir.path(), hash, "--screenshot=" + shot.string(), "1000,800");
+        run_chromium(dir.path() / "index.html", hash, "--screenshot=" + shot.string(), "1000,800");
         const Tensor s = read_image(shot.string());
         EXPECT_EQ(s.shape()[0], 800u);
         EXPECT_EQ(s.shape()[1], 1000u);

@@ -100,6 +100,7 @@
 #include <xvis/visualization/gif_generator.hpp>
 #include <xvis/io/idx.hpp>
 #include <xvis/io/fashion_mnist.hpp>
+#include <xvis/io/gallery.hpp>
 #include <xvis/io/onnx.hpp>
 #include <xvis/training/optimizers.hpp>
 #include <xvis/training/trainer.hpp>

@@ -13,6 +13,7 @@ packages=(
   libonnx-testdata                      # ONNX conformance data (node tests with expected outputs)
   dataset-fashion-mnist                 # training / test data (/usr/share/datasets/fashion-mnist)
   libcli11-dev                          # the xvis command line
+  chromium                              # the gallery page's tests (headless; tests/io/gallery_browser.cpp)
 )
 
 missing=()

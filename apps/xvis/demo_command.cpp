@@ -4,13 +4,14 @@
 #include "interrupt.hpp"
 #include "progress.hpp"
 
-#include <xvis/image/atomic_file.hpp>
 #include <xvis/image/file_name.hpp>
+#include <xvis/io/gallery.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 namespace xvis::cli {
 
@@ -28,6 +29,22 @@ std::string class_file_name(const std::string& label) {
     return safe_file_name(lower);
 }
 
+// Softmax of one sample's logits [1, classes], at class k.
+double probability(const Tensor& logits, std::size_t k) {
+    const float* v = logits.data();
+    const std::size_t n = logits.size();
+    double top = v[0], z = 0;
+    for (std::size_t i = 1; i < n; ++i) top = std::max(top, double(v[i]));
+    for (std::size_t i = 0; i < n; ++i) z += std::exp(double(v[i]) - top);
+    return std::exp(double(v[k]) - top) / z;
+}
+
+std::string fixed(double v, int digits) {
+    char s[64];
+    std::snprintf(s, sizeof s, "%.*f", digits, v);
+    return s;
+}
+
 int demo(const DemoArgs& a) {
     namespace fs = std::filesystem;
     if (!fashion_mnist_available(a.dataset, DatasetSubset::train) || !fashion_mnist_available(a.dataset, DatasetSubset::test))
@@ -36,7 +53,7 @@ int demo(const DemoArgs& a) {
     fs::create_directories(a.output);
     const std::string cache = a.model_cache.empty() ? a.output + "/fashion_cnn.onnx" : a.model_cache;
     const auto& names = fashion_mnist_class_names();
-    std::ostringstream timings;
+    std::vector<GalleryItem> gallery;  // the report: index.html, written last
 
     // 1. The model: reuse the cached one, or train it with xvis's own autodiff.
     Model model = fashion_cnn(1);
@@ -64,6 +81,7 @@ int demo(const DemoArgs& a) {
     // 2. Activation maximization of every class logit.
     t0 = clock_type::now();
     std::vector<Tensor> am_images;
+    const std::string logits_layer = model.layer(-1)->name();
     Progress am_bar("activation maximization", 10L * a.iterations);
     for (int k = 0; k < 10; ++k) {
         VisualizeActivationOptions o;
@@ -82,15 +100,29 @@ int demo(const DemoArgs& a) {
         r.image.reshape({28, 28, 1});
         for (auto& v : r.image) v *= 255.0f;
         am_images.push_back(enlarge8(r.image));
-        write_png(a.output + "/am_" + std::to_string(k) + "_" + class_file_name(names[k]) + ".png", am_images.back());
+        const std::string file = "am_" + std::to_string(k) + "_" + class_file_name(names[k]) + ".png";
+        write_png(a.output + "/" + file, am_images.back());
+        GalleryItem item;
+        item.id = "activation:" + logits_layer + "/class:" + std::to_string(k);
+        item.images = {{"activation maximization", file}};
+        item.class_index = k, item.class_name = names[k], item.layer = logits_layer, item.channel = k, item.method = "activation";
+        // The logit the image shown (clipped to the input range) reaches.
+        item.score = model.predict(clip_to_range(r.best_input, o.input_range)).data()[k];
+        gallery.push_back(std::move(item));
     }
     am_bar.finish();
     write_png(a.output + "/activation_maximization.png", stitch_images(am_images, 8, 5, 128.0f));  // gray margins: the images are black and white
+    {
+        GalleryItem all;
+        all.id = "activation:" + logits_layer + "/all classes";
+        all.images = {{"classes 0 to 9, row by row", "activation_maximization.png"}};
+        all.layer = logits_layer, all.method = "activation";
+        gallery.insert(gallery.begin(), std::move(all));
+    }
     const double am_s = seconds_since(t0);
 
     // 3. Saliency and Grad-CAM for the first test images of every class.
     t0 = clock_type::now();
-    std::ostringstream rows;
     int explained = 0;
     std::size_t channels = 0;
     const Preprocessing pixels = resolve_preprocessing({}, model.input().shape(), channels);  // pixels / 255, as trained
@@ -104,39 +136,44 @@ int demo(const DemoArgs& a) {
             const ModelInput in = load_input("", static_cast<long>(i), a.dataset, pixels, channels);
             const std::string stem = "test" + std::to_string(i);
             write_png(a.output + "/" + stem + "_input.png", enlarge8(in.picture));
+            GalleryItem item;
+            item.id = "fashion-mnist:test:" + std::to_string(i) + "/class:" + std::to_string(k);
+            item.images = {{"input", stem + "_input.png"}};
             for (const char* method : {"saliency", "gradcam"}) {
                 const Tensor map = attribution_map(model, from_string<AttributionMethod>(method), -1, k, in, BackpropModifier::none, "", 0);
                 write_png(a.output + "/" + stem + "_" + method + ".png", enlarge8(overlay_heatmap(in.picture, map, 0.5, Colormap::jet)));
+                item.images.push_back({std::string(method == std::string("gradcam") ? "Grad-CAM" : method), stem + "_" + method + ".png"});
             }
-            rows << "| " << names[k] << " | " << i << " | ![](" << stem << "_input.png) | ![](" << stem << "_saliency.png) | ![]("
-                 << stem << "_gradcam.png) |\n";
+            item.class_index = k, item.class_name = names[k], item.method = "saliency, gradcam";
+            item.score = probability(model.predict(in.x), static_cast<std::size_t>(k));
+            gallery.push_back(std::move(item));
         }
     }
     const double attr_s = seconds_since(t0);
 
-    // 4. The report.
-    std::ostringstream md;
-    md << "# xvis demo: Fashion-MNIST\n\n";
-    md << "Model: " << cache << " (" << model.count_params() << " parameters). Test accuracy: **" << eval.accuracy * 100 << " %** on "
-       << test.size() << " images.\n\n";
-    md << "## Timings (" << num_threads() << " threads)\n\n| step | seconds |\n|---|---|\n";
-    for (const auto& e : epochs) md << "| training epoch " << e.epoch + 1 << " (train accuracy " << e.accuracy << ") | " << e.seconds << " |\n";
-    if (epochs.empty()) md << "| training | reused the cached model |\n";
-    md << "| evaluation of " << test.size() << " test images | " << eval_s << " |\n";
-    md << "| activation maximization, 10 classes × " << a.iterations << " iterations | " << am_s << " |\n";
-    md << "| saliency + Grad-CAM for " << explained << " test images | " << attr_s << " |\n\n";
-    md << "## Activation maximization of each class logit\n\n![](activation_maximization.png)\n\n";
-    for (int k = 0; k < 10; ++k) md << (k ? ", " : "") << k << " " << names[k];
-    md << " (row by row). keras-vis defaults (200 iterations, weights 1 / 10 / 10, jitter 0.05); each image is the "
-          "optimized input clipped to the model's input range [0, 1], not keras-vis's standardized deprocess_input "
-          "(`xvis activation --display keras-vis` shows that one).\n\n## Saliency (keras-vis) and Grad-CAM (on conv2) overlays\n\n| class | test index | input | saliency | Grad-CAM |\n|---|---|---|---|---|\n"
-       << rows.str();
-    stop_if_interrupted();  // the report links every image, so it is written only when all of them are
-    AtomicFile report(a.output + "/report.md");
-    const std::string text = md.str();
-    report.write(text.data(), text.size());
-    report.commit();
-    std::printf("wrote %s/report.md, activation_maximization.png and %d saliency / Grad-CAM overlays\n", a.output.c_str(), explained);
+    // 4. The report: a gallery (io/gallery.hpp) of everything above, with the accuracy and timings as its summary.
+    GalleryOptions g;
+    g.title = "xvis demo: Fashion-MNIST";
+    g.summary.emplace_back("model", cache + " (" + std::to_string(model.count_params()) + " parameters)");
+    g.summary.emplace_back("test accuracy", fixed(eval.accuracy * 100, 2) + " % on " + std::to_string(test.size()) + " images");
+    for (const auto& e : epochs)
+        g.summary.emplace_back("training epoch " + std::to_string(e.epoch + 1),
+                               fixed(e.seconds, 1) + " s (train accuracy " + fixed(e.accuracy * 100, 2) + " %)");
+    if (epochs.empty()) g.summary.emplace_back("training", "reused the cached model (--retrain to train again)");
+    g.summary.emplace_back("evaluation", fixed(eval_s, 2) + " s for " + std::to_string(test.size()) + " test images");
+    g.summary.emplace_back("activation maximization", fixed(am_s, 2) + " s, 10 classes × " + std::to_string(a.iterations) +
+                                                          " iterations (keras-vis defaults: weights 1 / 10 / 10, jitter 0.05)");
+    g.summary.emplace_back("saliency + Grad-CAM", fixed(attr_s, 2) + " s for " + std::to_string(explained) + " test images");
+    g.summary.emplace_back("threads", std::to_string(num_threads()));
+    g.summary.emplace_back("scores", "test images: the softmax probability of their class; activation maximization: the "
+                                     "class logit its image reaches");
+    g.summary.emplace_back("images", "activation maximization: the optimized input clipped to the input range [0, 1], not "
+                                     "keras-vis's standardized deprocess_input (xvis activation --display keras-vis shows "
+                                     "that one). Saliency (keras-vis) and Grad-CAM overlays, enlarged 8×");
+    stop_if_interrupted();  // the gallery links every image, so it is written only when all of them are
+    write_gallery(a.output, gallery, g);
+    std::printf("wrote %s/index.html (open it in a browser), activation_maximization.png and %d saliency / Grad-CAM overlays\n",
+                a.output.c_str(), explained);
     return 0;
 }
 

@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
 
     DemoArgs de;
     auto* demo = app.add_subcommand("demo", "end to end: train (or reuse) the Fashion-MNIST CNN, then write activation maximization, "
-                                            "saliency and Grad-CAM images and a report");
+                                            "saliency and Grad-CAM images and a gallery (index.html)");
     demo->add_option("-o,--output", de.output, "output folder")->capture_default_str();
     demo->add_option("--dataset", de.dataset)->capture_default_str();
     demo->add_option("--epochs", de.epochs)->check(positive)->capture_default_str();

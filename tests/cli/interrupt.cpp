@@ -183,7 +183,7 @@ TEST(Interrupt, TrainStopsAtTheNextBatch) {
 }
 
 // SIGINT during the demo's activation maximization: the class images written so far are complete, nothing
-// later (the composite, the overlays, report.md) exists, no temporary remains, the model cache is intact.
+// later (the composite, the overlays, the index.html gallery) exists, no temporary remains, the model cache is intact.
 TEST(Interrupt, DemoKeepsTheImagesWrittenBefore) {
     if (!xvis::fashion_mnist_available()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
     const fs::path d = scratch("demo_int"), out = d / "out", log = d / "log";
@@ -200,7 +200,7 @@ TEST(Interrupt, DemoKeepsTheImagesWrittenBefore) {
     EXPECT_TRUE(names.count("am_0_t-shirt_top.png") && names.count("am_1_trouser.png") && names.count("am_2_pullover.png"));
     EXPECT_FALSE(names.count("am_9_ankle_boot.png"));  // stopped at the next iteration, not at the end
     EXPECT_FALSE(names.count("activation_maximization.png"));
-    EXPECT_FALSE(names.count("report.md"));
+    EXPECT_FALSE(names.count("index.html"));
     for (const auto& n : names) {
         EXPECT_EQ(n.rfind("am_", 0), 0u) << "unexpected " << n;
         expect_complete_png(out / n);
@@ -224,10 +224,19 @@ int expect_only_complete_outputs(const fs::path& out) {
             const std::string gif = read_file(p);
             EXPECT_TRUE(!gif.empty() && gif.back() == '\x3b') << p << " has no trailer: cut short (" << gif.size() << " bytes)";
             EXPECT_NO_THROW(xvis::read_image(p.string())) << p;
-        } else if (name == "report.md") {
-            const std::string md = read_file(p);
-            EXPECT_NE(md.find("| Ankle boot |"), std::string::npos) << "report.md is cut short:\n" << md;
-            EXPECT_EQ(md.back(), '\n');
+        } else if (name == "index.html") {
+            // The demo's gallery: complete, and the data file it names is there (written before it).
+            const std::string html = read_file(p);
+            EXPECT_TRUE(html.size() > 8 && html.compare(html.size() - 8, 8, "</html>\n") == 0) << "index.html is cut short";
+            std::smatch data;
+            if (!std::regex_search(html, data, std::regex("<script src=\"(gallery-data-[0-9a-f]{16}\\.js)\">")))
+                ADD_FAILURE() << "index.html names no data file:\n" << html;
+            else
+                EXPECT_TRUE(fs::exists(out / data[1].str())) << "index.html names " << data[1] << ", which is not there";
+        } else if (name.rfind("gallery-data-", 0) == 0 && p.extension() == ".js") {
+            const std::string js = read_file(p);
+            EXPECT_TRUE(js.size() > 4 && js.compare(js.size() - 4, 4, "]};\n") == 0) << name << " is cut short";
+            EXPECT_NE(js.find("\"class_name\":\"Ankle boot\""), std::string::npos) << name << " lacks the last class";
         } else {
             ADD_FAILURE() << "unexpected file " << name;
         }
@@ -237,7 +246,7 @@ int expect_only_complete_outputs(const fs::path& out) {
 
 // SIGKILL cannot be caught: what protects the outputs is that each is renamed into place complete.
 // `activation` records a GIF frame by frame for half of its run: killed at a random progress step, a GIF written
-// in place would be cut short. The demo writes 42 small files: two runs are killed the moment the k-th new name
+// in place would be cut short. The demo writes 43 small files: two runs are killed the moment the k-th new name
 // shows up in its folder (k random): with AtomicFile a hidden temporary being written or an output just renamed
 // into place; with a plain ofstream, a final name being written. A third is killed at a random moment.
 TEST(Interrupt, SigkillLeavesNoPartialFileUnderAFinalName) {
@@ -264,7 +273,7 @@ TEST(Interrupt, SigkillLeavesNoPartialFileUnderAFinalName) {
     const std::string model = demo_model(d);
     for (int run = 0; run < 3; ++run) {
         const bool mid_write = run < 2;
-        const int k = std::uniform_int_distribution<int>(1, 80)(rng);  // ~84 names appear: 42 temporaries, 42 outputs
+        const int k = std::uniform_int_distribution<int>(1, 80)(rng);  // ~86 names appear: 43 temporaries, 43 outputs
         const double delay = std::uniform_real_distribution<double>(0, 0.4)(rng);  // the output phase lasts ~0.5 s
         SCOPED_TRACE("seed " + std::to_string(seed) + ", demo run " + std::to_string(run) +
                      (mid_write ? ", killed at new name " + std::to_string(k) : ", killed after " + std::to_string(delay) + " s"));

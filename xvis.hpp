@@ -99,6 +99,7 @@
 #include <xvis/models/architectures.hpp>
 #include <xvis/visualization/gif_generator.hpp>
 #include <xvis/io/idx.hpp>
+#include <xvis/io/labels.hpp>
 #include <xvis/io/fashion_mnist.hpp>
 #include <xvis/io/gallery.hpp>
 #include <xvis/io/onnx.hpp>

@@ -1,10 +1,8 @@
 #include <xvis/image/atomic_file.hpp>
 #include <xvis/image/png.hpp>
 
-// The stb implementations live here and nowhere else in xvis. STATIC keeps their symbols internal, so a program
-// that also compiles stb itself does not get duplicate definitions.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
+// The stb_image_write implementation lives here and nowhere else in xvis (stb_image's is in image_reader.cpp).
+// STATIC keeps its symbols internal, so a program that also compiles stb itself does not get duplicate definitions.
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #pragma GCC diagnostic push
@@ -13,7 +11,6 @@
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #pragma GCC diagnostic ignored "-Wunused-but-set-variable"
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 
@@ -29,17 +26,6 @@ namespace xvis {
 
 namespace {
 
-struct FileCloser {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-struct StbFree {
-    void operator()(void* p) const noexcept { stbi_image_free(p); }
-};
-
-std::runtime_error read_error(const std::string& path, const std::string& reason) {
-    return std::runtime_error("read_image: cannot read '" + path + "': " + reason);
-}
-
 std::uint8_t to_byte(float v) noexcept {
     if (!(v > 0.0f)) return 0;  // also NaN
     if (v >= 255.0f) return 255;
@@ -47,27 +33,6 @@ std::uint8_t to_byte(float v) noexcept {
 }
 
 }  // namespace
-
-Tensor read_image(const std::string& path) {
-    // Our own fopen gives the system's reason (ENOENT, EACCES, EISDIR...), which stb reduces to "can't fopen".
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) throw read_error(path, std::strerror(errno));
-    int w = 0, h = 0, c = 0;
-    const bool sixteen = stbi_is_16_bit_from_file(file.get()) != 0;  // rewinds the file afterwards
-    Tensor out;
-    if (sixteen) {
-        std::unique_ptr<stbi_us, StbFree> pixels(stbi_load_from_file_16(file.get(), &w, &h, &c, 0));
-        if (!pixels) throw read_error(path, stbi_failure_reason());
-        out = Tensor({std::size_t(h), std::size_t(w), std::size_t(c)});
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(pixels.get()[i] / 257.0);
-    } else {
-        std::unique_ptr<stbi_uc, StbFree> pixels(stbi_load_from_file(file.get(), &w, &h, &c, 0));
-        if (!pixels) throw read_error(path, stbi_failure_reason());
-        out = Tensor({std::size_t(h), std::size_t(w), std::size_t(c)});
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(pixels.get()[i]);
-    }
-    return out;
-}
 
 std::vector<std::uint8_t> encode_png(const Tensor& image) {
     const Shape& s = image.shape();

@@ -1,10 +1,11 @@
 #include "image_options.hpp"
 
+#include <xvis/io/labels.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -126,17 +127,12 @@ Preprocessing resolve_preprocessing(const ImageOptions& o, const Shape& in, std:
 }
 
 std::vector<std::string> load_labels(const std::string& path, std::size_t classes) {
-    std::ifstream in(path);
-    if (!in) throw std::invalid_argument("--labels " + path + ": cannot read the file");
     std::vector<std::string> names;
-    for (std::string line; std::getline(in, line);) {
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-        names.push_back(line);
+    try {
+        names = read_labels(path, classes);
+    } catch (const std::runtime_error& e) {
+        throw std::invalid_argument(std::string("--labels: ") + e.what());
     }
-    while (!names.empty() && names.back().empty()) names.pop_back();
-    if (names.size() < classes)
-        throw std::invalid_argument("--labels " + path + ": " + std::to_string(names.size()) + " names for the model's " + std::to_string(classes) +
-                                    " classes (one class name per line)");
     if (names.size() > classes)
         std::fprintf(stderr, "xvis: warning: --labels %s has %zu names for %zu classes: class k is named by line k + 1\n", path.c_str(),
                      names.size(), classes);

@@ -35,9 +35,9 @@ TensorLayout guess_layout(const Shape& model_input);
 // values, --size other than the model's, a layout that leaves other than 1 or 3 channels).
 Preprocessing resolve_preprocessing(const ImageOptions& o, const Shape& model_input, std::size_t& channels);
 
-// One class name per line (trailing blank lines and '\r' dropped). A file that cannot be read, or with fewer
-// names than `classes`, throws naming the file; more names than classes prints a warning (e.g. a 1001-line
-// TensorFlow list whose first line is "background" would shift every name by one).
+// xvis::read_labels (io/labels.hpp: one class name per line, bounded and checked), its errors as
+// std::invalid_argument "--labels: read_labels: FILE...". More names than classes prints a warning (e.g. a
+// 1001-line TensorFlow list whose first line is "background" would shift every name by one).
 std::vector<std::string> load_labels(const std::string& path, std::size_t classes);
 
 // "class 207 (golden retriever)", or "class 207" without labels.

@@ -1,3 +1,4 @@
+#include "image/gif_reader.hpp"
 #include "image/temp_dir.hpp"
 
 #include <xvis/image/animation.hpp>
@@ -290,14 +291,14 @@ TEST(GifWriter, ErrorsAndNoPartialFiles) {
 }
 
 TEST(GifWriter, StbImageDecodesFirstFrame) {
-    // A second, independent decoder: stb_image reads a GIF's first frame (as RGBA).
+    // A second, independent decoder: stb_image's GIF decoder (test-only; xvis itself reads PNG and JPEG).
     TempDir dir;
     const Tensor frame = palette_frame(19, 23, 5, 1);
     GifWriter gif(dir.file("s.gif"), 23, 19);
     gif.add_frame(frame);
     gif.add_frame(palette_frame(19, 23, 3, 0));
     gif.close();
-    const Tensor back = read_image(dir.file("s.gif"));
+    const Tensor back = xvis::testing::read_gif_first_frame(dir.file("s.gif"));
     ASSERT_EQ(back.shape(), (Shape{19, 23, 4}));
     for (std::size_t p = 0; p < 19 * 23; ++p) {
         for (std::size_t k = 0; k < 3; ++k) ASSERT_EQ(back[p * 4 + k], frame[p * 3 + k]) << p;

@@ -101,5 +101,9 @@
 #include <xvis/io/idx.hpp>
 #include <xvis/io/fashion_mnist.hpp>
 #include <xvis/io/onnx.hpp>
+#include <xvis/io/npy.hpp>
 #include <xvis/training/optimizers.hpp>
 #include <xvis/training/trainer.hpp>
+#include <xvis/sweep/job.hpp>
+#include <xvis/sweep/manifest.hpp>
+#include <xvis/sweep/run.hpp>

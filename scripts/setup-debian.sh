@@ -13,6 +13,8 @@ packages=(
   libonnx-testdata                      # ONNX conformance data (node tests with expected outputs)
   dataset-fashion-mnist                 # training / test data (/usr/share/datasets/fashion-mnist)
   libcli11-dev                          # the xvis command line
+  nlohmann-json3-dev                    # sweep manifests (JSON lines)
+  libopenmpi-dev openmpi-bin            # sweeps over MPI ranks (optional: XVIS_USE_MPI follows what is found)
 )
 
 missing=()

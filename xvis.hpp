@@ -103,5 +103,9 @@
 #include <xvis/io/fashion_mnist.hpp>
 #include <xvis/io/gallery.hpp>
 #include <xvis/io/onnx.hpp>
+#include <xvis/io/npy.hpp>
 #include <xvis/training/optimizers.hpp>
 #include <xvis/training/trainer.hpp>
+#include <xvis/sweep/job.hpp>
+#include <xvis/sweep/manifest.hpp>
+#include <xvis/sweep/run.hpp>

@@ -14,6 +14,8 @@ packages=(
   dataset-fashion-mnist                 # training / test data (/usr/share/datasets/fashion-mnist)
   libcli11-dev                          # the xvis command line
   chromium                              # the gallery page's tests (headless; tests/io/gallery_browser.cpp)
+  nlohmann-json3-dev                    # sweep manifests (JSON lines)
+  libopenmpi-dev openmpi-bin            # sweeps over MPI ranks (optional: XVIS_USE_MPI follows what is found)
 )
 
 missing=()

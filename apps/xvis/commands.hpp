@@ -55,6 +55,27 @@ std::string attribute_methods();
 Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_t layer, int target, const ModelInput& in,
                        BackpropModifier backprop, const std::string& penultimate, std::uint64_t seed);
 
+struct SweepArgs {
+    std::string model, method = "saliency", output = "xvis-sweep", shard, backend = "auto", command;
+    // attribution: images from a folder, a list file, or the Fashion-MNIST split (dataset, split, indices)
+    std::string images, image_list, dataset = "/usr/share/datasets/fashion-mnist", split = "test", indices;
+    std::string classes;  // "0,3,5", "label", or "" (the top --top-k classes)
+    int top_k = 1;
+    std::string layer = "-1", penultimate, backprop, colormap = "jet";
+    double alpha = 0.5;
+    // activation
+    std::string layers = "-1", channels = "all";
+    int iterations = 200;
+    std::vector<double> range{0, 255};
+    bool use_logits = false;
+    double jitter = 0.05;
+    std::uint64_t seed = 0;
+    ImageOptions prep;
+};
+int run_sweep_command(const SweepArgs& a);
+// "a,b,,c" → {"a", "b", "c"}.
+std::vector<std::string> split_list(const std::string& text);
+
 struct DemoArgs {
     std::string output = "xvis-demo", dataset = "/usr/share/datasets/fashion-mnist", model_cache;
     int epochs = 6, iterations = 200, per_class = 2;

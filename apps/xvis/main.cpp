@@ -159,6 +159,39 @@ int main(int argc, char** argv) {
     demo->add_option("--model-cache", de.model_cache, "trained model to reuse (default: <output>/fashion_cnn.onnx)");
     demo->add_flag("--retrain", de.retrain, "train even when the cached model exists");
 
+    SweepArgs sw;
+    auto* sweep = app.add_subcommand("sweep", "explain many items into one folder (images x classes, or layers x channels): resumable, "
+                                              "--shard i/n for job arrays, distributed under mpirun (docs/sweep.md)");
+    sweep->add_option("model", sw.model, "ONNX file, or arch:<name>")->required();
+    sweep->add_option("--method", sw.method, attribute_methods() + ", or activation (layers x channels)")
+        ->check(CLI::Validator([](std::string& m) { return m == "activation" ? std::string() : enum_check<AttributionMethod>()(m); }, "METHOD"))
+        ->capture_default_str();
+    auto* sw_images = sweep->add_option("--images", sw.images, "folder of .png / .jpg images (sorted by name)");
+    sweep->add_option("--image-list", sw.image_list, "text file: one image path per line")->excludes(sw_images);
+    sweep->add_option("--dataset", sw.dataset, "Fashion-MNIST folder (when neither --images nor --image-list)")->capture_default_str();
+    sweep->add_option("--split", sw.split, "test or train")->check(CLI::IsMember({"test", "train"}))->capture_default_str();
+    sweep->add_option("--indices", sw.indices, "dataset images: e.g. 0-999,1234 (default: all)");
+    auto* sw_classes = sweep->add_option("--classes", sw.classes, "classes to explain: a list (0,3,5) or label (the dataset's); default: the top --top-k");
+    sweep->add_option("--top-k", sw.top_k, "explain each image's k best classes")->check(positive)->excludes(sw_classes)->capture_default_str();
+    sweep->add_option("--layer", sw.layer, "layer holding the class scores")->capture_default_str();
+    sweep->add_option("--penultimate", sw.penultimate, "CAM layer (default: automatic search)");
+    sweep->add_option("--backprop", sw.backprop, valid_names<BackpropModifier>())->check(enum_check<BackpropModifier>());
+    sweep->add_option("--colormap", sw.colormap, "jet, viridis or gray")->check(enum_check<Colormap>())->capture_default_str();
+    sweep->add_option("--alpha", sw.alpha, "heat-map weight in the overlay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    sweep->add_option("--layers", sw.layers, "activation: comma-separated layer names or indices")->capture_default_str();
+    sweep->add_option("--channels", sw.channels, "activation: comma-separated channels, or all")->capture_default_str();
+    sweep->add_option("--iterations", sw.iterations, "activation: optimizer iterations")->check(positive)->capture_default_str();
+    sweep->add_option("--range", sw.range, "activation: the model's input range LO HI")->expected(2)->capture_default_str();
+    sweep->add_flag("--logits", sw.use_logits, "activation: maximize the pre-activation output");
+    sweep->add_option("--jitter", sw.jitter, "activation: fraction of the size (< 1) or pixels; 0: none")->check(non_negative)->capture_default_str();
+    sweep->add_option("--seed", sw.seed)->capture_default_str();
+    sweep->add_option("-o,--output", sw.output, "output folder (rerun the same command to resume)")->capture_default_str();
+    sweep->add_option("--shard", sw.shard, "i/n: only this process's part of the items, 0 <= i < n (job arrays)")
+        ->check(CLI::Validator([](std::string& t) { try { xvis::shard_from_string(t); return std::string(); } catch (const std::exception& e) { return std::string(e.what()); } }, "i/n"));
+    sweep->add_option("--backend", sw.backend, "auto (mpi when started by mpirun), local or mpi")->check(CLI::IsMember({"auto", "local", "mpi"}))->capture_default_str();
+    sweep->add_option("--threads", threads, "kernel threads per process / rank (default: all cores)")->check(positive);
+    add_image_options(sweep, sw.prep, false);
+
     // CLI11 reports an unknown word as "A subcommand is required", and `xvis frobnicate --help` would print
     // the general help with exit 0: the first word that is neither an option nor --threads' value is checked
     // against the subcommands first.
@@ -197,12 +230,16 @@ int main(int argc, char** argv) {
         if (*cam) at.method = "gradcam";
         if (*sal || *cam || *attr) return run_attribute(at);
         if (*demo) return run_demo(de);
+        if (*sweep) {
+            for (int i = 0; i < argc; ++i) sw.command += (i ? " " : "") + std::string(argv[i]);
+            return run_sweep_command(sw);
+        }
     } catch (const std::bad_alloc&) {
         // One line and a non-zero exit when memory runs out anyway (ulimit -v, a model too large for the machine),
         // instead of std::terminate's abort. Nothing is allocated here: the message is a literal.
         std::fprintf(stderr, "xvis: error: out of memory while running '%s' (the model, the input or the method needs more memory "
                              "than this process may use: see ulimit -v, or try a smaller model or input)\n",
-                     *train ? "train" : *info ? "info" : *act ? "activation" : *sal ? "saliency" : *cam ? "cam" : *attr ? "attribute" : "demo");
+                     *train ? "train" : *info ? "info" : *act ? "activation" : *sal ? "saliency" : *cam ? "cam" : *attr ? "attribute" : *demo ? "demo" : "sweep");
         return 3;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "xvis: error: %s\n", e.what());

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Sweep throughput (items/s): saliency of the predicted class for Fashion-MNIST test images, three ways side by
+# side, each repeated and reported as the median:
+#   1 process x 1 thread, 1 process x 2 threads, mpirun -np 2 x 1 thread.
+# Items/s counts the items over the whole command (model load, dataset read, MPI start-up included), so the
+# numbers are what a user waits for.
+# Every item's 4 files and manifest line are fsync'ed: on a small model the disk's sync latency, not the
+# explanation, sets the pace. SWEEP_BENCH_DIR=/dev/shm (tmpfs, where fsync costs nothing) measures the
+# computation's scaling alone.
+# Usage: [SWEEP_BENCH_DIR=dir] scripts/bench-sweep.sh [build dir (build)] [images (10000: the whole test set)] [repetitions (3)] [model (arch:fashion_cnn)]
+set -euo pipefail
+build=${1:-build}
+images=${2:-10000}
+reps=${3:-3}
+model=${4:-arch:fashion_cnn}
+xvis="$build/xvis"
+[ -x "$xvis" ] || { echo "bench-sweep: $xvis not found (cmake --build $build --target xvis_cli)" >&2; exit 1; }
+mpi=(mpirun --oversubscribe -np 2)
+[ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --oversubscribe -np 2)
+work=$(mktemp -d -p "${SWEEP_BENCH_DIR:-${TMPDIR:-/tmp}}")
+trap 'rm -rf "$work"' EXIT
+
+# seconds for one run into a fresh folder
+run_once() {
+  local out="$work/out"
+  rm -rf "$out"
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" sweep "$model" --indices "0-$((images - 1))" -o "$out" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  [ "$(wc -l < "$out/manifest.jsonl")" -eq "$images" ] || { echo "bench-sweep: incomplete manifest" >&2; exit 1; }
+  awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' 
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# SWEEP_BENCH_DIR=${SWEEP_BENCH_DIR:-} scripts/bench-sweep.sh $build $images $reps $model ($(df --output=fstype "$work" | tail -1)): saliency, top-1 class, $images Fashion-MNIST test images, median of $reps"
+declare -A secs
+# Interleaved repetitions, so that a change in the machine's load touches every configuration alike.
+for ((r = 0; r < reps; ++r)); do
+  secs[one1]+="$(run_once "$xvis" --threads 1) "
+  secs[one2]+="$(run_once "$xvis" --threads 2) "
+  secs[mpi2]+="$(run_once "${mpi[@]}" "$xvis" --threads 1) "
+done
+base=""
+printf '%-28s %10s %10s %8s\n' configuration seconds items/s speed-up
+for key in one1 one2 mpi2; do
+  case $key in one1) label="1 process x 1 thread";; one2) label="1 process x 2 threads";; mpi2) label="mpirun -np 2 x 1 thread";; esac
+  s=$(printf '%s\n' ${secs[$key]} | median)
+  rate=$(awk -v n="$images" -v s="$s" 'BEGIN { print n / s }')
+  [ -z "$base" ] && base=$rate
+  printf '%-28s %10.2f %10.1f %7.2fx\n' "$label" "$s" "$rate" "$(awk -v r="$rate" -v b="$base" 'BEGIN { print r / b }')"
+done

@@ -13,6 +13,7 @@ packages=(
   libonnx-testdata                      # ONNX conformance data (node tests with expected outputs)
   dataset-fashion-mnist                 # training / test data (/usr/share/datasets/fashion-mnist)
   libcli11-dev                          # the xvis command line
+  clang libfuzzer-14-dev                # fuzz targets (scripts/fuzz.sh; GCC has no libFuzzer)
 )
 
 missing=()

@@ -82,6 +82,21 @@ TEST(OnnxImportErrors, EmptyAxisDoesNotHideAHugeOutput) {
     expect_mentions(fails_small(path), {prefix("import_onnx", path), "input 'x' has more than"});
 }
 
+// Axes of a scalar (found by fuzzing: tests/fuzz/regressions/onnx/split_scalar.onnx): Split, Squeeze and Slice read
+// the input's shape at the axis, which a rank-0 input does not have.
+TEST(OnnxImportErrors, AxisOfAScalarIsAnError) {
+    TempDir dir;
+    const std::string path = dir.file("scalar.onnx");
+    const std::vector<std::pair<Pb, std::vector<Pb>>> cases{
+        {node("Split", "op", {"x"}, {"y", "z"}), {}},
+        {node("Squeeze", "op", {"x", "axes"}, {"y"}), {int64_tensor("axes", {0})}},
+        {node("Slice", "op", {"x", "starts", "ends"}, {"y"}), {int64_tensor("starts", {0}), int64_tensor("ends", {1})}}};
+    for (const auto& [op, inits] : cases) {
+        write(path, model_bytes({op}, inits, {value_info_fixed("x", {})}, {value_info_fixed("y", {})}));
+        expect_mentions(import_error(path), {prefix("import_onnx", path), "node 'op'", "axis 0 of a scalar"});
+    }
+}
+
 TEST(OnnxImportErrors, RangeOfATrillionFailsFast) {
     TempDir dir;
     const std::string path = dir.file("range.onnx");

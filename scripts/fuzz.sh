@@ -56,7 +56,7 @@ trap 'rm -rf "$work"' EXIT
 failed=()
 summary=()
 for n in "${names[@]}"; do
-  exe="$build/tests/fuzz/xvis_fuzz_$n"
+  exe="$(cd "$build" && pwd)/tests/fuzz/xvis_fuzz_$n"
   corpus="$work/corpus/$n"
   artifacts="$(cd "$build" && pwd)/artifacts/$n/"
   mkdir -p "$corpus" "$artifacts"
@@ -79,14 +79,15 @@ for n in "${names[@]}"; do
   stage run "xvis_fuzz_$n" "${args[@]}"
   touch "$work/$n.start"
   set +e
-  (cd "$work" && "$root/$exe" "${args[@]}" "$corpus" "${seeds[@]/#/$root/}") >"$log" 2>&1
+  (cd "$work" && "$exe" "${args[@]}" "$corpus" "${seeds[@]/#/$root/}") >"$log" 2>&1
   rc=$?
   set -e
   # The last status line ("#N ... cov: C ft: F corp: U/S exec/s: E ...") and the final stats.
   status=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
-  execs=$(grep -oE 'stat::number_of_executed_units: +[0-9]+' "$log" | awk '{s+=$2} END {if (NR) print s}')
+  # (|| true: grep finds nothing in a log cut short, and pipefail would end the script here)
+  execs=$(grep -oE 'stat::number_of_executed_units: +[0-9]+' "$log" | awk '{s+=$2} END {if (NR) print s}' || true)
   [ -z "$execs" ] && execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$status")
-  rate=$(grep -oE 'stat::average_exec_per_sec: +[0-9]+' "$log" | awk '{s+=$2} END {if (NR) print s}')
+  rate=$(grep -oE 'stat::average_exec_per_sec: +[0-9]+' "$log" | awk '{s+=$2} END {if (NR) print s}' || true)
   [ -z "$rate" ] && rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$status")
   cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$status")
   size=$(find "$corpus" -type f | wc -l)

@@ -88,7 +88,12 @@ for n in "${names[@]}"; do
   execs=$(grep -oE 'stat::number_of_executed_units: +[0-9]+' "$log" | awk '{s+=$2} END {if (NR) print s}' || true)
   [ -z "$execs" ] && execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$status")
   rate=$(grep -oE 'stat::average_exec_per_sec: +[0-9]+' "$log" | awk '{s+=$2} END {if (NR) print s}' || true)
-  [ -z "$rate" ] && rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$status")
+  # -fork's status lines say "exec/s N" (one job's rate) and are the only stats; the time they report gives the rate.
+  [ -z "$rate" ] && rate=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<<"$status")
+  if [ "$jobs" -gt 1 ] && [ -n "$execs" ]; then
+    t=$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$status")
+    [ -n "$t" ] && [ "$t" -gt 0 ] && rate=$((execs / t))
+  fi
   cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$status")
   size=$(find "$corpus" -type f | wc -l)
   line="$n: ${execs:-?} executions, ${rate:-?} exec/s, cov ${cov:-?}, $size new inputs (seeds: $(find "${seeds[@]}" -type f | wc -l) files, $(find "${seeds[@]}" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}') bytes), exit $rc"

@@ -273,8 +273,8 @@ const std::vector<BasicTensor<T>>& BasicFunction<T>::run() {
         st.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     if (p.profiling) ++p.profiled_runs;
-    for (const auto& [slot, out] : p.copies)
-        std::memcpy(p.results[out].data(), p.value[slot], p.results[out].size() * sizeof(T));
+    for (const auto& [slot, out] : p.copies)  // an empty tensor's data() may be null: memcpy(_, null, 0) is undefined
+        if (p.results[out].size() > 0) std::memcpy(p.results[out].data(), p.value[slot], p.results[out].size() * sizeof(T));
     return p.results;
 }
 

@@ -239,7 +239,7 @@ public:
     int alias_of() const override { return 0; }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        std::memcpy(a.output, a.in(0), shape_size(a.out_shape()) * sizeof(T));
+        if (const std::size_t n = shape_size(a.out_shape())) std::memcpy(a.output, a.in(0), n * sizeof(T));  // empty: pointers may be null
     }
     std::vector<Node> vjp(const Node&, const Node&) const override { return {Node()}; }
 };

@@ -99,12 +99,16 @@ IdxArray read_idx(const std::string& path, std::size_t max_items, std::size_t* h
         for (std::size_t i = 0; i < a.dims.size(); ++i) s += (i ? "x" : "") + std::to_string(a.dims[i]);
         return s;
     };
-    // The declared byte count, overflow-checked (255 dims of up to 2^32 each can wrap any integer).
-    std::size_t total = 1;
+    // The declared byte count, overflow-checked (255 dims of up to 2^32 each can wrap any integer). Empty axes
+    // count as 1 in the check: item_size() of dims 0x2^32x2^32 would wrap too.
+    std::size_t total = 1, bound = 1;
     bool overflow = false;
-    for (auto d : a.dims) overflow = overflow || __builtin_mul_overflow(total, d, &total);
-    if (overflow || total > max_idx_bytes)
-        fail(path, "the header declares dims " + dims_text() + (overflow ? ", whose byte count overflows 64 bits" : ", " + std::to_string(total) + " bytes") +
+    for (auto d : a.dims) {
+        overflow = overflow || __builtin_mul_overflow(bound, std::max<std::size_t>(d, 1), &bound);
+        total *= d;  // <= bound: cannot overflow when bound did not
+    }
+    if (overflow || bound > max_idx_bytes)
+        fail(path, "the header declares dims " + dims_text() + (overflow ? ", whose byte count overflows 64 bits" : ", " + std::to_string(bound) + " bytes" + (total != bound ? " with empty axes counted as 1" : "")) +
                        " (more than the " + std::to_string(max_idx_bytes) + " bytes read_idx accepts: corrupt header?)");
     if (header_count) *header_count = a.dims[0];
     const std::size_t item = a.item_size();

@@ -149,8 +149,10 @@ Model detail::import_onnx_model(onnx::ModelProto& m, const std::string& path, co
             else if (d == 0) symbolic0 = true;
             else fail("input '" + in.name() + "' has a dynamic dimension " + std::to_string(d) + " ('" + dim.dim_param() +
                       "'): xvis needs fixed sizes besides the batch (re-export with a fixed input size)");
-            if (v > 0 && total > options.max_tensor_elements / v) fail("input '" + in.name() + "' has more than " + std::to_string(options.max_tensor_elements) + " elements");
-            total *= v;
+            // Empty axes count as 1: the other axes of an empty input still size the work of the ops reading it.
+            const std::size_t w = std::max<std::size_t>(v, 1);
+            if (total > options.max_tensor_elements / w) fail("input '" + in.name() + "' has more than " + std::to_string(options.max_tensor_elements) + " elements");
+            total *= w;
             shape.push_back(v);
         }
         if (shape.size() > max_rank) fail("input '" + in.name() + "' has rank " + std::to_string(shape.size()));

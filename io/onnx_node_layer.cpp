@@ -7,6 +7,18 @@
 
 namespace xvis::detail {
 
+namespace {
+
+// The elements `shape` would hold with its empty axes at 1 (SIZE_MAX on overflow). An empty tensor such as
+// [0, 3, 5e18, 23] holds nothing, but the ops after it size their work from the other axes (a convolution's
+// im2col buffer): found by fuzzing (tests/fuzz/regressions/onnx/pad_empty_axis_huge_other_axis.onnx).
+std::size_t work_size(Shape shape) {
+    for (auto& d : shape) d = d == 0 ? 1 : d;
+    return onnx_checked_size(shape);
+}
+
+}  // namespace
+
 LayerNodes OnnxNodeLayer::build(const std::vector<Node>& inputs, const BuildContext& ctx) {
     OnnxOpNode n = spec_->proto;
     n.inputs.resize(sources_.size());
@@ -42,8 +54,9 @@ LayerNodes OnnxNodeLayer::build(const std::vector<Node>& inputs, const BuildCont
             type_.store(n.output_types.at(output_), std::memory_order_relaxed);
             if (out.kind() == NodeKind::op && n.all_static()) out = fold(n, out);
         }
-        if (onnx_checked_size(out.shape()) > ctx_->max_elements)
-            n.fail("output " + shape_to_string(out.shape()) + " has more than " + std::to_string(ctx_->max_elements) + " elements");
+        if (work_size(out.shape()) > ctx_->max_elements)
+            n.fail("output " + shape_to_string(out.shape()) + " has more than " + std::to_string(ctx_->max_elements) +
+                   " elements (empty axes counted as 1)");
     } catch (const std::exception& e) {
         std::string what = e.what();
         if (n.batch != n.export_batch && what.find("explain one image at a time") == std::string::npos)
@@ -57,7 +70,7 @@ LayerNodes OnnxNodeLayer::build(const std::vector<Node>& inputs, const BuildCont
 
 // Evaluates a node computed from constants only (shape arithmetic) once, at import.
 Node OnnxNodeLayer::fold(const OnnxOpNode& n, const Node& out) const {
-    if (onnx_checked_size(out.shape()) > ctx_->max_constant)
+    if (work_size(out.shape()) > ctx_->max_constant)
         n.fail("a value computed at import of shape " + shape_to_string(out.shape()) + " has more than " +
                std::to_string(ctx_->max_constant) + " elements (OnnxImportOptions::max_constant_elements)");
     TensorD v;

@@ -92,12 +92,19 @@ std::vector<Node> transpose_op(OnnxOpNode& n) {
     return {transpose(x, perm)};
 }
 
+// An axis that indexes x's shape. onnx_axis lets axis 0 through for a scalar (ops that accept one); these ops read
+// x.shape()[axis], which a scalar does not have (found by fuzzing: tests/fuzz/regressions/onnx/split_scalar.onnx).
+std::size_t shape_axis(const OnnxOpNode& n, std::int64_t axis, const Node& x) {
+    if (x.rank() == 0) n.fail("axis " + std::to_string(axis) + " of a scalar: the input has rank 0");
+    return onnx_axis(n, axis, x.rank());
+}
+
 std::vector<Node> squeeze_op(OnnxOpNode& n) {
     const Node& x = n.input(0);
     const auto axes = axes_of(n, 13, 1);
     std::vector<bool> drop(x.rank(), false);
     for (auto a : axes) {
-        const std::size_t k = onnx_axis(n, a, x.rank());
+        const std::size_t k = shape_axis(n, a, x);
         if (x.shape()[k] != 1) n.fail("axis " + std::to_string(a) + " of " + shape_to_string(x.shape()) + " is not 1");
         drop[k] = true;
     }
@@ -147,7 +154,7 @@ std::vector<Node> concat_op(OnnxOpNode& n) {
 
 std::vector<Node> split_op(OnnxOpNode& n) {
     const Node& x = n.input(0);
-    const std::size_t axis = onnx_axis(n, n.attr_int("axis", 0), x.rank());
+    const std::size_t axis = shape_axis(n, n.attr_int("axis", 0), x);
     std::vector<std::int64_t> sizes;
     if (n.opset >= 13) {
         if (n.has_input(1)) sizes = n.static_ints(1);
@@ -193,7 +200,7 @@ std::vector<Node> slice_op(OnnxOpNode& n) {
     if (axes.size() != starts.size() || steps.size() != starts.size()) n.fail("starts, ends, axes and steps differ in length");
     Axes b(x.rank(), 0), e(x.rank(), slice_full), s(x.rank(), 1);
     for (std::size_t i = 0; i < axes.size(); ++i) {
-        const std::size_t a = onnx_axis(n, axes[i], x.rank());
+        const std::size_t a = shape_axis(n, axes[i], x);
         if (steps[i] == 0) n.fail("step 0 on axis " + std::to_string(a));
         const auto dim = static_cast<std::int64_t>(x.shape()[a]);
         // ONNX clamps to [0, dim] (or [−1, dim−1] walking backwards); INT64_MAX / INT64_MIN mean "to the end".

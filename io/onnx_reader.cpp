@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 namespace xvis {
@@ -189,11 +190,10 @@ struct Reader {
 
 }  // namespace
 
-Model load_onnx(const std::string& path) {
-    Reader r;
-    r.path = path;
-    detail::read_onnx_model(path, r.m, "load_onnx");
-    if (r.meta("xvis.model_kind").empty()) return detail::import_onnx_model(r.m, path, {}, "load_onnx");
+namespace {
+
+// A file xvis wrote (metadata xvis.model_kind): the same Keras-style layers again.
+Model read_xvis_model(Reader& r) {
     r.check_format();
     r.decode_initializers();
     std::set<std::string> names;
@@ -303,6 +303,25 @@ Model load_onnx(const std::string& path) {
         return Model(ins, outs, name);
     } catch (const std::exception& e) {
         r.fail(std::string("cannot assemble the model: ") + e.what());
+    }
+}
+
+}  // namespace
+
+Model load_onnx(const std::string& path) {
+    Reader r;
+    r.path = path;
+    detail::read_onnx_model(path, r.m, "load_onnx");
+    if (r.meta("xvis.model_kind").empty()) return detail::import_onnx_model(r.m, path, {}, "load_onnx");
+    // Every bad-input error names the call and the file, also those of the steps that do not add it themselves
+    // (attribute decoding in the fusions, layer construction: found by fuzzing, tests/fuzz/regressions/onnx).
+    try {
+        return read_xvis_model(r);
+    } catch (const std::runtime_error& e) {
+        if (std::string_view(e.what()).rfind("load_onnx: '", 0) == 0) throw;
+        r.fail(e.what());
+    } catch (const std::invalid_argument& e) {
+        r.fail(e.what());
     }
 }
 

@@ -16,6 +16,7 @@ packages=(
   chromium                              # the gallery page's tests (headless; tests/io/gallery_browser.cpp)
   nlohmann-json3-dev                    # sweep manifests (JSON lines)
   libopenmpi-dev openmpi-bin            # sweeps over MPI ranks (optional: XVIS_USE_MPI follows what is found)
+  clang libfuzzer-14-dev                # fuzz targets (scripts/fuzz.sh; GCC has no libFuzzer)
 )
 
 missing=()

@@ -329,5 +329,17 @@ TEST(Function, MovedFunctionStillRuns) {
     EXPECT_EQ(as_vector(g(Tensor({2}, {1, 2}))[0]), (std::vector<float>{3, 6}));
 }
 
+// Found by fuzzing (tests/fuzz/regressions/onnx/empty_input_memcpy_null.onnx): an empty input's data() is null,
+// and copying it to an output was memcpy(out, nullptr, 0), undefined behaviour (UBSan in the sanitizer build).
+TEST(Function, EmptyTensorsPassThrough) {
+    const Node x = placeholder({0, 3}, "x");
+    Function f = compile({x, reshape(x, {3, 0}), stop_gradient(x)}, {x});
+    const Tensor empty(Shape{0, 3});
+    const auto& out = f(empty);
+    EXPECT_EQ(out[0].shape(), (Shape{0, 3}));
+    EXPECT_EQ(out[1].shape(), (Shape{3, 0}));
+    EXPECT_EQ(out[2].shape(), (Shape{0, 3}));
+}
+
 }  // namespace
 }  // namespace xvis::test

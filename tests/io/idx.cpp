@@ -87,6 +87,21 @@ TEST(Idx, BadMagic) {
     expect_error([&] { read_idx(dir.file("float")); }, {"float", "unsupported IDX data type 0x0d"});
 }
 
+// An empty first axis does not hide absurd other axes: item_size() of 0x2^32x2^32 would wrap to 0 (found by
+// fuzzing: tests/fuzz/regressions/idx/empty_axis_item_size_overflow).
+TEST(Idx, EmptyAxisDoesNotHideOverflowingItemSize) {
+    TempDir dir;
+    xvis::testing::write_bytes(dir.file("empty"), {0, 0, 8, 3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+    expect_error([&] { read_idx(dir.file("empty")); }, {"empty", "0x4294967295x4294967295", "with empty axes counted as 1"});
+    xvis::testing::write_bytes(dir.file("wrap"), {0, 0, 8, 4, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+    expect_error([&] { read_idx(dir.file("wrap")); }, {"wrap", "overflows 64 bits"});
+    // A legitimately empty file still reads.
+    xvis::testing::write_bytes(dir.file("none"), {0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28});
+    const IdxArray a = read_idx(dir.file("none"));
+    EXPECT_EQ(a.dims, (std::vector<std::size_t>{0, 28, 28}));
+    EXPECT_EQ(a.item_size(), 784u);
+}
+
 TEST(Idx, TruncatedPlainAndGzipped) {
     TempDir dir;
     write_idx(dir.file("full"), images_fixture(4), false);

@@ -66,6 +66,37 @@ TEST(OnnxImportErrors, ExpandToATrillionFailsFast) {
                                         "the expanded shape [1048576, 1048576] has more than"});
 }
 
+// An empty axis does not hide absurd other axes (found by fuzzing:
+// tests/fuzz/regressions/onnx/pad_empty_axis_huge_other_axis.onnx): Pad crops axis 0 to nothing and pads axis 1 by
+// 2^50; the Conv after it would have sized its im2col buffer from the padded axes.
+TEST(OnnxImportErrors, EmptyAxisDoesNotHideAHugeOutput) {
+    TempDir dir;
+    const std::string path = dir.file("pad.onnx");
+    const std::int64_t huge = std::int64_t(1) << 50;
+    write(path, model_bytes({node("Pad", "pad", {"x", "p"}, {"y"})}, {int64_tensor("p", {-4, 0, 0, huge})},
+                            {value_info_fixed("x", {2, 3})}, {value_info("y", {1})}));
+    expect_mentions(fails_small(path), {prefix("import_onnx", path), "node 'pad' (Pad)", "output [0, 1125899906842627] has more than",
+                                        "empty axes counted as 1"});
+    // Nor in a graph input.
+    write(path, model_bytes({node("Relu", "r", {"x"}, {"y"})}, {}, {value_info_fixed("x", {0, huge, huge})}, {value_info("y", {1})}));
+    expect_mentions(fails_small(path), {prefix("import_onnx", path), "input 'x' has more than"});
+}
+
+// Axes of a scalar (found by fuzzing: tests/fuzz/regressions/onnx/split_scalar.onnx): Split, Squeeze and Slice read
+// the input's shape at the axis, which a rank-0 input does not have.
+TEST(OnnxImportErrors, AxisOfAScalarIsAnError) {
+    TempDir dir;
+    const std::string path = dir.file("scalar.onnx");
+    const std::vector<std::pair<Pb, std::vector<Pb>>> cases{
+        {node("Split", "op", {"x"}, {"y", "z"}), {}},
+        {node("Squeeze", "op", {"x", "axes"}, {"y"}), {int64_tensor("axes", {0})}},
+        {node("Slice", "op", {"x", "starts", "ends"}, {"y"}), {int64_tensor("starts", {0}), int64_tensor("ends", {1})}}};
+    for (const auto& [op, inits] : cases) {
+        write(path, model_bytes({op}, inits, {value_info_fixed("x", {})}, {value_info_fixed("y", {})}));
+        expect_mentions(import_error(path), {prefix("import_onnx", path), "node 'op'", "axis 0 of a scalar"});
+    }
+}
+
 TEST(OnnxImportErrors, RangeOfATrillionFailsFast) {
     TempDir dir;
     const std::string path = dir.file("range.onnx");
@@ -260,4 +291,16 @@ TEST(OnnxImportErrors, ExternalDataOfTheWrongSize) {
     expect_mentions(f.error({{"location", "w.bin"}, {"offset", "-8"}}), {p + "offset '-8' is not a byte count"});
     expect_mentions(f.error({{"location", "absent.bin"}}), {p + "file '" + dirname + "/absent.bin' cannot be opened: No such file or directory"});
     expect_mentions(f.error({{"offset", "0"}}), {p + "has no location"});
+}
+
+// Found by fuzzing (tests/fuzz/regressions/onnx/xvis_flatten_axis_not_int_message.onnx): in a file marked as written
+// by xvis, an attribute of the wrong type read while fusing layers escaped without "load_onnx: '<path>'".
+TEST(OnnxImportErrors, XvisFileWithAttributeOfWrongTypeNamesTheCallAndFile) {
+    TempDir dir;
+    const std::string path = dir.file("xvis_flatten.onnx");
+    // Appending a top-level field to a serialized message adds it: metadata_props (14) xvis.model_kind.
+    write(path, model_bytes({node("Flatten", "flat", {"x"}, {"y"}, {attr_float("axis", 1.5f)})}, {}, {value_info("x", {2, 2})},
+                            {value_info("y", {4})}) +
+                    Pb().msg(14, Pb().str(1, "xvis.model_kind").str(2, "sequential")).b);
+    expect_mentions(load_error(path), {prefix("load_onnx", path), "node 'flat' (Flatten)", "axis"});
 }

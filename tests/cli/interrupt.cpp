@@ -4,6 +4,7 @@
 #include <xvis/xvis.hpp>
 
 #include "image/gif_reader.hpp"
+#include "support/child_process.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,58 +31,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("xvis_interrupt_test_" + std::to_string(::getpid())) / name;
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
+using xvis::testing::finish;
+using xvis::testing::read_file;
+using xvis::testing::wait_until;
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+fs::path scratch(const std::string& name) { return xvis::testing::scratch("xvis_interrupt_test", name); }
 
-// Starts the real binary with stdout and stderr in `log`. fork + exec rather than popen, so the signal goes to
-// xvis itself (not a shell) and SIGINT is not ignored, as it is for a non-interactive shell's background job.
+// Starts the real binary with stdout and stderr in `log` (tests/support/child_process.hpp).
 pid_t start_xvis(const std::vector<std::string>& args, const fs::path& log) {
     std::vector<std::string> all{XVIS_CLI_PATH};
     all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-// Polls `ready` every millisecond for up to `seconds`.
-bool wait_until(const std::function<bool()>& ready, double seconds) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return false;
-}
-
-// The wait status, after `seconds` at most (then the process is killed and the test fails).
-int finish(pid_t pid, double seconds) {
-    int status = 0;
-    if (!wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, seconds)) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ADD_FAILURE() << "xvis did not stop within " << seconds << " s";
-    }
-    return status;
+    return xvis::testing::start(std::move(all), log);
 }
 
 std::vector<std::string> entries(const fs::path& dir) {

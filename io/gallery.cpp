@@ -28,17 +28,20 @@ void append_key(std::string& out, const char* key) {
     out += "\":";
 }
 
+// Element k of a JSON array of [a, b] string pairs (image label and path; summary key and value).
+void append_pair(std::string& out, std::size_t k, const std::string& a, const std::string& b) {
+    out += k ? ",[" : "[";
+    append_json_string(out, a);
+    out += ',';
+    append_json_string(out, b);
+    out += ']';
+}
+
 void append_item(std::string& out, const GalleryItem& item) {
     out += "{\"id\":";
     append_json_string(out, item.id);
     out += ",\"images\":[";
-    for (std::size_t k = 0; k < item.images.size(); ++k) {
-        out += k ? ",[" : "[";
-        append_json_string(out, item.images[k].label);
-        out += ',';
-        append_json_string(out, item.images[k].path);
-        out += ']';
-    }
+    for (std::size_t k = 0; k < item.images.size(); ++k) append_pair(out, k, item.images[k].label, item.images[k].path);
     out += ']';
     if (item.class_index) append_key(out, "class"), out += std::to_string(*item.class_index);
     if (!item.class_name.empty()) append_key(out, "class_name"), append_json_string(out, item.class_name);
@@ -59,13 +62,7 @@ std::string gallery_data_script(const std::vector<GalleryItem>& items, const Gal
     out += "window.XVIS_GALLERY = {\"version\":1,\"title\":";
     append_json_string(out, options.title);
     out += ",\"page_size\":" + std::to_string(options.page_size) + ",\"summary\":[";
-    for (std::size_t k = 0; k < options.summary.size(); ++k) {
-        out += k ? ",[" : "[";
-        append_json_string(out, options.summary[k].first);
-        out += ',';
-        append_json_string(out, options.summary[k].second);
-        out += ']';
-    }
+    for (std::size_t k = 0; k < options.summary.size(); ++k) append_pair(out, k, options.summary[k].first, options.summary[k].second);
     out += "],\"items\":[";
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (i) out += ",\n";

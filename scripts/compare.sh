@@ -25,4 +25,4 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build" -j"$(nproc)" --target xvis_peer >/dev/null
-exec python3 bench/peer/compare.py --xvis-peer "$build/bench/xvis_peer" "$@"
+XVIS_PEER="$build/bench/xvis_peer" exec python3 bench/peer/compare.py "$@"

@@ -179,7 +179,7 @@ def main():
     ap.add_argument('--list', action='store_true', help='print the workloads and groups, then exit')
     ap.add_argument('--xvis-only', action='store_true', help='run only the xvis side (no PyTorch needed; models must be cached)')
     ap.add_argument('--dry-run', action='store_true', help='print the commands instead of running them')
-    ap.add_argument('--xvis-peer', default=os.path.join(REPO, 'build', 'bench', 'xvis_peer'))
+    ap.add_argument('--xvis-peer', default=os.environ.get('XVIS_PEER', os.path.join(REPO, 'build', 'bench', 'xvis_peer')))
     ap.add_argument('--torch-python', default=os.environ.get('XVIS_TORCH_PYTHON', '/usr/bin/python3'))
     ap.add_argument('--blas', choices=['openblas', 'default'], default='openblas',
                     help="PyTorch's BLAS: OpenBLAS from libopenblas0-pthread when installed (default), or the system's")
@@ -214,11 +214,16 @@ def main():
         raise SystemExit(f'compare: {a.xvis_peer} not found: cmake --build build --target xvis_peer')
     sides = Sides(a, log)
     checks = prepare(sides, workloads, use_torch, log)
-    results = {'runs': {}, 'rss': {}, 'train_images': a.train_images or 60000, 'rounds': [], 'checks': checks}
+    results = {'runs': {}, 'rss': {}, 'peak': {}, 'train_images': a.train_images or 60000, 'rounds': [], 'checks': checks}
     t_start = time.time()
     for r in range(rounds):
         state = wait_idle(max_wait, a.idle_cores, log) if not a.dry_run else {}
         state['round'] = r + 1
+        if not a.dry_run:
+            for t in threads:
+                peak = run_child(sides.cmd('xvis', 'peak', '--threads', str(t)), sides.env('xvis', t), log)[0]
+                if peak:
+                    results['peak'][str(t)] = max(results['peak'].get(str(t), 0), peak['fma_peak_gflops'])
         interference = []
         order = ['xvis', 'torch'] if r % 2 == 0 else ['torch', 'xvis']
         if not use_torch:
@@ -264,6 +269,8 @@ def report(a, results, rounds, seconds):
           f'{rounds} round(s), {seconds / 60:.0f} min')
     print(f'xvis: {b.get("xvis", "?")}; PyTorch {tb.get("torch", "—")} (torchvision {tb.get("torchvision", "—")}, '
           f'{tb.get("blas", "—")}, oneDNN {tb.get("onednn", "—")})')
+    peak = ' / '.join(f'{v:.0f}' for _, v in sorted(results['peak'].items()))
+    print(f'FMA peak (register-only loop, best over rounds, {"/".join(sorted(results["peak"]))} threads): {peak} GFLOP/s')
     print(f'command: {cmd}\n')
     print(ct.table(results))
     print('\nRatios are PyTorch time / xvis time (> 1: xvis faster), of the medians over rounds; in brackets the '

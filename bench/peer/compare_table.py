@@ -5,36 +5,36 @@ import statistics
 FLOP_CONV = 2 * 64 * 56 * 56 * 64 * 9  # conv 3x3 64->64 on 56x56, pad 1, batch 1
 
 # name, label, group, target ratio at (1, 2) threads or a text, what each side times (the same on both sides)
+SALIENCY = ('forward, d logit₃/d input, |g|, max over channels, per-sample normalization; xvis: a reused Saliency '
+            '(compiled before timing); PyTorch: frozen weights (no weight gradients), autograd.grad')
+GRADCAM = ('forward, d logit₃/d A (nothing below A), channel weights, relu(Σ w·A), bilinear upsampling to 224², '
+           'normalization; xvis: a reused GradCam (compiled before timing); PyTorch: a forward hook makes A the graph\'s '
+           'leaf; A = the input of the head\'s global average pool')
+LOSS = 'loss value and its input gradient (xvis: one compiled function; PyTorch: autograd.grad)'
 WORKLOADS = [
     ('conv_fwd', 'conv 3×3 64→64 on 56², forward', 'conv', '≥ 79 / 156 GFLOP/s (80 % of FMA peak)',
      'the kernel on preallocated buffers (xvis conv2d_forward; PyTorch F.conv2d under no_grad: oneDNN, allocates its output)'),
     ('conv_bwd_data', 'conv 3×3 64→64 on 56², backward-data', 'conv', '≥ 79 / 156 GFLOP/s (80 % of FMA peak)',
      'input gradient only (xvis conv2d_backward_data; PyTorch aten.convolution_backward, output mask (input))'),
-    ('w1_saliency_b1', 'W1 Fashion-MNIST CNN saliency, batch 1', 'w1', (1.2, 1.5),
-     'forward, d logit₃/d input, |g|, max over channels, per-sample normalization; xvis: a reused Saliency '
-     '(compiled before timing); PyTorch: frozen weights (no weight gradients), autograd.grad'),
-    ('w1_saliency_b64', 'W1 Fashion-MNIST CNN saliency, batch 64', 'w1', (1.2, 1.5), 'as batch 1'),
+    ('w1_saliency_b1', 'W1 Fashion-MNIST CNN saliency, batch 1', 'w1', (1.2, 1.5), SALIENCY),
+    ('w1_saliency_b64', 'W1 Fashion-MNIST CNN saliency, batch 64', 'w1', (1.2, 1.5), SALIENCY),
     ('w2_am_step', 'W2 VGG-mini activation-maximization step', 'w2', (1.2, 1.5),
      'per iteration (calls of 10 iterations from a fresh random image): jitter, forward to b3c1 ReLU, AM(7) + '
      '1e-4·LP(6) + 10·TV(2), d/d input, L2 normalization, RMSprop, best input; per call the deprocessed image'),
-    ('resnet18_saliency_b1', 'W3 ResNet-18 saliency (torchvision → ONNX → xvis)', 'w3', (1.2, 1.5), 'as W1 saliency'),
-    ('resnet18_gradcam_b1', 'W3 ResNet-18 Grad-CAM on layer4, compiled', 'w3', (1.2, 1.5),
-     'forward, d logit₃/d A (nothing below A), channel weights, relu(Σ w·A), bilinear upsampling to 224², '
-     'normalization; xvis: a reused GradCam; PyTorch: a forward hook makes A the graph\'s leaf'),
-    ('loss_tv', 'W4 TotalVariation(β 2) loss + gradient, 3×224×224', 'w4', (1.2, 1.5),
-     'loss value and its input gradient (xvis: one compiled function; PyTorch: autograd.grad)'),
-    ('loss_lp', 'W4 LPNorm(p 6) loss + gradient, 3×224×224', 'w4', (1.2, 1.5), 'as TotalVariation'),
-    ('loss_am', 'W4 ActivationMaximization loss + gradient, 512×14×14', 'w4', (1.2, 1.5), 'as TotalVariation'),
-    ('loss_am_64x112x112', 'ActivationMaximization loss + gradient, 64×112×112', 'w4', (1.2, 1.5), 'as TotalVariation'),
+    ('resnet18_saliency_b1', 'W3 ResNet-18 saliency (torchvision → ONNX → xvis)', 'w3', (1.2, 1.5), SALIENCY),
+    ('resnet18_gradcam_b1', 'W3 ResNet-18 Grad-CAM on layer4, compiled', 'w3', (1.2, 1.5), GRADCAM),
+    ('loss_tv', 'W4 TotalVariation(β 2) loss + gradient, 3×224×224', 'w4', (1.2, 1.5), LOSS),
+    ('loss_lp', 'W4 LPNorm(p 6) loss + gradient, 3×224×224', 'w4', (1.2, 1.5), LOSS),
+    ('loss_am', 'W4 ActivationMaximization loss + gradient, 512×14×14', 'w4', (1.2, 1.5), LOSS),
+    ('loss_am_64x112x112', 'ActivationMaximization loss + gradient, 64×112×112', 'w4', (1.2, 1.5), LOSS),
 ]
 for _m, _label in [('resnet50', 'ResNet-50'), ('mobilenet_v2', 'MobileNetV2'), ('efficientnet_b0', 'EfficientNet-B0'),
                    ('convnext_tiny', 'ConvNeXt-T'), ('vit_b_16', 'ViT-B/16')]:
-    WORKLOADS.append((_m + '_saliency_b1', _label + ' saliency, batch 1', 'models', (1.2, 1.5), 'as W1 saliency'))
+    WORKLOADS.append((_m + '_saliency_b1', _label + ' saliency, batch 1', 'models', (1.2, 1.5), SALIENCY))
     if _m != 'vit_b_16':
-        WORKLOADS.append((_m + '_gradcam_b1', _label + ' Grad-CAM, batch 1, compiled', 'models', (1.2, 1.5),
-                          'as ResNet-18 Grad-CAM (A: the head\'s global-average-pool input)'))
+        WORKLOADS.append((_m + '_gradcam_b1', _label + ' Grad-CAM, batch 1, compiled', 'models', (1.2, 1.5), GRADCAM))
 WORKLOADS += [
-    ('resnet18_saliency_b64', 'ResNet-18 saliency, batch 64', 'batch64', (1.2, 1.5), 'as W1 saliency'),
+    ('resnet18_saliency_b64', 'ResNet-18 saliency, batch 64', 'batch64', (1.2, 1.5), SALIENCY),
     ('train_epoch', 'Fashion-MNIST training epoch (W1 CNN, batch 64, Adam)', 'train', (1.2, 1.5),
      'one epoch (shuffle, forward, cross-entropy, all weight gradients, Adam, running loss / accuracy), data in '
      'memory; xvis: fit() including its graph compilation'),
@@ -99,7 +99,9 @@ def target_cell(target, threads):
 
 def note_cell(name, threads, xm, tm, results):
     if name.startswith('conv') and xm and tm:
-        return f'{FLOP_CONV / xm / 1e6:.0f} / {FLOP_CONV / tm / 1e6:.0f} GFLOP/s'
+        peak = results.get('peak', {}).get(threads)
+        share = f' ({FLOP_CONV / xm / 1e6 / peak:.0%} of peak)' if peak else ''
+        return f'{FLOP_CONV / xm / 1e6:.0f}{share} / {FLOP_CONV / tm / 1e6:.0f} GFLOP/s'
     if name == 'train_epoch' and xm and tm:
         n = results.get('train_images', 60000)
         return f'{n / xm * 1e3:,.0f} / {n / tm * 1e3:,.0f} images/s'
@@ -127,7 +129,7 @@ def table(results):
                 continue
             x, t = x or [], t or []
             (xm, xs), (tm, ts) = summary(x), summary(t)
-            shown = 'xvis 2 thr, 1 core busy' if threads == '2+busy' else threads
+            shown = '2, a core busy' if threads == '2+busy' else threads
             lines.append(f'| {label} | {shown} | {ratio_cell(x, t)} | {fmt_time(xm)} | {xs} | {fmt_time(tm)} | {ts} | '
                          f'{target_cell(target, threads)} | {note_cell(name, threads, xm, tm, results)} |')
     rss = results.get('rss', {})

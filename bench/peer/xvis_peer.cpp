@@ -4,8 +4,10 @@
 //   xvis_peer logits MODEL [--onnx-dir D]   {"logits": [...]} for the check input (see xvis_workloads.hpp)
 //   xvis_peer export-own DIR                writes DIR/fashion_cnn.onnx and DIR/vgg_mini.onnx
 //   xvis_peer list                          the workload names, one per line
+//   xvis_peer peak --threads N              {"fma_peak_gflops": G}: register-only FMA loop (fma_peak.hpp)
 // Timing: set-up first (untimed), `warmup` untimed calls, then calls timed one by one with a steady clock until
 // both `reps` calls and `min-time` seconds are done; each sample is one call's time / per_call, in ms.
+#include "fma_peak.hpp"
 #include "xvis_workloads.hpp"
 
 #include <xvis/io/fashion_mnist.hpp>
@@ -30,7 +32,7 @@ struct Args {
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "xvis_peer: %s\nusage: xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] "
-                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] | logits MODEL [--onnx-dir D] | export-own DIR | list\n",
+                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N\n",
                  why.c_str());
     std::exit(2);
 }
@@ -41,7 +43,7 @@ Args parse(int argc, char** argv) {
     a.command = argv[1];
     a.settings.fashion_dir = xvis::fashion_mnist_default_dir;
     int i = 2;
-    if (a.command != "list") {
+    if (a.command != "list" && a.command != "peak") {
         if (argc < 3) usage("'" + a.command + "' needs an argument");
         a.target = argv[i++];
     }
@@ -109,6 +111,10 @@ int main(int argc, char** argv) {
         }
         if (a.command == "export-own") {
             xvis::peer::export_own_models(a.target);
+            return 0;
+        }
+        if (a.command == "peak") {
+            std::printf("{\"fma_peak_gflops\": %.1f, \"threads\": %d}\n", xvis::peer::fma_peak_gflops(a.threads), a.threads);
             return 0;
         }
         if (a.command == "list") {

@@ -216,15 +216,31 @@ def main():
     checks = prepare(sides, workloads, use_torch, log)
     results = {'runs': {}, 'rss': {}, 'peak': {}, 'train_images': a.train_images or 60000, 'rounds': [], 'checks': checks}
     t_start = time.time()
+    try:
+        measure(a, sides, workloads, threads, busy, rounds, max_wait, use_torch, results, log)
+    except KeyboardInterrupt:  # Ctrl-C: the table of what was measured so far
+        log('compare: interrupted; the table holds the rounds measured so far')
+        results['interrupted'] = True
+    if a.dry_run:
+        return 0
+    report(a, results, rounds, time.time() - t_start)
+    if a.json:
+        with open(a.json, 'w') as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
+def measure(a, sides, workloads, threads, busy, rounds, max_wait, use_torch, results, log):
     for r in range(rounds):
         state = wait_idle(max_wait, a.idle_cores, log) if not a.dry_run else {}
         state['round'] = r + 1
+        results['rounds'].append(state)
         if not a.dry_run:
             for t in threads:
                 peak = run_child(sides.cmd('xvis', 'peak', '--threads', str(t)), sides.env('xvis', t), log)[0]
                 if peak:
                     results['peak'][str(t)] = max(results['peak'].get(str(t), 0), peak['fma_peak_gflops'])
-        interference = []
+        interference = state.setdefault('others', [])
         order = ['xvis', 'torch'] if r % 2 == 0 else ['torch', 'xvis']
         if not use_torch:
             order = ['xvis']
@@ -246,17 +262,9 @@ def main():
                 if burner:
                     burner.kill()
                     burner.wait()
-        if interference:
-            state['others_cores_median'] = round(sorted(interference)[len(interference) // 2], 2)
-            state['others_cores_max'] = round(max(interference), 2)
-        results['rounds'].append(state)
-    if a.dry_run:
-        return 0
-    report(a, results, rounds, time.time() - t_start)
-    if a.json:
-        with open(a.json, 'w') as f:
-            json.dump(results, f, indent=1)
-    return 0
+                if interference:
+                    state['others_cores_median'] = round(sorted(interference)[len(interference) // 2], 2)
+                    state['others_cores_max'] = round(max(interference), 2)
 
 
 def report(a, results, rounds, seconds):
@@ -266,7 +274,7 @@ def report(a, results, rounds, seconds):
     tb = b.get('torch') or {}
     cmd = 'scripts/compare.sh ' + shlex.join(sys.argv[1:])
     print(f'xvis vs PyTorch, {datetime.datetime.now().strftime("%Y-%m-%d %H:%M")}, {model}, {os.cpu_count()} cores; '
-          f'{rounds} round(s), {seconds / 60:.0f} min')
+          f'{rounds} round(s), {seconds / 60:.0f} min' + (' (INTERRUPTED: partial)' if results.get('interrupted') else ''))
     print(f'xvis: {b.get("xvis", "?")}; PyTorch {tb.get("torch", "—")} (torchvision {tb.get("torchvision", "—")}, '
           f'{tb.get("blas", "—")}, oneDNN {tb.get("onednn", "—")})')
     peak = ' / '.join(f'{v:.0f}' for _, v in sorted(results['peak'].items()))

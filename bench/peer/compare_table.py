@@ -47,7 +47,7 @@ BUSY = ['w1_saliency_b1', 'resnet18_saliency_b1']  # 2 threads while another pro
 RSS = 'resnet50_saliency_b1'                       # its 1-thread runs give the peak RSS rows
 
 # (warmup, reps, min_time s) per run; quick mode uses QUICK_TIMING unless the workload is heavier.
-TIMING = {'default': (2, 10, 1.0), 'w2_am_step': (1, 5, 1.0), 'train_epoch': (0, 1, 0.0),
+TIMING = {'default': (2, 5, 0.5), 'w2_am_step': (1, 5, 1.0), 'train_epoch': (0, 1, 0.0),
           'resnet18_saliency_b64': (1, 2, 0.0), 'vit_b_16_saliency_b1': (1, 5, 1.0), 'convnext_tiny_saliency_b1': (1, 5, 1.0),
           'resnet50_saliency_b1': (1, 5, 1.0)}
 QUICK_TIMING = {'default': (1, 3, 0.2), 'train_epoch': (0, 1, 0.0), 'resnet18_saliency_b64': (1, 1, 0.0)}

@@ -189,7 +189,13 @@ def main():
     ap.add_argument('--max-wait', type=float, help='seconds to wait for an idle machine per round (default 300, quick 0)')
     ap.add_argument('--idle-cores', type=float, default=0.3, help='busy cores (others) under which the machine counts as idle')
     ap.add_argument('--json', help='also write the raw samples here')
+    ap.add_argument('--report', metavar='JSON', help='print the table of an earlier run (its --json file) again')
     a = ap.parse_args()
+    if a.report:
+        with open(a.report) as f:
+            results = json.load(f)
+        report(results)
+        return 0
     if a.list:
         for w in ct.WORKLOADS:
             print(f'{w[0]:28s} {w[2]:8s} {w[1]}')
@@ -223,7 +229,12 @@ def main():
         results['interrupted'] = True
     if a.dry_run:
         return 0
-    report(a, results, rounds, time.time() - t_start)
+    lscpu = subprocess.run(['lscpu'], capture_output=True, text=True).stdout
+    results['meta'] = {
+        'date': datetime.datetime.now().strftime('%Y-%m-%d %H:%M'), 'rounds': rounds, 'minutes': round((time.time() - t_start) / 60),
+        'machine': next((ln.split(':', 1)[1].strip() for ln in lscpu.splitlines() if ln.startswith('Model name')), '?'),
+        'cores': os.cpu_count(), 'command': 'scripts/compare.sh ' + shlex.join(sys.argv[1:])}
+    report(results)
     if a.json:
         with open(a.json, 'w') as f:
             json.dump(results, f, indent=1)
@@ -267,26 +278,23 @@ def measure(a, sides, workloads, threads, busy, rounds, max_wait, use_torch, res
                     state['others_cores_max'] = round(max(interference), 2)
 
 
-def report(a, results, rounds, seconds):
-    lscpu = subprocess.run(['lscpu'], capture_output=True, text=True).stdout
-    model = next((ln.split(':', 1)[1].strip() for ln in lscpu.splitlines() if ln.startswith('Model name')), '?')
-    b = results.get('build', {})
+def report(results):
+    m, b = results['meta'], results.get('build', {})
     tb = b.get('torch') or {}
-    cmd = 'scripts/compare.sh ' + shlex.join(sys.argv[1:])
-    print(f'xvis vs PyTorch, {datetime.datetime.now().strftime("%Y-%m-%d %H:%M")}, {model}, {os.cpu_count()} cores; '
-          f'{rounds} round(s), {seconds / 60:.0f} min' + (' (INTERRUPTED: partial)' if results.get('interrupted') else ''))
+    print(f'xvis vs PyTorch, {m["date"]}, {m["machine"]}, {m["cores"]} cores; {m["rounds"]} round(s), {m["minutes"]} min'
+          + (' (INTERRUPTED: partial)' if results.get('interrupted') else ''))
     print(f'xvis: {b.get("xvis", "?")}; PyTorch {tb.get("torch", "—")} (torchvision {tb.get("torchvision", "—")}, '
           f'{tb.get("blas", "—")}, oneDNN {tb.get("onednn", "—")})')
     peak = ' / '.join(f'{v:.0f}' for _, v in sorted(results['peak'].items()))
     print(f'FMA peak (register-only loop, best over rounds, {"/".join(sorted(results["peak"]))} threads): {peak} GFLOP/s')
-    print(f'command: {cmd}\n')
+    print(f'command: {m["command"]}\n')
     print(ct.table(results))
     print('\nRatios are PyTorch time / xvis time (> 1: xvis faster), of the medians over rounds; in brackets the '
           'range of the per-round ratios. A round\'s value is the median of its timed calls; spread: min–max of the '
           'round medians (one round: of its calls). Each side runs in its own process per workload and thread count, '
           'alternating xvis / PyTorch first between rounds; set-up (model import or construction, graph '
           'compilation, data loading) and warm-up calls are not timed. Same weights: ' +
-          (', '.join(f'{m} {d:.0e}' for m, d in sorted(results['checks'].items())) or '—') +
+          (', '.join(f'{name} {d:.0e}' for name, d in sorted(results['checks'].items())) or '—') +
           ' (max |Δlogit| / max |logit| of one input).')
     for s in results['rounds']:
         print(f'Round {s["round"]}: before it {s.get("busy_cores", "?")} cores busy, load {s.get("load1", "?")} '

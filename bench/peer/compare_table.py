@@ -98,7 +98,7 @@ def target_cell(target, threads):
 
 
 def note_cell(name, threads, xm, tm, results):
-    if name.startswith('conv') and xm and tm:
+    if name in ('conv_fwd', 'conv_bwd_data') and xm and tm:
         peak = results.get('peak', {}).get(threads)
         share = f' ({FLOP_CONV / xm / 1e6 / peak:.0%} of peak)' if peak else ''
         return f'{FLOP_CONV / xm / 1e6:.0f}{share} / {FLOP_CONV / tm / 1e6:.0f} GFLOP/s'

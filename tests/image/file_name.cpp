@@ -83,7 +83,9 @@ TEST(SafeFileName, WritesInsideTheFolder) {
     const std::string folder = dir.file("out");
     fs::create_directories(folder);
     int k = 0;
-    for (const std::string s : {"../../escape", "/abs", "a\nb", std::string(300, 'z').c_str(), "", ".", ".."}) {
+    // std::string elements: a braced list of const char* would keep a pointer into a destroyed temporary.
+    const std::vector<std::string> stems{"../../escape", "/abs", "a\nb", std::string(300, 'z'), "", ".", ".."};
+    for (const std::string& s : stems) {
         const std::string path = file_in_folder(folder, s, ".png");
         write_png(path, Tensor({1, 1, 1}, static_cast<float>(k++)));
         EXPECT_EQ(fs::path(path).parent_path(), fs::path(folder)) << path;
@@ -91,6 +93,7 @@ TEST(SafeFileName, WritesInsideTheFolder) {
     // Everything landed in out/, nothing beside it; "", "." and ".." all named unnamed.png.
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"out"});
     std::size_t n = 0;
-    for (const auto& e : fs::directory_iterator(folder)) n += e.is_regular_file();
-    EXPECT_EQ(n, 5u);
+    std::string names;
+    for (const auto& e : fs::directory_iterator(folder)) n += e.is_regular_file(), names += e.path().filename().string() + " ";
+    EXPECT_EQ(n, 5u) << names;
 }

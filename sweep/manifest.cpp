@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +123,18 @@ std::vector<ManifestRecord> read_manifests(const std::string& folder) {
 ManifestWriter::ManifestWriter(const std::string& path) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (fd_ < 0) throw sys_error("cannot open", path);
+    // One writer per file: a second sweep started on the same folder (the same command run twice) would append
+    // the same items again. flock is advisory, held until close, and on NFS v4 / Lustre mapped to POSIX locks.
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        const int e = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (e == EWOULDBLOCK)
+            throw std::runtime_error("ManifestWriter: '" + path + "' is locked by another process: another sweep is writing this output "
+                                     "folder (run one sweep per folder; several machines share one through --shard or MPI)");
+        errno = e;
+        throw sys_error("cannot lock", path);
+    }
     // Cut a torn last line (no '\n': the previous writer died mid-write) back to the last complete line. Only
     // the file's single writer does this, before its first append.
     struct stat st {};

@@ -50,7 +50,9 @@ std::vector<std::string> manifest_files(const std::string& folder);
 std::vector<ManifestRecord> read_manifests(const std::string& folder);
 
 // Appends records to one manifest file. Opening creates the file (and no folders); a torn last line (a crash
-// mid-write) is cut off first. Each append is one write(2) of whole lines followed by fdatasync.
+// mid-write) is cut off first. Each append is one write(2) of whole lines followed by fdatasync. The writer
+// holds an exclusive lock (flock) on the file: a second writer of the same file, in this process or another,
+// throws std::runtime_error saying another sweep is writing the folder.
 class ManifestWriter {
 public:
     explicit ManifestWriter(const std::string& path);  // throws std::runtime_error naming the path and the reason

@@ -172,11 +172,13 @@ SweepSummary run_sweep_mpi(const Model& model, const SweepJob& job, const SweepO
         s.planned = items.size();
         if (rank == 0) {
             prepare_output(options.output, describe_job(job));
+            // The writer (and its lock) first, then what is finished: another sweep of this folder cannot add
+            // lines between the two.
+            manifest = std::make_unique<ManifestWriter>(s.manifest);
             std::set<std::string> finished;
             for (const auto& r : read_manifests(options.output)) finished.insert(r.item);
             for (std::size_t p = 0; p < items.size(); ++p)
                 if (!finished.count(items[p].id)) todo.push_back(static_cast<std::int64_t>(p));
-            manifest = std::make_unique<ManifestWriter>(s.manifest);
         }
         runner = std::make_unique<ItemRunner>(model, job, options.output, rank);
     } catch (const std::exception& e) {

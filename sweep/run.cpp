@@ -109,6 +109,10 @@ SweepSummary run_sweep(const Model& model, const SweepJob& job, const SweepOptio
     SweepSummary s;
     const std::vector<SweepItem> items = shard_items(plan(model, job), options.shard);
     detail::prepare_output(options.output, describe_job(job));
+    s.manifest = detail::manifest_path(options.output, options.shard);
+    // The writer (and its lock) first, then what is finished: another sweep of this folder cannot add lines
+    // between the two.
+    ManifestWriter manifest(s.manifest);
     std::set<std::string> finished;
     for (const auto& r : read_manifests(options.output)) finished.insert(r.item);
     std::vector<const SweepItem*> todo;
@@ -116,10 +120,8 @@ SweepSummary run_sweep(const Model& model, const SweepJob& job, const SweepOptio
         if (!finished.count(it.id)) todo.push_back(&it);
     s.planned = items.size();
     s.already_done = items.size() - todo.size();
-    s.manifest = detail::manifest_path(options.output, options.shard);
 
     detail::ItemRunner runner(model, job, options.output, 0);
-    ManifestWriter manifest(s.manifest);
     detail::ProgressClock clock(todo.size());
     for (const SweepItem* it : todo) {
         if (options.stop_requested && options.stop_requested()) {

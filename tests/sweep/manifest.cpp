@@ -117,3 +117,24 @@ TEST(Manifest, ReadsEveryManifestOfAFolderOncePerItem) {
     EXPECT_EQ(all[2].item, "c");
     EXPECT_THROW(ManifestWriter((dir / "missing" / "m.jsonl").string()), std::runtime_error);
 }
+
+// Two sweeps on one folder (the same command started twice) would append the same items twice: the second
+// writer of a file is refused while the first holds it, and is accepted once the first is gone.
+TEST(Manifest, OneWriterPerFile) {
+    const fs::path dir = scratch("lock");
+    const std::string path = (dir / "manifest.jsonl").string();
+    {
+        ManifestWriter first(path);
+        try {
+            ManifestWriter second(path);
+            FAIL() << "a second writer of " << path << " was accepted";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("another sweep is writing"), std::string::npos) << e.what();
+        }
+        ManifestWriter shard((dir / "manifest-shard-0-of-2.jsonl").string());  // another file: fine
+        first.append(record("a"));
+    }
+    ManifestWriter again(path);
+    again.append(record("b"));
+    EXPECT_EQ(read_manifest(path).size(), 2u);
+}

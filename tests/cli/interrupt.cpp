@@ -5,6 +5,7 @@
 
 #include "image/gif_reader.hpp"
 #include "support/child_process.hpp"
+#include "support/sanitizers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -146,8 +147,13 @@ TEST(Interrupt, TrainStopsAtTheNextBatch) {
 
 // SIGINT during the demo's activation maximization: the class images written so far are complete, nothing
 // later (the composite, the overlays, the index.html gallery) exists, no temporary remains, the model cache is intact.
+// The demo evaluates the 10,000 test images before its first output: minutes under AddressSanitizer. The
+// activation and train kills run there; DemoGallery runs the whole demo under it.
+constexpr const char* demo_under_asan = "AddressSanitizer build: the demo's evaluation before its outputs takes minutes";
+
 TEST(Interrupt, DemoKeepsTheImagesWrittenBefore) {
     if (!xvis::fashion_mnist_available()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    if (XVIS_TEST_UNDER_ASAN) GTEST_SKIP() << demo_under_asan;
     const fs::path d = scratch("demo_int"), out = d / "out", log = d / "log";
     const std::string model = demo_model(d), model_bytes = read_file(model);
     const pid_t pid = start_xvis({"demo", "--model-cache", model, "--iterations", "2000", "--per-class", "1", "-o", out.string()}, log);
@@ -232,6 +238,7 @@ TEST(Interrupt, SigkillLeavesNoPartialFileUnderAFinalName) {
         temporaries += expect_only_complete_outputs(out);
     }
     if (!xvis::fashion_mnist_available()) GTEST_SKIP() << "dataset-fashion-mnist is not installed: the demo runs are skipped";
+    if (XVIS_TEST_UNDER_ASAN) GTEST_SKIP() << demo_under_asan << ": the demo runs are skipped";
     const std::string model = demo_model(d);
     for (int run = 0; run < 3; ++run) {
         const bool mid_write = run < 2;

@@ -78,14 +78,9 @@ void* budget_realloc(void* q, std::size_t n) {
 #define STBI_FREE(p) ::xvis::budget_free(p)
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#include <xvis/image/detail/stb_warnings_off.hpp>
 #include <stb/stb_image.h>
-#pragma GCC diagnostic pop
+#include <xvis/image/detail/stb_warnings_on.hpp>
 
 namespace xvis {
 namespace {

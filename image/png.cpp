@@ -5,14 +5,9 @@
 // STATIC keeps its symbols internal, so a program that also compiles stb itself does not get duplicate definitions.
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#include <xvis/image/detail/stb_warnings_off.hpp>
 #include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include <xvis/image/detail/stb_warnings_on.hpp>
 
 #include <cerrno>
 #include <cmath>

@@ -5,6 +5,8 @@
 #include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
 
+#include "support/error_message.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,18 +19,7 @@ namespace {
 
 using I = std::vector<std::int64_t>;
 using D = std::vector<double>;
-
-// The message of the std::invalid_argument `f` throws ("" and a test failure when it throws nothing).
-template <class F>
-std::string invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no std::invalid_argument";
-    return {};
-}
+using xvis::testing::message_of;
 
 TEST(OpAttributes, TypedGettersReturnExactValues) {
     OpAttributes a("my_op");
@@ -53,17 +44,17 @@ TEST(OpAttributes, TypedGettersReturnExactValues) {
 TEST(OpAttributes, MissingOrMistypedAttributeNamesTheCallOpAttributeAndWhatIsThere) {
     OpAttributes a("conv2d");
     a.add_ints("stride", I{2, 2}).add_int("groups", 1);
-    std::string m = invalid_argument_of([&] { a.get_double("alpha"); });
+    std::string m = message_of<std::invalid_argument>([&] { a.get_double("alpha"); });
     for (const char* s : {"get_double", "conv2d", "'alpha'", "stride=[2, 2] groups=1"})
         EXPECT_NE(m.find(s), std::string::npos) << s << " not in: " << m;
-    m = invalid_argument_of([&] { a.get_int("stride"); });
+    m = message_of<std::invalid_argument>([&] { a.get_int("stride"); });
     for (const char* s : {"get_int", "conv2d", "'stride'", "a list of integers, not an integer", "groups=1"})
         EXPECT_NE(m.find(s), std::string::npos) << s << " not in: " << m;
-    m = invalid_argument_of([&] { a.get_double("groups"); });  // no conversions
+    m = message_of<std::invalid_argument>([&] { a.get_double("groups"); });  // no conversions
     EXPECT_NE(m.find("an integer, not a double"), std::string::npos) << m;
-    m = invalid_argument_of([&] { a.get_doubles("stride"); });
+    m = message_of<std::invalid_argument>([&] { a.get_doubles("stride"); });
     EXPECT_NE(m.find("not a list of doubles"), std::string::npos) << m;
-    m = invalid_argument_of([&] { OpAttributes("relu").get_ints("perm"); });
+    m = message_of<std::invalid_argument>([&] { OpAttributes("relu").get_ints("perm"); });
     EXPECT_NE(m.find("relu"), std::string::npos) << m;
     EXPECT_NE(m.find("no attributes"), std::string::npos) << m;
     EXPECT_THROW(a.add_int("groups", 2), std::logic_error);  // names are unique

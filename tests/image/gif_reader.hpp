@@ -6,14 +6,9 @@
 #define STBI_NO_STDIO
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#include <xvis/image/detail/stb_warnings_off.hpp>
 #include <stb/stb_image.h>
-#pragma GCC diagnostic pop
+#include <xvis/image/detail/stb_warnings_on.hpp>
 
 #include "image/temp_dir.hpp"
 

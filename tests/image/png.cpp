@@ -1,4 +1,5 @@
 #include "image/temp_dir.hpp"
+#include "support/error_message.hpp"
 
 #include <xvis/image/png.hpp>
 
@@ -6,11 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <iterator>
 #include <limits>
 
 using namespace xvis;
+using xvis::testing::message_of;
 using xvis::testing::TempDir;
 
 namespace {
@@ -25,15 +26,6 @@ Tensor pattern(std::size_t h, std::size_t w, std::size_t c) {
 void expect_same(const Tensor& a, const Tensor& b) {
     ASSERT_EQ(a.shape(), b.shape());
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "at flat index " << i;
-}
-
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    }
-    return "(no exception)";
 }
 
 }  // namespace

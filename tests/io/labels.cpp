@@ -1,29 +1,21 @@
 #include "image/temp_dir.hpp"
+#include "support/error_message.hpp"
 
 #include <xvis/io/labels.hpp>
 
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
 
 using namespace xvis;
+using xvis::testing::message_of;
 using xvis::testing::TempDir;
 
 namespace {
 
 using Names = std::vector<std::string>;
-
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
 
 std::string parse_error(const std::string& text, std::size_t classes = 0) {
     return message_of([&] { parse_labels(text, classes, "l.txt"); });

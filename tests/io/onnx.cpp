@@ -9,6 +9,7 @@
 
 #include "image/temp_dir.hpp"
 #include "io/onnx_models.hpp"
+#include "support/error_message.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@
 
 using namespace xvis;
 using xvis::testing::TempDir;
+using xvis::testing::message_of;
 using namespace xvis::test;
 
 namespace {
@@ -60,17 +62,6 @@ void expect_round_trip(Model m, const std::string& path) {
     }
     const auto ya = outputs(m, 3, 9), yb = outputs(back, 3, 9);
     for (std::size_t i = 0; i < ya.size(); ++i) EXPECT_TRUE(same_bits(ya[i], yb[i])) << "output " << i;
-}
-
-template <class E, class F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no exception";
-    return {};
 }
 
 void patch(const std::string& path, const std::string& from, const std::string& to) {
@@ -118,7 +109,7 @@ TEST(Onnx, SaveIsWholeOrNothing) {
     TempDir dir;
     Model m = sequential_cnn();
     const std::string missing = dir.file("no/such/dir/m.onnx");
-    const std::string e = error_of<std::runtime_error>([&] { save_onnx(m, missing); });
+    const std::string e = message_of<std::runtime_error>([&] { save_onnx(m, missing); });
     EXPECT_NE(e.find(missing), std::string::npos) << e;
     EXPECT_TRUE(dir.entries().empty());
 
@@ -129,7 +120,7 @@ TEST(Onnx, SaveIsWholeOrNothing) {
     o.data_format = DataFormat::channels_last;
     o.name = "nhwc_conv";
     Model nhwc = Model::sequential({std::make_shared<InputLayer>(Shape{8, 8, 3}), std::make_shared<Conv2D>(2, K2{3, 3}, o)}, "nhwc");
-    const std::string e2 = error_of<std::invalid_argument>([&] { save_onnx(nhwc, path); });
+    const std::string e2 = message_of<std::invalid_argument>([&] { save_onnx(nhwc, path); });
     EXPECT_NE(e2.find("channels_last"), std::string::npos) << e2;
     EXPECT_NE(e2.find("nhwc_conv"), std::string::npos) << e2;
     EXPECT_EQ(xvis::testing::read_bytes(path), (std::vector<unsigned char>{'o', 'l', 'd'}));
@@ -137,20 +128,20 @@ TEST(Onnx, SaveIsWholeOrNothing) {
 
     Model pool_nhwc = Model::sequential({std::make_shared<InputLayer>(Shape{8, 8, 3}),
                                          std::make_shared<MaxPooling2D>(K2{2, 2}, K2{0, 0}, Padding::valid, DataFormat::channels_last, "p")});
-    EXPECT_NE(error_of<std::invalid_argument>([&] { save_onnx(pool_nhwc, path); }).find("channels_last"), std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { save_onnx(pool_nhwc, path); }).find("channels_last"), std::string::npos);
     Model bn_nhwc = Model::sequential({std::make_shared<InputLayer>(Shape{8, 8, 3}),
                                        std::make_shared<BatchNormalization>(1e-3, DataFormat::channels_last, "b")});
-    EXPECT_NE(error_of<std::invalid_argument>([&] { save_onnx(bn_nhwc, path); }).find("channels_last"), std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { save_onnx(bn_nhwc, path); }).find("channels_last"), std::string::npos);
 }
 
 TEST(Onnx, LoadErrorsNameThePathAndProblem) {
     TempDir dir;
     const std::string missing = dir.file("missing.onnx");
-    EXPECT_NE(error_of<std::runtime_error>([&] { load_onnx(missing); }).find(missing), std::string::npos);
+    EXPECT_NE(message_of<std::runtime_error>([&] { load_onnx(missing); }).find(missing), std::string::npos);
 
     const std::string garbage = dir.file("garbage.onnx");
     xvis::testing::write_bytes(garbage, {'n', 'o', 't', ' ', 'a', 'n', ' ', 'o', 'n', 'n', 'x', '\n', 0xff, 0x00, 0x13});
-    const std::string e = error_of<std::runtime_error>([&] { load_onnx(garbage); });
+    const std::string e = message_of<std::runtime_error>([&] { load_onnx(garbage); });
     EXPECT_NE(e.find(garbage), std::string::npos) << e;
     EXPECT_NE(e.find("not an ONNX model"), std::string::npos) << e;
 
@@ -158,7 +149,7 @@ TEST(Onnx, LoadErrorsNameThePathAndProblem) {
     const std::string unknown = dir.file("unknown.onnx");
     save_onnx(sequential_cnn(), unknown);
     patch(unknown, "Flatten", "Unknown");
-    const std::string e2 = error_of<std::runtime_error>([&] { load_onnx(unknown); });
+    const std::string e2 = message_of<std::runtime_error>([&] { load_onnx(unknown); });
     EXPECT_NE(e2.find("unsupported op 'Unknown'"), std::string::npos) << e2;
     EXPECT_NE(e2.find("node 'flatten'"), std::string::npos) << e2;
     EXPECT_NE(e2.find(unknown), std::string::npos) << e2;
@@ -166,7 +157,7 @@ TEST(Onnx, LoadErrorsNameThePathAndProblem) {
     const std::string nhwc = dir.file("nhwc.onnx");
     save_onnx(sequential_cnn(), nhwc);
     patch(nhwc, "channels_first", "channels_last_");
-    const std::string e3 = error_of<std::runtime_error>([&] { load_onnx(nhwc); });
+    const std::string e3 = message_of<std::runtime_error>([&] { load_onnx(nhwc); });
     EXPECT_NE(e3.find("only channels_first"), std::string::npos) << e3;
     EXPECT_NE(e3.find("valid: channels_first, channels_last"), std::string::npos) << e3;  // not even a data format name
 }

@@ -6,6 +6,7 @@
 
 #include "image/temp_dir.hpp"
 #include "io/onnx_pb_writer.hpp"
+#include "support/error_message.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,25 +20,11 @@
 
 namespace xvis::test {
 
-// The message of the std::runtime_error that `f` throws ("" and a test failure when it throws nothing or
-// something else).
-inline std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "not a std::runtime_error: " << e.what();
-        return e.what();
-    }
-    ADD_FAILURE() << "no exception";
-    return {};
-}
 inline std::string import_error(const std::string& path, const OnnxImportOptions& options = {}) {
-    return error_of([&] { import_onnx(path, options); });
+    return xvis::testing::message_of([&] { import_onnx(path, options); });
 }
 inline std::string load_error(const std::string& path) {
-    return error_of([&] { load_onnx(path); });
+    return xvis::testing::message_of([&] { load_onnx(path); });
 }
 
 // Every piece appears in the message.

@@ -213,14 +213,14 @@ TEST(OnnxImportErrors, MissingFileAndDirectory) {
 TEST(OnnxImportErrors, LoadOnnxTensorErrors) {
     TempDir dir;
     const std::string missing = dir.file("missing.pb");
-    expect_mentions(error_of([&] { load_onnx_tensor(missing); }), {"load_onnx_tensor: '" + missing + "': cannot open"});
+    expect_mentions(xvis::testing::message_of([&] { load_onnx_tensor(missing); }), {"load_onnx_tensor: '" + missing + "': cannot open"});
     const std::string path = dir.file("t.pb");
     write(path, std::string("\x3a\xff\xff\xff\xff\x0f", 6));
-    expect_mentions(error_of([&] { load_onnx_tensor(path); }), {"load_onnx_tensor: '" + path + "': not a serialized ONNX TensorProto"});
+    expect_mentions(xvis::testing::message_of([&] { load_onnx_tensor(path); }), {"load_onnx_tensor: '" + path + "': not a serialized ONNX TensorProto"});
     // dims [2^30] with 4 bytes: refused before allocating 8 GB of doubles.
     write(path, Pb().i64(1, std::int64_t(1) << 30).i64(2, 1).str(8, "big").str(9, "abcd").b);
     std::string e;
-    const long mb = peak_growth_mb([&] { e = error_of([&] { load_onnx_tensor(path); }); });
+    const long mb = peak_growth_mb([&] { e = xvis::testing::message_of([&] { load_onnx_tensor(path); }); });
     EXPECT_LT(mb, 100);
     expect_mentions(e, {"load_onnx_tensor: '" + path + "': tensor 'big' [1073741824] holds 4 bytes of raw_data, expected 4294967296"});
 }

@@ -6,6 +6,7 @@
 #include <xvis/xvis.hpp>
 
 #include "tensor/enum_names_check.hpp"
+#include "support/error_message.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 
 using namespace xvis;
 using xvis::testing::expect_enum_names;
+using xvis::testing::message_of;
 
 namespace {
 
@@ -34,15 +36,6 @@ std::string graph_signature(const Node& out) {
         s += "\n";
     }
     return s;
-}
-
-std::string message_of(void (*f)()) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "no exception";
 }
 
 }  // namespace
@@ -172,11 +165,11 @@ TEST(LayerOptions, KerasStringsBuildTheTypedGraph) {
 }
 
 TEST(LayerOptions, UnknownNamesListTheValidOnes) {
-    const std::string act = message_of([] { Conv2D(4, {3, 3}, "swish"); });
+    const std::string act = message_of<std::invalid_argument>([] { Conv2D(4, {3, 3}, "swish"); });
     EXPECT_NE(act.find("from_string<ActivationKind>: unknown activation 'swish'"), std::string::npos) << act;
     EXPECT_NE(act.find("linear, relu, leaky_relu, sigmoid, tanh, softmax"), std::string::npos) << act;
-    const std::string pad = message_of([] { Conv2D(4, {3, 3}, "relu", "full"); });
+    const std::string pad = message_of<std::invalid_argument>([] { Conv2D(4, {3, 3}, "relu", "full"); });
     EXPECT_EQ(pad, "from_string<Padding>: unknown padding 'full' (valid: valid, same)");
-    EXPECT_NE(message_of([] { Dense(3, "elu"); }).find("'elu'"), std::string::npos);
-    EXPECT_NE(message_of([] { Activation("Relu"); }).find("'Relu'"), std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([] { Dense(3, "elu"); }).find("'elu'"), std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([] { Activation("Relu"); }).find("'Relu'"), std::string::npos);
 }

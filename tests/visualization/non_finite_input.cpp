@@ -2,6 +2,8 @@
 // the call, the first bad element's index and its value, instead of returning a NaN heat-map.
 #include <xvis/xvis.hpp>
 
+#include "support/error_message.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 
 using namespace xvis;
+using xvis::testing::message_of;
 
 namespace {
 
@@ -28,20 +31,6 @@ AttributionOptions quick() {
     return o;
 }
 
-// The std::invalid_argument message of f ("" and a failure otherwise).
-std::string invalid_argument_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "not std::invalid_argument: " << e.what();
-        return e.what();
-    }
-    ADD_FAILURE() << "no exception";
-    return {};
-}
-
 class NonFiniteInput : public ::testing::TestWithParam<AttributionMethod> {};
 
 }  // namespace
@@ -52,11 +41,11 @@ TEST_P(NonFiniteInput, IsRefusedNamingTheElement) {
     Tensor x = random_uniform<float>({2, 3, 12, 12}, 0, 1, 7);
     const Tensor good = (*explainer)(x);
     x[760] = std::numeric_limits<float>::quiet_NaN();  // [1, 2, 3, 4] = 1·432 + 2·144 + 3·12 + 4
-    for (const std::string& e : {invalid_argument_of([&] { (*explainer)(x); }), invalid_argument_of([&] { attribute(GetParam(), m, -1, {2}, x, quick()); })})
+    for (const std::string& e : {message_of<std::invalid_argument>([&] { (*explainer)(x); }), message_of<std::invalid_argument>([&] { attribute(GetParam(), m, -1, {2}, x, quick()); })})
         EXPECT_NE(e.find("input element [1, 2, 3, 4] (flat index 760) of [2, 3, 12, 12] is nan"), std::string::npos) << e;
     x[760] = 0.5f;
     x[5] = -std::numeric_limits<float>::infinity();
-    EXPECT_NE(invalid_argument_of([&] { (*explainer)(x); }).find("input element [0, 0, 0, 5] (flat index 5) of [2, 3, 12, 12] is -inf"),
+    EXPECT_NE(message_of<std::invalid_argument>([&] { (*explainer)(x); }).find("input element [0, 0, 0, 5] (flat index 5) of [2, 3, 12, 12] is -inf"),
               std::string::npos);
     // The explainer still works after refusing an input.
     x[5] = 0.25f;

@@ -242,6 +242,18 @@ SweepSummary run_sweep_mpi(const Model& model, const SweepJob& job, const SweepO
                 if (options.on_progress) options.on_progress(p);
             };
             std::vector<char> buf;
+            // The records drained in one pass go to the manifest in one write and one sync (a sync per record
+            // would cost rank 0's core more than the messages); at most max_batch at a time.
+            constexpr std::size_t max_batch = 256;
+            std::string lines;
+            std::vector<bool> line_ok;
+            auto flush = [&] {
+                if (line_ok.empty()) return;
+                manifest->append_lines(lines);
+                for (bool item_ok : line_ok) counted(item_ok);
+                lines.clear();
+                line_ok.clear();
+            };
             for (;;) {
                 bool busy = false;
                 std::deque<ManifestRecord> mine;
@@ -250,8 +262,8 @@ SweepSummary run_sweep_mpi(const Model& model, const SweepJob& job, const SweepO
                     mine.swap(local);
                 }
                 for (const auto& r : mine) {
-                    manifest->append(r);
-                    counted(r.ok);
+                    lines += to_json_line(r);
+                    line_ok.push_back(r.ok);
                     busy = true;
                 }
                 if (local_interrupted) begin_stop();
@@ -268,8 +280,9 @@ SweepSummary run_sweep_mpi(const Model& model, const SweepJob& job, const SweepO
                         const std::vector<std::int64_t> chunk = dispatcher.next();
                         check(MPI_Send(chunk.data(), static_cast<int>(chunk.size()), MPI_INT64_T, st.MPI_SOURCE, items_tag, MPI_COMM_WORLD), "MPI_Send");
                     } else if (st.MPI_TAG == record && n > 1) {
-                        manifest->append_lines(std::string(buf.data() + 1, static_cast<std::size_t>(n - 1)));
-                        counted(buf[0] == '1');
+                        lines.append(buf.data() + 1, static_cast<std::size_t>(n - 1));
+                        line_ok.push_back(buf[0] == '1');
+                        if (line_ok.size() >= max_batch) flush();
                     } else if (st.MPI_TAG == done_tag) {
                         int why = 0;
                         std::memcpy(&why, buf.data(), sizeof why);
@@ -279,6 +292,7 @@ SweepSummary run_sweep_mpi(const Model& model, const SweepJob& job, const SweepO
                         check(MPI_Send(nullptr, 0, MPI_BYTE, st.MPI_SOURCE, bye, MPI_COMM_WORLD), "MPI_Send");
                     }
                 }
+                flush();
                 if (!stopping && stop_asked(options)) {
                     local_interrupted = true;
                     begin_stop();

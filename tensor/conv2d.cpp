@@ -121,36 +121,18 @@ size_t image_slots(const Conv2dGeometry& g) {
 }
 
 // Threads for an image-parallel pass, or 1 for the per-image (GEMM-parallel) path.
+// (team_threads: 1 inside a region or while the team watch has the team stepped down.)
 int image_threads(const Conv2dGeometry& g) {
-#ifdef XVIS_HAVE_OPENMP
     const size_t slots = image_slots(g);
-    if (slots < 2 || omp_in_parallel()) return 1;
-    return int(std::min(slots, size_t(std::max(1, omp_get_max_threads()))));
-#else
-    (void)g;
-    return 1;
-#endif
-}
-
-// f(unit, thread) for units [0, n) on nt threads (static split), thread being the caller's index in the team.
-// The one-thread case takes no OpenMP construct at all: an inactive `parallel if(false)` region around the
-// GEMM's own parallel region made that region a nested team, created on every call (10× slower, measured).
-template <class F>
-void for_units(size_t n, int nt, F&& f) {
-    if (nt <= 1) {
-        for (size_t u = 0; u < n; ++u) f(u, 0);
-        return;
-    }
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (long u = 0; u < long(n); ++u) f(size_t(u), omp_get_thread_num());
-#endif
+    return slots < 2 ? 1 : int(std::min(slots, size_t(detail::team_threads())));
 }
 
 // f(n, panel) for every image n; panel is `panel_size` elements of the workspace owned by the calling thread.
+// The one-thread case takes no OpenMP construct at all (team_for): an inactive `parallel if(false)` region
+// around the GEMM's own parallel region made that region a nested team, created on every call (10× slower).
 template <class T, class F>
 void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f) {
-    for_units(g.N, image_threads(g), [&](size_t n, int t) { f(n, workspace + size_t(t) * panel_size); });
+    detail::team_for(g.N, image_threads(g), [&](size_t n, int t) { f(n, workspace + size_t(t) * panel_size); });
 }
 
 }  // namespace
@@ -236,7 +218,7 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
         T* part = workspace + p * KQ;
         for (size_t n = p * g.N / parts; n < (p + 1) * g.N / parts; ++n) image_dw(n, n == p * g.N / parts ? T(0) : T(1), part);
     };
-    for_units(parts, image_threads(g), [&](size_t p, int) { partial(p); });
+    detail::team_for(parts, image_threads(g), [&](size_t p, int) { partial(p); });
     std::copy(workspace, workspace + KQ, dw);
     for (size_t p = 1; p < parts; ++p) {
         const T* part = workspace + p * KQ;

@@ -5,14 +5,12 @@
 // (image, channel) are disjoint in y and dx, so threads take whole units; dw is split by channel.
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/detail/conv_columns.hpp>
+#include <xvis/tensor/detail/team.hpp>
 
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <vector>
-#ifdef XVIS_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 namespace xvis::kernels::detail {
 namespace {
@@ -22,16 +20,7 @@ using std::size_t;
 // f(unit) for units [0, n), split across threads when the work is large enough to pay for them.
 template <class F>
 void for_units(size_t n, size_t work_per_unit, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    if (n > 1 && n * work_per_unit >= (size_t(1) << 16) && !omp_in_parallel() && omp_get_max_threads() > 1) {
-#pragma omp parallel for schedule(static)
-        for (long u = 0; u < long(n); ++u) f(size_t(u));
-        return;
-    }
-#else
-    (void)work_per_unit;
-#endif
-    for (size_t u = 0; u < n; ++u) f(u);
+    team_for(n, n * work_per_unit >= (size_t(1) << 16) ? team_threads() : 1, [&](size_t u, int) { f(u); });
 }
 
 // ih(oh, r): the input row of output row oh and kernel row r; cols(s, ...): kernel column s's output columns

@@ -4,15 +4,13 @@
 // work is packing the shared operand (a few % at the sizes where threading pays). Narrow C is computed as
 // C^T = B^T A^T; conv2d can supply B through a callback (implicit im2col, detail::gemm_source_b).
 #include <xvis/tensor/aligned_allocator.hpp>
+#include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#ifdef XVIS_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 namespace xvis::kernels {
 namespace {
@@ -226,12 +224,7 @@ void scale_c(std::size_t M, std::size_t N, T beta, T* C, std::size_t ldc) {
 // Below this many multiply-adds a parallel region costs more than it saves.
 constexpr std::size_t parallel_min_work = std::size_t(1) << 20;
 
-int threads_for(std::size_t work) {
-#ifdef XVIS_HAVE_OPENMP
-    if (work >= parallel_min_work && !omp_in_parallel()) return omp_get_max_threads();
-#endif
-    return 1;
-}
+int threads_for(std::size_t work) { return work >= parallel_min_work ? detail::team_threads() : 1; }
 
 // [begin, end) of part p of n, splitting `len` in whole units of `unit`.
 inline void split(std::size_t len, std::size_t unit, std::size_t parts, std::size_t p, std::size_t& begin,
@@ -263,16 +256,12 @@ void run_tiles(std::size_t M, std::size_t N, std::size_t K, const Run& run) {
         if (cost < best) best = cost, tm = m, tn = n;
     }
     if (best == SIZE_MAX) tm = std::min<std::size_t>(nt, mu), tn = 1;  // tiny in both: some threads idle
-    const long tiles = long(tm * tn);
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt)
-#endif
-    for (long t = 0; t < tiles; ++t) {
+    detail::team_for(tm * tn, nt, [&](std::size_t t, int) {
         std::size_t m0, m1, n0, n1;
-        split(M, Bk::MR, tm, std::size_t(t) / tn, m0, m1);
-        split(N, Bk::NR, tn, std::size_t(t) % tn, n0, n1);
+        split(M, Bk::MR, tm, t / tn, m0, m1);
+        split(N, Bk::NR, tn, t % tn, n0, n1);
         if (m0 != m1 && n0 != n1) run(m0, m1, n0, n1);
-    }
+    });
 }
 
 // C(i, j) is C[i·rs + j·cs] (rs == 1 for the transposed-C trick).
@@ -343,12 +332,10 @@ void gemm_batched(std::size_t batch, bool trans_a, bool trans_b, std::size_t M, 
                  C + b * stride_c, ldc);
         return;
     }
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt)
-#endif
-    for (long b = 0; b < long(batch); ++b)  // gemm sees omp_in_parallel() and stays serial
+    detail::team_for(batch, nt, [&](std::size_t b, int) {  // gemm sees omp_in_parallel() and stays serial
         gemm(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
              C + b * stride_c, ldc);
+    });
 }
 
 template void gemm<float>(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,

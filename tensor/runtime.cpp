@@ -1,4 +1,5 @@
 #include <xvis/tensor/aligned_allocator.hpp>
+#include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/runtime.hpp>
 
 #include <xsimd/xsimd.hpp>
@@ -39,13 +40,8 @@ int threads_for_load() {
 #endif
 }
 
-void set_adaptive_threads(bool on) {
-#ifdef XVIS_HAVE_OPENMP
-    omp_set_dynamic(on ? 1 : 0);
-#else
-    (void)on;
-#endif
-}
+void set_adaptive_threads(bool on) { kernels::detail::set_team_watch(on); }
+bool adaptive_threads() { return kernels::detail::team_watch(); }
 
 BuildInfo build_info() {
     BuildInfo info;

@@ -9,13 +9,14 @@ int num_threads();
 // Sets the kernel thread count (n >= 1); throws std::invalid_argument otherwise.
 void set_num_threads(int n);
 
-// Adaptive team sizes (OpenMP dynamic threads: libgomp sizes each parallel region by the machine's load
-// average). Two-thread runs on a busy 2-core machine otherwise wait at barriers for a descheduled thread and
-// can run 3–15× slower than one thread; with adaptation they fall back to one thread instead. Off by default
-// (it changes the process-wide OpenMP setting). Caveat: libgomp reads the 15-minute load average, which after
-// a few minutes of a 2-thread run counts xvis's own threads, so a long run steps down to one thread; the
-// command line uses threads_for_load() instead.
+// Adaptive team sizes, on by default. A kernel's parallel region ends at a barrier, so when another process
+// shares a core with one of the team's threads every region waits for that thread's next time slice: 2-thread
+// runs on a 2-core machine with one core busy were 3–30× slower than 1 thread. With adaptation, a region whose
+// master waited more than 1 ms (and more than half its own share) for the others steps the kernels down to one
+// thread for 100 ms (doubling up to 1.6 s while it keeps happening), then tries the whole team again. Results
+// are the same bits with any team size. Off: every region takes num_threads() threads.
 void set_adaptive_threads(bool on);
+bool adaptive_threads();
 
 // Threads worth using now: num_threads() minus the processors kept busy by others, by the 1-minute load
 // average (getloadavg), at least 1. Read once at start-up, before xvis's own threads add to the load; that is

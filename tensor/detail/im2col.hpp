@@ -5,15 +5,13 @@
 // (implicit im2col); backward-data writes a panel and scatters it back with col2im.
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/detail/conv_columns.hpp>
+#include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <cstddef>
-#ifdef XVIS_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 namespace xvis::kernels::detail {
 
@@ -22,14 +20,8 @@ using std::size_t;
 // Below this many panel elements the copy is cheaper than waking a second thread.
 constexpr size_t parallel_min_elements = size_t(1) << 16;
 
-[[maybe_unused]] inline bool parallel_copy(size_t elements) {
-#ifdef XVIS_HAVE_OPENMP
-    return elements >= parallel_min_elements && !omp_in_parallel() && omp_get_max_threads() > 1;
-#else
-    (void)elements;
-    return false;
-#endif
-}
+// Threads for a copy of this many panel elements.
+inline int copy_threads(size_t elements) { return elements >= parallel_min_elements ? team_threads() : 1; }
 
 // dst[0, n) = src[0, n) for short rows (n is often 7 to 56): whole vectors, then one last vector that overlaps
 // the previous one instead of a scalar tail. src and dst do not overlap.
@@ -94,10 +86,7 @@ void im2col_row(const Conv2dGeometry& g, const T* x, size_t row, size_t col, siz
 template <class T>
 void im2col(const Conv2dGeometry& g, size_t cg, const T* x, T* col, size_t ld) {
     const size_t rows = cg * g.R * g.S, P = g.OH * g.OW;
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (parallel_copy(rows * P))
-#endif
-    for (long row = 0; row < long(rows); ++row) im2col_row(g, x, size_t(row), 0, P, col + size_t(row) * ld);
+    team_for(rows, copy_threads(rows * P), [&](size_t row, int) { im2col_row(g, x, row, 0, P, col + row * ld); });
 }
 
 // The panel as a GEMM operand that the GEMM fills tile by tile (implicit im2col): reads come from the image,
@@ -119,14 +108,11 @@ template <class T>
 void col2im(const Conv2dGeometry& g, size_t cg, const T* col, size_t ld, T* dx) {
     const auto& p = g.p;
     const long H = long(g.H);
-#ifdef XVIS_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (parallel_copy(cg * g.R * g.S * g.OH * g.OW))
-#endif
-    for (long c = 0; c < long(cg); ++c) {
-        T* xc = dx + size_t(c) * g.H * g.W;
+    team_for(cg, copy_threads(cg * g.R * g.S * g.OH * g.OW), [&](size_t c, int) {
+        T* xc = dx + c * g.H * g.W;
         for (size_t r = 0; r < g.R; ++r)
             for (size_t s = 0; s < g.S; ++s) {
-                const T* src = col + ((size_t(c) * g.R + r) * g.S + s) * ld;
+                const T* src = col + ((c * g.R + r) * g.S + s) * ld;
                 size_t lo, hi;
                 valid_range(long(s * p.dilation_w) - long(p.pad_left), p.stride_w, g.W, g.OW, lo, hi);
                 const long iw0 = long(lo * p.stride_w + s * p.dilation_w) - long(p.pad_left);
@@ -140,7 +126,7 @@ void col2im(const Conv2dGeometry& g, size_t cg, const T* col, size_t ld, T* dx) 
                         for (size_t ow = lo; ow < hi; ++ow) dst[(ow - lo) * p.stride_w] += src[ow];
                 }
             }
-    }
+    });
 }
 
 }  // namespace xvis::kernels::detail

@@ -1,14 +1,12 @@
 #pragma once
 // Internal to xvis's kernel .cpp files (not part of the API): collapsed-dimension strided iteration over K
 // operands and a thread-splitting helper. No heap allocation: all scratch is std::array of max_rank.
+#include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/shape.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#ifdef XVIS_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 namespace xvis::kernels::detail {
 
@@ -16,13 +14,8 @@ namespace xvis::kernels::detail {
 // fork/join (a few µs) costs more than it saves.
 inline constexpr std::size_t parallel_threshold = std::size_t(1) << 15;
 
-inline int max_threads() {
-#ifdef XVIS_HAVE_OPENMP
-    return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
+// Threads a region may take now (1 inside a region, or while the team watch has the team stepped down).
+inline int max_threads() { return team_threads(); }
 
 // Fork only for large work split into several units, and when more than one thread is free (max_threads is 1
 // inside a parallel region).
@@ -34,16 +27,7 @@ inline bool worth_threads(std::size_t elements, std::size_t units = 2) {
 // threads are wanted: even an if(false) parallel region costs a runtime call (and libgomp may allocate a team).
 template <class F>
 void parallel_for(std::size_t n, bool parallel, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    if (parallel) {
-#pragma omp parallel for schedule(static)
-        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) f(static_cast<std::size_t>(i));
-        return;
-    }
-#else
-    (void)parallel;
-#endif
-    for (std::size_t i = 0; i < n; ++i) f(i);
+    team_for(n, parallel ? max_threads() : 1, [&](std::size_t i, int) { f(i); });
 }
 
 // Calls f(begin, end) on disjoint sub-ranges of [0, n) covering it, in parallel when `parallel` is set and
@@ -51,21 +35,16 @@ void parallel_for(std::size_t n, bool parallel, F&& f) {
 // cache line) so threads never share a cache line of output.
 template <class F>
 void parallel_ranges(std::size_t n, bool parallel, std::size_t grain, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    const int nt = parallel ? max_threads() : 1;
-    if (nt > 1 && n > grain) {
-#pragma omp parallel num_threads(nt)
-        {
-            const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-            const std::size_t T = static_cast<std::size_t>(omp_get_num_threads());
+    const int nt = parallel && n > grain ? max_threads() : 1;
+    if (nt > 1) {
+        team_run(nt, [&](std::size_t t, std::size_t T) {
             const std::size_t chunks = (n + grain - 1) / grain;
             const std::size_t b = std::min(n, chunks * t / T * grain);
             const std::size_t e = std::min(n, chunks * (t + 1) / T * grain);
             if (b < e) f(b, e);
-        }
+        });
         return;
     }
-#endif
     if (n) f(std::size_t(0), n);
 }
 

@@ -1,0 +1,96 @@
+#pragma once
+// Internal to xvis's kernel .cpp files: how many threads a parallel region takes, and the watch that steps the
+// team down to one thread while other processes keep a core of the team busy.
+//
+// Why: a parallel region ends at a barrier, so it lasts as long as its slowest thread. When another process
+// shares a core with one of the team's threads, that thread runs in the scheduler's slices (milliseconds), and
+// every region waits for it: small element-wise regions of 0.06 ms took 6 ms, whole explanations ran 3–30×
+// slower with 2 threads than with 1 (measured, issue 13). One thread on the free core loses nothing there
+// (a static split waits for the half-speed thread anyway).
+//
+// How: after each region of two or more threads, the master compares the time it waited (at the fork for the
+// pooled threads to be back from the last region, at the join for the others to finish) with the time its own
+// share took. A wait of more than 1 ms that is also more than
+// half the master's share cannot come from a static split of even work: it is a descheduled thread. Then
+// every region runs on one thread for a back-off of 100 ms, doubled (up to 1.6 s) while the team keeps being
+// late right after each back-off, and back to 100 ms once it is on time. Results do not change: every kernel
+// gives the same bits with any number of threads.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#ifdef XVIS_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace xvis::kernels::detail {
+
+// Nanoseconds on the steady clock.
+inline std::int64_t team_clock() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Turns the watch on (the default) or off (then team_threads() is the configured count).
+void set_team_watch(bool on);
+bool team_watch();
+// Whether the watch has the team stepped down at `now` (team_clock()).
+bool team_stepped_down(std::int64_t now);
+// Reports one region of two or more threads: forked at `fork`, the master's share begun at `master_begin` and
+// done at `master_done`, every thread done at `end`. The master waited (master_begin - fork) + (end -
+// master_done): libgomp's fork waits for every pooled thread to be back from the last region, the join for
+// every thread to finish this one. May step the team down.
+void team_region(std::int64_t fork, std::int64_t master_begin, std::int64_t master_done, std::int64_t end);
+
+// Threads for a parallel region now: the configured count (omp_get_max_threads), 1 inside a parallel region,
+// 1 while the watch has the team stepped down, 1 without OpenMP.
+int team_threads();
+
+// f(unit, thread) for units [0, n) split statically over nt threads (thread: the caller's index in the team),
+// watched. nt <= 1 runs a plain loop and takes no OpenMP construct (an inactive region around a kernel that
+// forks itself would make that fork a nested team, created on every call).
+template <class F>
+void team_for(std::size_t n, int nt, F&& f) {
+#ifdef XVIS_HAVE_OPENMP
+    if (nt > 1 && n > 1) {
+        const std::int64_t fork = team_clock();
+        std::int64_t master_begin = fork, master_done = fork;
+#pragma omp parallel num_threads(nt)
+        {
+            const int t = omp_get_thread_num();
+            if (t == 0) master_begin = team_clock();
+#pragma omp for schedule(static) nowait
+            for (std::ptrdiff_t u = 0; u < static_cast<std::ptrdiff_t>(n); ++u) f(static_cast<std::size_t>(u), t);
+            if (t == 0) master_done = team_clock();
+        }
+        team_region(fork, master_begin, master_done, team_clock());
+        return;
+    }
+#else
+    (void)nt;
+#endif
+    for (std::size_t u = 0; u < n; ++u) f(u, 0);
+}
+
+// f(t, T) once on each of T = nt threads (t = 0..T-1), watched; nt <= 1: f(0, 1) on the caller.
+template <class F>
+void team_run(int nt, F&& f) {
+#ifdef XVIS_HAVE_OPENMP
+    if (nt > 1) {
+        const std::int64_t fork = team_clock();
+        std::int64_t master_begin = fork, master_done = fork;
+#pragma omp parallel num_threads(nt)
+        {
+            const int t = omp_get_thread_num();
+            if (t == 0) master_begin = team_clock();
+            f(static_cast<std::size_t>(t), static_cast<std::size_t>(omp_get_num_threads()));
+            if (t == 0) master_done = team_clock();
+        }
+        team_region(fork, master_begin, master_done, team_clock());
+        return;
+    }
+#else
+    (void)nt;
+#endif
+    f(std::size_t(0), std::size_t(1));
+}
+
+}  // namespace xvis::kernels::detail

@@ -1,0 +1,139 @@
+// The team watch (tensor/detail/team.hpp): when it steps the kernels down to one thread, the back-off it keeps,
+// and that kernels give the same bits on a stepped-down team. Synthetic timestamps: nothing here is timed.
+#include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/detail/team.hpp>
+#include <xvis/tensor/gemm.hpp>
+#include <xvis/tensor/runtime.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+using namespace xvis;
+using namespace xvis::kernels::detail;
+
+constexpr std::int64_t ms = 1'000'000;
+
+// Restores the thread count and a fresh, watching team watch.
+struct TeamGuard {
+    int saved = num_threads();
+    TeamGuard() { set_team_watch(true); }
+    ~TeamGuard() {
+        set_num_threads(saved);
+        set_team_watch(true);
+    }
+};
+
+// A region that ended at `end`, 5 ms after its fork, whose master did its share in 0.1 ms: it waited 4.9 ms for
+// a descheduled thread.
+void late_region(std::int64_t end) { team_region(end - 5 * ms, end - 5 * ms, end - 5 * ms + ms / 10, end); }
+
+TEST(TeamWatch, WaitsOfEvenWorkDoNotStepDown) {
+    TeamGuard guard;
+    const std::int64_t t = 1000 * ms;
+    team_region(t, t, t + 10 * ms, t + 10 * ms + ms / 2);          // 0.5 ms at the join: a wake-up
+    team_region(t, t + ms / 2, t + 5 * ms, t + 6 * ms);            // 0.5 + 1 ms, not over half the 4.5 ms share
+    team_region(t, t + ms / 2, t + ms / 2, t + ms);                // 1 ms in all: not more than the floor
+    EXPECT_FALSE(team_stepped_down(t + 7 * ms));
+    team_region(t, t + 3 * ms, t + 3 * ms + ms / 10, t + 4 * ms);  // the fork waited 3 ms: late
+    EXPECT_TRUE(team_stepped_down(t + 7 * ms));
+    set_team_watch(true);
+    EXPECT_FALSE(team_stepped_down(t + 7 * ms));
+    EXPECT_FALSE(team_stepped_down(t + 100 * ms));
+}
+
+TEST(TeamWatch, ALateTeamStepsDownFor100msDoublingWhileItStaysLate) {
+    TeamGuard guard;
+    std::int64_t end = 1000 * ms;
+    late_region(end);
+    EXPECT_TRUE(team_stepped_down(end));
+    EXPECT_TRUE(team_stepped_down(end + 100 * ms - 1));
+    EXPECT_FALSE(team_stepped_down(end + 100 * ms));
+    std::int64_t back_off = 100 * ms;
+    for (const std::int64_t expected : {200, 400, 800, 1600, 1600}) {
+        end += back_off + 10 * ms;  // the whole team again, and late 10 ms later
+        late_region(end);
+        EXPECT_TRUE(team_stepped_down(end + expected * ms - 1)) << expected;
+        EXPECT_FALSE(team_stepped_down(end + expected * ms)) << expected;
+        back_off = expected * ms;
+    }
+    // On time for longer than the last back-off: the next late region starts over at 100 ms.
+    end += 2 * back_off + 10 * ms;
+    late_region(end);
+    EXPECT_TRUE(team_stepped_down(end + 100 * ms - 1));
+    EXPECT_FALSE(team_stepped_down(end + 100 * ms));
+}
+
+TEST(TeamWatch, OffNeverStepsDown) {
+    TeamGuard guard;
+    set_adaptive_threads(false);
+    EXPECT_FALSE(adaptive_threads());
+    late_region(1000 * ms);
+    EXPECT_FALSE(team_stepped_down(1000 * ms));
+    set_adaptive_threads(true);
+    EXPECT_TRUE(adaptive_threads());
+}
+
+TEST(TeamWatch, SteppedDownTeamIsOneThread) {
+    TeamGuard guard;
+    set_num_threads(2);
+    const int team = build_info().openmp ? 2 : 1;
+    EXPECT_EQ(team_threads(), team);
+    late_region(team_clock() + 10'000 * ms);  // stepped down for the next 10 s
+    EXPECT_EQ(team_threads(), 1);
+    set_team_watch(true);  // forgets
+    EXPECT_EQ(team_threads(), team);
+}
+
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+std::vector<float> ramp(std::size_t n, float scale) {
+    std::vector<float> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = scale * static_cast<float>(static_cast<int>((i * 7919) % 201) - 100);
+    return v;
+}
+
+// GEMM (threads over C tiles) and convolutions (batch 1: threads in the GEMM and im2col / col2im; batch 8 of
+// small images: whole images per thread, dw summed in fixed partials) on the whole team and stepped down.
+std::vector<std::vector<float>> kernel_results() {
+    std::vector<std::vector<float>> out;
+    const std::size_t M = 200, N = 300, K = 250;
+    const auto a = ramp(M * K, 0.01f), b = ramp(K * N, 0.02f);
+    std::vector<float> c(M * N);
+    kernels::gemm<float>(false, false, M, N, K, 1.0f, a.data(), K, b.data(), N, 0.0f, c.data(), N);
+    out.push_back(c);
+    for (const Shape& xs : {Shape{1, 16, 40, 40}, Shape{8, 4, 12, 12}}) {
+        const Shape ws{16, xs[1], 3, 3};
+        kernels::Conv2dParams p;
+        p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+        const auto g = kernels::make_conv2d_geometry(xs, ws, p);
+        const auto x = ramp(shape_size(xs), 0.03f), w = ramp(shape_size(ws), 0.05f);
+        std::vector<float> y(shape_size(g.output_shape())), dx(x.size()), dw(w.size()), work(kernels::conv2d_workspace_size(g) + 1);
+        kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
+        const auto& dy = y;
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+        kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), work.data());
+        out.insert(out.end(), {y, dx, dw});
+    }
+    return out;
+}
+
+TEST(TeamWatch, KernelsGiveTheSameBitsSteppedDown) {
+    TeamGuard guard;
+    set_num_threads(2);
+    const auto whole = kernel_results();
+    late_region(team_clock() + 10'000 * ms);
+    ASSERT_EQ(team_threads(), 1);
+    const auto stepped = kernel_results();
+    ASSERT_EQ(whole.size(), stepped.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) EXPECT_TRUE(same_bits(whole[i], stepped[i])) << "result " << i;
+}
+
+}  // namespace

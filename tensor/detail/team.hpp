@@ -44,32 +44,6 @@ void team_region(std::int64_t fork, std::int64_t master_begin, std::int64_t mast
 // 1 while the watch has the team stepped down, 1 without OpenMP.
 int team_threads();
 
-// f(unit, thread) for units [0, n) split statically over nt threads (thread: the caller's index in the team),
-// watched. nt <= 1 runs a plain loop and takes no OpenMP construct (an inactive region around a kernel that
-// forks itself would make that fork a nested team, created on every call).
-template <class F>
-void team_for(std::size_t n, int nt, F&& f) {
-#ifdef XVIS_HAVE_OPENMP
-    if (nt > 1 && n > 1) {
-        const std::int64_t fork = team_clock();
-        std::int64_t master_begin = fork, master_done = fork;
-#pragma omp parallel num_threads(nt)
-        {
-            const int t = omp_get_thread_num();
-            if (t == 0) master_begin = team_clock();
-#pragma omp for schedule(static) nowait
-            for (std::ptrdiff_t u = 0; u < static_cast<std::ptrdiff_t>(n); ++u) f(static_cast<std::size_t>(u), t);
-            if (t == 0) master_done = team_clock();
-        }
-        team_region(fork, master_begin, master_done, team_clock());
-        return;
-    }
-#else
-    (void)nt;
-#endif
-    for (std::size_t u = 0; u < n; ++u) f(u, 0);
-}
-
 // f(t, T) once on each of T = nt threads (t = 0..T-1), watched; nt <= 1: f(0, 1) on the caller.
 template <class F>
 void team_run(int nt, F&& f) {
@@ -91,6 +65,23 @@ void team_run(int nt, F&& f) {
     (void)nt;
 #endif
     f(std::size_t(0), std::size_t(1));
+}
+
+// f(unit, thread) for units [0, n) split statically over nt threads (thread: the caller's index in the team),
+// watched. nt <= 1 runs a plain loop and takes no OpenMP construct (an inactive region around a kernel that
+// forks itself would make that fork a nested team, created on every call).
+template <class F>
+void team_for(std::size_t n, int nt, F&& f) {
+    if (nt > 1 && n > 1) {
+        team_run(nt, [&](std::size_t t, std::size_t) {
+#ifdef XVIS_HAVE_OPENMP
+#pragma omp for schedule(static) nowait
+#endif
+            for (std::ptrdiff_t u = 0; u < static_cast<std::ptrdiff_t>(n); ++u) f(static_cast<std::size_t>(u), static_cast<int>(t));
+        });
+        return;
+    }
+    for (std::size_t u = 0; u < n; ++u) f(u, 0);
 }
 
 }  // namespace xvis::kernels::detail

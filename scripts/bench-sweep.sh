@@ -5,8 +5,8 @@
 # Two rates: over the whole command (model load, dataset read, MPI start-up and the gallery included: what a user
 # waits for) and over the sweep alone (the rate the sweep's last line prints: from the first item handed out to
 # the last manifest line; start-up excluded, which is what grows with the ranks on a long run).
-# Every item's 4 files and manifest line are fsync'ed: on a small model the disk's sync latency, not the
-# explanation, sets the pace. SWEEP_BENCH_DIR=/dev/shm (tmpfs, where fsync costs nothing) measures the
+# Every item creates and fsyncs 4 files and appends a synced manifest line: on a small model that disk work, not
+# the explanation, sets the pace. SWEEP_BENCH_DIR=/dev/shm (tmpfs, where both cost little) measures the
 # computation's scaling alone.
 # Usage: [SWEEP_BENCH_DIR=dir] scripts/bench-sweep.sh [build dir (build)] [images (10000: the whole test set)] [repetitions (3)] [model (arch:fashion_cnn)]
 set -euo pipefail

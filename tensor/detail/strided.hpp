@@ -14,20 +14,17 @@ namespace xvis::kernels::detail {
 // fork/join (a few µs) costs more than it saves.
 inline constexpr std::size_t parallel_threshold = std::size_t(1) << 15;
 
-// Threads a region may take now (1 inside a region, or while the team watch has the team stepped down).
-inline int max_threads() { return team_threads(); }
-
-// Fork only for large work split into several units, and when more than one thread is free (max_threads is 1
-// inside a parallel region).
+// Fork only for large work split into several units, and when more than one thread is free (team_threads is 1
+// inside a parallel region and while the team watch has the team stepped down).
 inline bool worth_threads(std::size_t elements, std::size_t units = 2) {
-    return units > 1 && elements >= parallel_threshold && max_threads() > 1;
+    return units > 1 && elements >= parallel_threshold && team_threads() > 1;
 }
 
 // f(i) for i in [0, n): an OpenMP loop when `parallel`, else a plain one. The pragma is only reached when
 // threads are wanted: even an if(false) parallel region costs a runtime call (and libgomp may allocate a team).
 template <class F>
 void parallel_for(std::size_t n, bool parallel, F&& f) {
-    team_for(n, parallel ? max_threads() : 1, [&](std::size_t i, int) { f(i); });
+    team_for(n, parallel ? team_threads() : 1, [&](std::size_t i, int) { f(i); });
 }
 
 // Calls f(begin, end) on disjoint sub-ranges of [0, n) covering it, in parallel when `parallel` is set and
@@ -35,7 +32,7 @@ void parallel_for(std::size_t n, bool parallel, F&& f) {
 // cache line) so threads never share a cache line of output.
 template <class F>
 void parallel_ranges(std::size_t n, bool parallel, std::size_t grain, F&& f) {
-    const int nt = parallel && n > grain ? max_threads() : 1;
+    const int nt = parallel && n > grain ? team_threads() : 1;
     if (nt > 1) {
         team_run(nt, [&](std::size_t t, std::size_t T) {
             const std::size_t chunks = (n + grain - 1) / grain;

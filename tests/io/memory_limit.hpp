@@ -17,10 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-// AddressSanitizer reserves terabytes of address space for its shadow memory and treats an allocation past
-// RLIMIT_AS as a fatal error of its own, not std::bad_alloc: under it, the child runs without the limit. The
-// tests then still check each message and that nothing else goes wrong (ASan ends the child on an allocation
-// above its own maximum); the plain build is the one that proves "before allocating".
 namespace xvis::test {
 
 // This process's virtual size in bytes (VmSize), or 0 when /proc is not readable.

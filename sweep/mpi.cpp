@@ -3,7 +3,9 @@
 // Protocol (MPI_COMM_WORLD, rank 0 = coordinator; every message is small):
 //   worker → 0   REQUEST            "give me items"; sent again as soon as a chunk arrives (one chunk prefetched)
 //   0 → worker   ITEMS  int64[]     plan positions; empty: no more
-//   worker → 0   RECORD char[]      one finished item: '1'/'0' (ok) then its manifest line
+//   worker → 0   RECORD char[]      finished items, one or more: each '1'/'0' (ok) then its manifest line; sent
+//                                   without waiting (a blocking send per item cost rank 1 0.43 ms an item, a third
+//                                   of its time, waiting for rank 0 to drain)
 //   0 → worker   STOP               stop at the next item (a rank was interrupted)
 //   worker → 0   DONE   int         the worker leaves (1: because it was interrupted)
 //   0 → worker   BYE                the last message to a worker (everything it was sent is received)
@@ -14,6 +16,7 @@
 #ifdef XVIS_HAVE_MPI
 
 #include <xvis/sweep/detail/item_runner.hpp>
+#include <xvis/sweep/detail/record_batch.hpp>
 #include <xvis/tensor/runtime.hpp>
 
 #include <mpi.h>
@@ -117,6 +120,24 @@ bool worker(ItemRunner& runner, const std::vector<SweepItem>& items, const Sweep
         check(MPI_Send(nullptr, 0, MPI_BYTE, 0, request, MPI_COMM_WORLD), "MPI_Send");
         check(MPI_Irecv(buffer.data(), max_chunk, MPI_INT64_T, 0, items_tag, MPI_COMM_WORLD, req), "MPI_Irecv");
     };
+    // Records go to rank 0 in batches, one non-blocking send at a time: the items finished while the previous
+    // batch was in flight form the next one.
+    std::string pending, in_flight;
+    MPI_Request sending = MPI_REQUEST_NULL;
+    auto send_records = [&](bool wait) {
+        if (sending != MPI_REQUEST_NULL) {
+            int sent = 0;
+            if (wait)
+                check(MPI_Wait(&sending, MPI_STATUS_IGNORE), "MPI_Wait");
+            else
+                check(MPI_Test(&sending, &sent, MPI_STATUS_IGNORE), "MPI_Test");
+            if (sending != MPI_REQUEST_NULL) return;
+        }
+        if (pending.empty()) return;
+        in_flight.swap(pending);
+        pending.clear();
+        check(MPI_Isend(in_flight.data(), static_cast<int>(in_flight.size()), MPI_CHAR, 0, record, MPI_COMM_WORLD, &sending), "MPI_Isend");
+    };
     bool interrupted = false, stop = false;
     MPI_Request req;
     ask(&req);
@@ -129,11 +150,13 @@ bool worker(ItemRunner& runner, const std::vector<SweepItem>& items, const Sweep
             if (stop_asked(options)) interrupted = true;
             if ((stop = flag || interrupted)) break;
             const ManifestRecord r = runner.run(items[static_cast<std::size_t>(pos)]);
-            const std::string msg = (r.ok ? "1" : "0") + to_json_line(r);
-            check(MPI_Send(msg.data(), static_cast<int>(msg.size()), MPI_CHAR, 0, record, MPI_COMM_WORLD), "MPI_Send");
+            append_record(pending, r);
+            send_records(false);
         }
         current = receive_chunk(&req);
     }
+    send_records(true);  // the batch in flight, then the rest: all before DONE, which MPI keeps in order
+    send_records(true);
     int why = interrupted ? 1 : 0;
     check(MPI_Send(&why, 1, MPI_INT, 0, done_tag, MPI_COMM_WORLD), "MPI_Send");
     // Receive whatever rank 0 still sent (a STOP, an answer to the last request) up to its BYE.
@@ -279,10 +302,12 @@ SweepSummary run_sweep_mpi(const Model& model, const SweepJob& job, const SweepO
                     if (st.MPI_TAG == request) {
                         const std::vector<std::int64_t> chunk = dispatcher.next();
                         check(MPI_Send(chunk.data(), static_cast<int>(chunk.size()), MPI_INT64_T, st.MPI_SOURCE, items_tag, MPI_COMM_WORLD), "MPI_Send");
-                    } else if (st.MPI_TAG == record && n > 1) {
-                        lines.append(buf.data() + 1, static_cast<std::size_t>(n - 1));
-                        line_ok.push_back(buf[0] == '1');
-                        if (line_ok.size() >= max_batch) flush();
+                    } else if (st.MPI_TAG == record) {
+                        for_each_record({buf.data(), static_cast<std::size_t>(n)}, "rank " + std::to_string(st.MPI_SOURCE), [&](bool item_ok, std::string_view line) {
+                            lines += line;
+                            line_ok.push_back(item_ok);
+                            if (line_ok.size() >= max_batch) flush();
+                        });
                     } else if (st.MPI_TAG == done_tag) {
                         int why = 0;
                         std::memcpy(&why, buf.data(), sizeof why);

@@ -120,8 +120,9 @@ Node avg_pool2d_backward(const Node& dy, const Shape& x_shape, const kernels::Po
 // relu_grad(x, g, alpha) = x > 0 ? g : alpha·g: the VJP of relu / leaky_relu.
 Node relu_grad(const Node& x, const Node& g, double alpha = 0.0);
 
-// ---- ONNX import primitives (autodiff/ops_erf.cpp, ops_gather.cpp, ops_resize.cpp, ops_pad.cpp)
-// erf(x) = 2/√π ∫_0^x e^{−t²} dt, element-wise; d/dx = 2/√π · e^{−x²} (composed, so twice differentiable).
+// ---- ONNX import primitives (ops_gather.cpp, ops_resize.cpp, ops_pad.cpp)
+// erf(x) = 2/√π ∫_0^x e^{−t²} dt, element-wise (a UnaryOp kind, ops_elementwise.cpp); d/dx = 2/√π · e^{−x²}
+// (composed, so twice differentiable).
 Node erf(const Node& x);
 
 // ONNX Gather: out[a..., j..., b...] = x[a..., k(indices[j...]), b...] along `axis` (negative: from the end).

@@ -30,6 +30,7 @@ const char* unary_name(UnaryOp k) {
         case UnaryOp::scale: return "scale";
         case UnaryOp::add_scalar: return "add_scalar";
         case UnaryOp::step: return "step";
+        case UnaryOp::erf: return "erf";
     }
     return "unary";
 }
@@ -76,6 +77,8 @@ public:
                 return {mul(g, scale(pow(x, param_ - 1.0), param_))};
             case UnaryOp::scale: return {scale(g, param_)};
             case UnaryOp::add_scalar: return {g};
+            // 2/√π · e^{−x²}, composed, so twice differentiable
+            case UnaryOp::erf: return {mul(g, scale(exp(neg(square(x))), 1.1283791670955126))};
         }
         return {Node()};
     }
@@ -259,7 +262,7 @@ std::vector<OpTypeInfo> detail::elementwise_op_types() {
     std::vector<OpTypeInfo> t;
     for (UnaryOp k : {UnaryOp::neg, UnaryOp::exp, UnaryOp::log, UnaryOp::abs, UnaryOp::sqrt, UnaryOp::square,
                       UnaryOp::relu, UnaryOp::leaky_relu, UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::sign, UnaryOp::pow,
-                      UnaryOp::scale, UnaryOp::add_scalar})
+                      UnaryOp::scale, UnaryOp::add_scalar, UnaryOp::erf})
         t.push_back({unary_name(k), file});
     for (BinaryOp k : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div, BinaryOp::maximum, BinaryOp::minimum,
                        BinaryOp::equal, BinaryOp::greater, BinaryOp::greater_equal, BinaryOp::relu_grad})
@@ -307,6 +310,7 @@ Node tanh(const Node& x) { return unary_node(UnaryOp::tanh, x); }
 Node sign(const Node& x) { return unary_node(UnaryOp::sign, x); }
 Node scale(const Node& x, double s) { return unary_node(UnaryOp::scale, x, s); }
 Node add_scalar(const Node& x, double s) { return unary_node(UnaryOp::add_scalar, x, s); }
+Node erf(const Node& x) { return unary_node(UnaryOp::erf, x); }
 Node stop_gradient(const Node& x) { return make_node(std::make_shared<StopGradientOp>(), {x}); }
 
 Node broadcast_to(const Node& x, const Shape& shape) {

@@ -53,6 +53,21 @@ BENCHMARK(BM_gemm_shape)
     ->Args({64, 576, 3136, 0, 1, 1})  // backward-weights: dy · col^T
     ->Args({64, 576, 3136, 0, 1, 2})
     ->Args({512, 512, 512, 1, 1, 1})  // both transposed
+    // ConvNeXt-T's pointwise linears (MatMul on [1, H, W, C]; B the weight), forward and backward-data (B^T)
+    ->Args({3136, 384, 96, 0, 0, 1})  // stage 1 (56²): 96 → 384
+    ->Args({3136, 96, 384, 0, 0, 1})  //                384 → 96
+    ->Args({3136, 384, 96, 0, 1, 1})
+    ->Args({3136, 96, 384, 0, 1, 1})
+    ->Args({196, 1536, 384, 0, 0, 1})  // stage 3 (14²)
+    ->Args({196, 384, 1536, 0, 0, 1})
+    ->Args({196, 1536, 384, 0, 1, 1})
+    ->Args({196, 384, 1536, 0, 1, 1})
+    ->Args({49, 3072, 768, 0, 0, 1})  // stage 4 (7²)
+    ->Args({49, 768, 3072, 0, 0, 1})
+    ->Args({49, 3072, 768, 0, 1, 1})
+    ->Args({49, 768, 3072, 0, 1, 1})
+    ->Args({197, 3072, 768, 0, 0, 1})  // ViT-B/16 MLP (197 tokens)
+    ->Args({197, 768, 3072, 0, 1, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -76,6 +76,7 @@ struct UnaryFn {
         } else if constexpr (OP == UnaryOp::scale) return B<T>(p) * x;
         else if constexpr (OP == UnaryOp::add_scalar) return x + B<T>(p);
         else if constexpr (OP == UnaryOp::step) return xsimd::select(x > zero, one, zero);
+        else if constexpr (OP == UnaryOp::erf) return xsimd::erf(x);
         else static_assert(OP == UnaryOp::neg, "unhandled UnaryOp");
     }
 };
@@ -175,7 +176,7 @@ void unary(UnaryOp op, const T* x, T* y, std::size_t n, T param) {
         XVIS_UNARY_CASE(neg) XVIS_UNARY_CASE(exp) XVIS_UNARY_CASE(log) XVIS_UNARY_CASE(abs)
         XVIS_UNARY_CASE(sqrt) XVIS_UNARY_CASE(square) XVIS_UNARY_CASE(relu) XVIS_UNARY_CASE(leaky_relu)
         XVIS_UNARY_CASE(sigmoid) XVIS_UNARY_CASE(tanh) XVIS_UNARY_CASE(sign) XVIS_UNARY_CASE(pow)
-        XVIS_UNARY_CASE(scale) XVIS_UNARY_CASE(add_scalar) XVIS_UNARY_CASE(step)
+        XVIS_UNARY_CASE(scale) XVIS_UNARY_CASE(add_scalar) XVIS_UNARY_CASE(step) XVIS_UNARY_CASE(erf)
 #undef XVIS_UNARY_CASE
     }
 }

@@ -25,6 +25,7 @@ enum class UnaryOp {
     scale,       // param·x
     add_scalar,  // x + param
     step,        // x > 0 ? 1 : 0
+    erf,         // erf x = 2/√π ∫_0^x e^{−t²} dt (xsimd's, from Boost.SIMD: a few ulps)
 };
 
 // y[i] = op(x[i]) for i < n. y may alias x.

@@ -9,7 +9,6 @@ namespace xvis::detail {
 std::string autodiff_source(const char* file);
 
 std::vector<OpTypeInfo> elementwise_op_types();  // ops_elementwise.cpp
-std::vector<OpTypeInfo> erf_op_types();          // ops_erf.cpp
 std::vector<OpTypeInfo> fused_op_types();        // ops_fused.cpp
 std::vector<OpTypeInfo> gather_op_types();       // ops_gather.cpp
 std::vector<OpTypeInfo> layout_op_types();       // ops_layout.cpp

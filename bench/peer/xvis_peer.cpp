@@ -5,6 +5,8 @@
 //   xvis_peer export-own DIR                writes DIR/fashion_cnn.onnx and DIR/vgg_mini.onnx
 //   xvis_peer list                          the workload names, one per line
 //   xvis_peer peak --threads N              {"fma_peak_gflops": G}: register-only FMA loop (fma_peak.hpp)
+//   xvis_peer profile WORKLOAD --threads N [--reps R] [--onnx-dir D]   where a compiled workload (saliency)
+//                                           spends its time: per op type and the slowest steps (profile_string)
 // Timing: set-up first (untimed), `warmup` untimed calls, then calls timed one by one with a steady clock until
 // both `reps` calls and `min-time` seconds are done; each sample is one call's time / per_call, in ms.
 #include "fma_peak.hpp"
@@ -32,7 +34,7 @@ struct Args {
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "xvis_peer: %s\nusage: xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] "
-                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N\n",
+                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -96,12 +98,24 @@ int run(const Args& a) {
     return 0;
 }
 
+int profile(const Args& a) {
+    xvis::set_num_threads(a.threads);
+    xvis::peer::Step step = xvis::peer::make_workload(a.target, a.settings);
+    if (!step.function) throw std::invalid_argument("this workload has no compiled function to profile (the saliency workloads have)");
+    for (int i = 0; i < a.warmup; ++i) step.run();
+    step.function->enable_profiling();
+    for (int i = 0; i < a.reps; ++i) step.run();
+    std::printf("%s", step.function->profile_string(40).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     try {
         if (a.command == "run") return run(a);
+        if (a.command == "profile") return profile(a);
         if (a.command == "logits") {
             const auto y = xvis::peer::check_logits(a.target, a.settings);
             std::printf("{");

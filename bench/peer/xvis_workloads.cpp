@@ -48,7 +48,7 @@ Step saliency(std::shared_ptr<Model> m, std::size_t batch) {
     s[0] = batch;
     auto x = std::make_shared<Tensor>(random_uniform<float>(s, 0, 1, 1));
     auto sal = std::make_shared<Saliency>(*m, -1, std::vector<std::int64_t>{3}, x->shape());
-    return {[m, x, sal] { (*sal)(*x); }};
+    return {[m, x, sal] { (*sal)(*x); }, 1, &sal->score_gradient().function()};
 }
 
 // The layer Grad-CAM explains: the input of the head's last GlobalAveragePool (ResNet's layer4 output, the

@@ -1,6 +1,8 @@
 #pragma once
 // The xvis side of scripts/compare.sh: each workload of bench/peer/workloads.md set up once, then run as a
 // step that the driver (xvis_peer.cpp) times. bench/peer/torch_peer.py implements the same names for PyTorch.
+#include <xvis/autodiff/function.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@ struct Settings {
 struct Step {
     std::function<void()> run;  // one timed call
     double per_call = 1;        // the unit of work is run() / per_call (W2: 10 optimizer iterations per call)
+    Function* function = nullptr;  // the compiled graph run() runs, where there is one (xvis_peer profile)
 };
 
 // Sets up `name` (graphs built and compiled, models imported, data loaded: never timed) and returns its step.

@@ -50,6 +50,7 @@ inline double unary_op(kernels::UnaryOp op, double x, double p) {
         case UnaryOp::scale: return p * x;
         case UnaryOp::add_scalar: return x + p;
         case UnaryOp::step: return x > 0 ? 1.0 : 0.0;
+        case UnaryOp::erf: return std::erf(x);
     }
     return 0.0;
 }

@@ -123,7 +123,7 @@ void check_unary_all() {
         {UnaryOp::pow, 3, -3, 3},        {UnaryOp::pow, -2, 0.1, 3},     {UnaryOp::pow, 0, -3, 3},
         {UnaryOp::pow, 0.5, 0, 4},       {UnaryOp::pow, 2.5, 0, 4},      {UnaryOp::pow, -1.7, 0.1, 4},
         {UnaryOp::pow, 6, -2, 2},        {UnaryOp::scale, -1.5, -3, 3},  {UnaryOp::add_scalar, 0.75, -3, 3},
-        {UnaryOp::step, 0, -3, 3},
+        {UnaryOp::step, 0, -3, 3},       {UnaryOp::erf, 0, -5, 5},       {UnaryOp::erf, 0, -0.8, 0.8},
     };
     const std::size_t sizes[] = {0, 1, 7, 8, 9, 31, 1000, 40003};
     std::uint64_t seed = 100;

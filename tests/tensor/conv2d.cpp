@@ -68,6 +68,12 @@ const std::vector<ConvCase>& cases() {
         // Small per-image GEMMs in a batch: whole images per thread, one workspace panel per thread.
         {"image-parallel, implicit panel, odd batch", {5, 16, 14, 14}, {32, 16, 3, 3}, params(1, 1, 1, 1, 1)},
         {"image-parallel, explicit panels, groups 2", {4, 8, 6, 6}, {16, 4, 3, 3}, params(1, 1, 1, 1, 1, 1, 2)},
+        // Stride 1 on >= 128 pixels with the less common geometries.
+        {"implicit panel: stride 1, dilation 2, asymmetric pad, groups 2", {2, 4, 16, 13}, {6, 2, 3, 3},
+         params(1, 2, 1, 2, 0, 2, 2)},
+        {"implicit panel: 5x3 kernel, no pad on two sides", {1, 3, 14, 12}, {5, 3, 5, 3}, params(1, 0, 4, 2, 0)},
+        {"implicit panel: a pad wider than the kernel", {1, 3, 12, 12}, {4, 3, 3, 3}, params(1, 3, 2, 1, 3)},
+        {"implicit panel: groups 2, one output channel per group", {1, 4, 12, 12}, {2, 2, 3, 3}, params(1, 1, 1, 1, 1, 1, 2)},
     };
     return all;
 }

@@ -1,7 +1,10 @@
 // Depthwise convolution (every group has one input channel: C/G = 1, any channel multiplier K/G) computed
 // directly. As GEMMs it is one M = K/G, K = R·S product per channel: an im2col panel and a packed micro-kernel
 // call for 9 multiply-adds per output, which ran at 3-6 GFLOP/s (MobileNet 3×3 layers). Here each output row
-// accumulates R·S shifted input rows, a vector loop along the row when the stride is 1. Units of work
+// is vectors of outputs accumulating R·S taps in a register, read from a zero-padded copy of the channel; at a
+// column stride s the copy is split into s column phases so that every tap still reads contiguous columns, and
+// rows narrower than a vector use vectors half as wide (7 × 7 maps). Backward-data at stride 1 is the same
+// correlation with the flipped kernel; strided backward-data and backward-weights loop over taps. Units of work
 // (image, channel) are disjoint in y and dx, so threads take whole units; dw is split by channel.
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/detail/conv_columns.hpp>
@@ -10,6 +13,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 namespace xvis::kernels::detail {
@@ -69,15 +73,41 @@ inline void axpy_row_scatter(std::size_t n, T w, const T* __restrict x, std::siz
         for (std::size_t i = 0; i < n; ++i) y[i * stride] += w * x[i];
 }
 
-// out[i, j] = Σ_{p, r, s} kern[(p·R + r)·S + s] · planes[p][i·sh + r·dh, j + s·dw] for i < OH, j < OW: a
-// correlation over zero-padded planes (rows ldp apart, plane_size apart), so no tap needs a bounds check.
+// Scratch for the padded planes of one unit, per thread; grows on first use only.
+template <class T>
+T* scratch(size_t n) {
+    static thread_local std::vector<T> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+
+// Rows of outputs are vectors of the default batch, or of one half as wide for narrow feature maps (7 × 7 with
+// 8 floats per vector: the per-tap scalar loops cost 10× more there); void where no such batch exists.
+template <class T>
+using HalfBatch = xsimd::make_sized_batch_t<T, xsimd::batch<T>::size / 2>;
+
+// The narrowest row correlate_planes vectorizes.
+template <class T>
+constexpr size_t min_vector_row() {
+    if constexpr (std::is_void_v<HalfBatch<T>>) return xsimd::batch<T>::size;
+    else return HalfBatch<T>::size;
+}
+
+// out[i, j] = Σ_{p, r, s} kern[(p·R + r)·S + s] · planes[p][i·sh + r·dh, j·sw + s·dw] for i < OH, j < OW: a
+// correlation over zero-padded planes, so no tap needs a bounds check. Each plane is stored as sw column phases
+// (phase q holds the plane's columns q, q + sw, q + 2·sw, ...; phase_size apart, rows ldp apart; planes
+// plane_size apart), so that the columns one tap reads for consecutive outputs are contiguous at any stride.
 // W outputs per vector, all taps accumulated in a register; the last vector of a row overlaps the one
 // before (OW >= W), which is harmless as out is written, not accumulated.
-template <class T>
-void correlate_planes(const T* planes, size_t plane_size, size_t nplanes, size_t ldp, const T* kern, size_t R, size_t S,
-                      size_t sh, size_t dh, size_t dw, size_t OH, size_t OW, T* out) {
-    using B = xsimd::batch<T>;
+template <class B, class T>
+void correlate_planes_with(const T* planes, size_t plane_size, size_t phase_size, size_t nplanes, size_t ldp,
+                           const T* kern, size_t R, size_t S, size_t sh, size_t sw, size_t dh, size_t dw, size_t OH,
+                           size_t OW, T* out) {
     constexpr size_t W = B::size;
+    // Where tap t's columns start in a phased row: column offset t·dw is phase (t·dw) mod sw, (t·dw) / sw
+    // columns in (computed once: a division per tap and vector cost more than the FMAs).
+    size_t* tap = scratch<size_t>(S);
+    for (size_t t = 0; t < S; ++t) tap[t] = (t * dw) % sw * phase_size + t * dw / sw;
     for (size_t i = 0; i < OH; ++i)
         for (size_t j0 = 0; j0 < OW; j0 += W) {
             const size_t j = std::min(j0, OW - W);
@@ -86,36 +116,54 @@ void correlate_planes(const T* planes, size_t plane_size, size_t nplanes, size_t
                 for (size_t r = 0; r < R; ++r) {
                     const T* row = planes + p * plane_size + (i * sh + r * dh) * ldp + j;
                     const T* k = kern + (p * R + r) * S;
-                    for (size_t t = 0; t < S; ++t) acc = xsimd::fma(B(k[t]), B::load_unaligned(row + t * dw), acc);
+                    for (size_t t = 0; t < S; ++t) acc = xsimd::fma(B(k[t]), B::load_unaligned(row + tap[t]), acc);
                 }
             acc.store_unaligned(out + i * OW + j);
         }
 }
 
-// dst[a, b] = src[a − top, b − left] inside src (rows × cols), 0 elsewhere; dst is prows × pcols.
+// correlate_planes_with the widest batch that OW (>= min_vector_row<T>()) fills.
 template <class T>
-void pad_plane(const T* src, size_t rows, size_t cols, long top, long left, size_t prows, size_t pcols, T* dst) {
-    for (size_t a = 0; a < prows; ++a) {
-        T* d = dst + a * pcols;
-        const long sa = long(a) - top;
-        if (sa < 0 || sa >= long(rows)) {
-            std::fill(d, d + pcols, T(0));
-            continue;
-        }
-        size_t lo, hi;  // plane columns b with b − left inside [0, cols)
-        valid_range(-left, 1, cols, pcols, lo, hi);
-        std::fill(d, d + lo, T(0));
-        std::copy(src + size_t(sa) * cols + (long(lo) - left), src + size_t(sa) * cols + (long(hi) - left), d + lo);
-        std::fill(d + hi, d + pcols, T(0));
-    }
+void correlate_planes(const T* planes, size_t plane_size, size_t phase_size, size_t nplanes, size_t ldp, const T* kern,
+                      size_t R, size_t S, size_t sh, size_t sw, size_t dh, size_t dw, size_t OH, size_t OW, T* out) {
+    if constexpr (!std::is_void_v<HalfBatch<T>>)
+        if (OW < xsimd::batch<T>::size)
+            return correlate_planes_with<HalfBatch<T>>(planes, plane_size, phase_size, nplanes, ldp, kern, R, S, sh, sw,
+                                                       dh, dw, OH, OW, out);
+    correlate_planes_with<xsimd::batch<T>>(planes, plane_size, phase_size, nplanes, ldp, kern, R, S, sh, sw, dh, dw, OH,
+                                           OW, out);
 }
 
-// Scratch for the padded planes of one unit, per thread; grows on first use only.
+// The zero-padded plane pad[a, b] = src[a − top, b − left] (0 outside src, rows × cols), for a < prows, stored
+// as sw column phases: dst[q][a][m] = pad[a, m·sw + q] for m < pcols (each phase prows × pcols, in order).
+// line: pcols·sw elements of scratch for sw > 1.
 template <class T>
-T* scratch(size_t n) {
-    static thread_local std::vector<T> buf;
-    if (buf.size() < n) buf.resize(n);
-    return buf.data();
+void pad_plane(const T* src, size_t rows, size_t cols, long top, long left, size_t prows, size_t pcols, size_t sw,
+               T* line, T* dst) {
+    const size_t width = pcols * sw;  // the padded row, before it is split into phases
+    size_t lo, hi;                    // its columns b whose source column b − left is inside [0, cols)
+    valid_range(-left, 1, cols, width, lo, hi);
+    for (size_t a = 0; a < prows; ++a) {
+        const long sa = long(a) - top;
+        T* d = sw == 1 ? dst + a * pcols : line;
+        if (sa < 0 || sa >= long(rows)) {
+            for (size_t q = 0; q < sw; ++q) std::fill(dst + (q * prows + a) * pcols, dst + (q * prows + a + 1) * pcols, T(0));
+            continue;
+        }
+        std::fill(d, d + lo, T(0));
+        std::copy(src + size_t(sa) * cols + (long(lo) - left), src + size_t(sa) * cols + (long(hi) - left), d + lo);
+        std::fill(d + hi, d + width, T(0));
+        if (sw == 2) {  // the common stride, with a constant step the compiler vectorizes
+            T* even = dst + a * pcols;
+            T* odd = dst + (prows + a) * pcols;
+            for (size_t m = 0; m < pcols; ++m) even[m] = line[2 * m], odd[m] = line[2 * m + 1];
+        } else if (sw > 2) {
+            for (size_t q = 0; q < sw; ++q) {
+                T* phase = dst + (q * prows + a) * pcols;
+                for (size_t m = 0; m < pcols; ++m) phase[m] = line[m * sw + q];
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -131,14 +179,15 @@ void depthwise_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
         const T* xc = x + (n * g.C + c) * g.H * g.W;
         const T* wk = w + k * RS;
         T* yk = y + u * g.OH * g.OW;
-        if (sw == 1 && g.OW >= xsimd::batch<T>::size) {
-            // Padded plane: rows (OH − 1)·sh + (R − 1)·dh + 1, columns OW + (S − 1)·dw (= W + pl + pr).
+        if (g.OW >= min_vector_row<T>()) {
+            // Padded plane: rows (OH − 1)·sh + (R − 1)·dh + 1; per column phase, the OW outputs' columns plus
+            // the widest tap offset ((S − 1)·dw / sw columns).
             const size_t prows = (g.OH - 1) * g.p.stride_h + (g.R - 1) * g.p.dilation_h + 1;
-            const size_t pcols = g.OW + (g.S - 1) * g.p.dilation_w;
-            T* plane = scratch<T>(prows * pcols);
-            pad_plane(xc, g.H, g.W, long(g.p.pad_top), long(g.p.pad_left), prows, pcols, plane);
-            correlate_planes(plane, prows * pcols, 1, pcols, wk, g.R, g.S, g.p.stride_h, g.p.dilation_h, g.p.dilation_w,
-                             g.OH, g.OW, yk);
+            const size_t pcols = g.OW + (g.S - 1) * g.p.dilation_w / sw;
+            T* plane = scratch<T>(sw * prows * pcols + pcols * sw);
+            pad_plane(xc, g.H, g.W, long(g.p.pad_top), long(g.p.pad_left), prows, pcols, sw, plane + sw * prows * pcols, plane);
+            correlate_planes(plane, sw * prows * pcols, prows * pcols, 1, pcols, wk, g.R, g.S, g.p.stride_h, sw,
+                             g.p.dilation_h, g.p.dilation_w, g.OH, g.OW, yk);
             return;
         }
         std::fill(yk, yk + g.OH * g.OW, T(0));
@@ -158,7 +207,7 @@ void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T
     for_units(g.N * g.C, kg * g.OH * g.OW * RS, [&](size_t u) {  // u = n·C + c: its kg output channels
         const size_t n = u / g.C, c = u % g.C;
         T* dxc = dx + u * g.H * g.W;
-        if (sw == 1 && g.p.stride_h == 1 && g.W >= xsimd::batch<T>::size) {
+        if (sw == 1 && g.p.stride_h == 1 && g.W >= min_vector_row<T>()) {
             // Stride 1: dx is the correlation of dy, padded by (R − 1)·dh − pt rows above and (S − 1)·dw − pl
             // columns left, with the flipped kernel, summed over the channel's kg outputs.
             const size_t dh = g.p.dilation_h, dwl = g.p.dilation_w;
@@ -168,10 +217,10 @@ void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T
             for (size_t j = 0; j < kg; ++j) {
                 const size_t k = c * kg + j;
                 pad_plane(dy + (n * g.K + k) * g.OH * g.OW, g.OH, g.OW, long((g.R - 1) * dh) - long(g.p.pad_top),
-                          long((g.S - 1) * dwl) - long(g.p.pad_left), prows, pcols, planes + j * psize);
+                          long((g.S - 1) * dwl) - long(g.p.pad_left), prows, pcols, 1, static_cast<T*>(nullptr), planes + j * psize);
                 for (size_t t = 0; t < RS; ++t) flipped[j * RS + t] = w[k * RS + RS - 1 - t];
             }
-            correlate_planes(planes, psize, kg, pcols, flipped, g.R, g.S, 1, dh, dwl, g.H, g.W, dxc);
+            correlate_planes(planes, psize, psize, kg, pcols, flipped, g.R, g.S, 1, 1, dh, dwl, g.H, g.W, dxc);
             return;
         }
         std::fill(dxc, dxc + g.H * g.W, T(0));

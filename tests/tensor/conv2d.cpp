@@ -45,6 +45,10 @@ const std::vector<ConvCase>& cases() {
         {"depthwise 5x4 stride 3 multiplier 3", {1, 2, 17, 16}, {6, 1, 5, 4}, params(3, 2, 2, 1, 2, 1, 2)},
         {"depthwise multiplier 2, stride 1, padding wider than the kernel", {2, 3, 11, 12}, {6, 1, 3, 3},
          params(1, 3, 1, 4, 2, 1, 3)},
+        {"depthwise 5x5 on 7x7 (half-width vectors)", {1, 6, 7, 7}, {6, 1, 5, 5}, params(1, 2, 2, 2, 2, 1, 6)},
+        {"depthwise multiplier 2 on 5x6, asymmetric pad (half-width rows of 5)", {2, 3, 5, 6}, {6, 1, 3, 3},
+         params(1, 1, 0, 0, 1, 1, 3)},
+        {"depthwise on 3x3 (scalar rows in float, half-width in double)", {1, 2, 3, 3}, {2, 1, 3, 3}, params(1, 1, 1, 1, 1, 1, 2)},
         {"depthwise stride 2x1 (rows only)", {1, 4, 13, 10}, {4, 1, 3, 3}, [] {
              auto p = params(1, 1, 1, 1, 1, 1, 4);
              p.stride_h = 2;

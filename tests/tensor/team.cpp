@@ -32,6 +32,12 @@ struct TeamGuard {
 // a descheduled thread.
 void late_region(std::int64_t end) { team_region(end - 5 * ms, end - 5 * ms, end - 5 * ms + ms / 10, end); }
 
+// Two late regions, 10 ms apart, the second ending at `end`: what a busy core does.
+void late_regions(std::int64_t end) {
+    late_region(end - 10 * ms);
+    late_region(end);
+}
+
 TEST(TeamWatch, WaitsOfEvenWorkDoNotStepDown) {
     TeamGuard guard;
     const std::int64_t t = 1000 * ms;
@@ -39,31 +45,41 @@ TEST(TeamWatch, WaitsOfEvenWorkDoNotStepDown) {
     team_region(t, t + ms / 2, t + 5 * ms, t + 6 * ms);            // 0.5 + 1 ms, not over half the 4.5 ms share
     team_region(t, t + ms / 2, t + ms / 2, t + ms);                // 1 ms in all: not more than the floor
     EXPECT_FALSE(team_stepped_down(t + 7 * ms));
-    team_region(t, t + 3 * ms, t + 3 * ms + ms / 10, t + 4 * ms);  // the fork waited 3 ms: late
+    team_region(t, t + 3 * ms, t + 3 * ms + ms / 10, t + 4 * ms);  // the fork waited 3 ms: late, but alone
+    EXPECT_FALSE(team_stepped_down(t + 7 * ms));
+    team_region(t + 5 * ms, t + 5 * ms, t + 5 * ms + ms / 10, t + 7 * ms);  // late again 3 ms later
     EXPECT_TRUE(team_stepped_down(t + 7 * ms));
     set_team_watch(true);
     EXPECT_FALSE(team_stepped_down(t + 7 * ms));
     EXPECT_FALSE(team_stepped_down(t + 100 * ms));
 }
 
+TEST(TeamWatch, LoneLateRegionsDoNotStepDown) {
+    TeamGuard guard;
+    for (std::int64_t end = 1000 * ms; end < 2000 * ms; end += 51 * ms) {  // one a little over 50 ms after another
+        late_region(end);
+        EXPECT_FALSE(team_stepped_down(end)) << end / ms;
+    }
+}
+
 TEST(TeamWatch, ALateTeamStepsDownFor100msDoublingWhileItStaysLate) {
     TeamGuard guard;
     std::int64_t end = 1000 * ms;
-    late_region(end);
+    late_regions(end);
     EXPECT_TRUE(team_stepped_down(end));
     EXPECT_TRUE(team_stepped_down(end + 100 * ms - 1));
     EXPECT_FALSE(team_stepped_down(end + 100 * ms));
     std::int64_t back_off = 100 * ms;
     for (const std::int64_t expected : {200, 400, 800, 1600, 1600}) {
-        end += back_off + 10 * ms;  // the whole team again, and late 10 ms later
-        late_region(end);
+        end += back_off + 20 * ms;  // the whole team again, and late 10 and 20 ms later
+        late_regions(end);
         EXPECT_TRUE(team_stepped_down(end + expected * ms - 1)) << expected;
         EXPECT_FALSE(team_stepped_down(end + expected * ms)) << expected;
         back_off = expected * ms;
     }
     // On time for longer than the last back-off: the next late region starts over at 100 ms.
-    end += 2 * back_off + 10 * ms;
-    late_region(end);
+    end += 2 * back_off + 20 * ms;
+    late_regions(end);
     EXPECT_TRUE(team_stepped_down(end + 100 * ms - 1));
     EXPECT_FALSE(team_stepped_down(end + 100 * ms));
 }
@@ -72,7 +88,7 @@ TEST(TeamWatch, OffNeverStepsDown) {
     TeamGuard guard;
     set_adaptive_threads(false);
     EXPECT_FALSE(adaptive_threads());
-    late_region(1000 * ms);
+    late_regions(1000 * ms);
     EXPECT_FALSE(team_stepped_down(1000 * ms));
     set_adaptive_threads(true);
     EXPECT_TRUE(adaptive_threads());
@@ -83,7 +99,7 @@ TEST(TeamWatch, SteppedDownTeamIsOneThread) {
     set_num_threads(2);
     const int team = build_info().openmp ? 2 : 1;
     EXPECT_EQ(team_threads(), team);
-    late_region(team_clock() + 10'000 * ms);  // stepped down for the next 10 s
+    late_regions(team_clock() + 10'000 * ms);  // stepped down for the next 10 s
     EXPECT_EQ(team_threads(), 1);
     set_team_watch(true);  // forgets
     EXPECT_EQ(team_threads(), team);
@@ -129,7 +145,7 @@ TEST(TeamWatch, KernelsGiveTheSameBitsSteppedDown) {
     TeamGuard guard;
     set_num_threads(2);
     const auto whole = kernel_results();
-    late_region(team_clock() + 10'000 * ms);
+    late_regions(team_clock() + 10'000 * ms);
     ASSERT_EQ(team_threads(), 1);
     const auto stepped = kernel_results();
     ASSERT_EQ(whole.size(), stepped.size());

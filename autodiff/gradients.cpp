@@ -1,3 +1,4 @@
+#include <xvis/autodiff/detail/composite_vjp.hpp>
 #include <xvis/autodiff/gradients.hpp>
 #include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
@@ -36,6 +37,22 @@ std::vector<Node> gradients(const Node& y, const std::vector<Node>& xs, const No
         if (dep) on_path.insert(n.impl());
     }
 
+    // Consumers of each node within the graph of y: a composite VJP never hides a node that is used elsewhere.
+    std::unordered_map<const NodeImpl*, std::size_t> uses;
+    for (const auto& n : order)
+        for (const auto& in : n.inputs()) ++uses[in.impl()];
+    const auto use_count = [&](const Node& n) {
+        const auto it = uses.find(n.impl());
+        return it == uses.end() ? std::size_t(0) : it->second;
+    };
+    // A composite rule applies when nothing can tell: no inner node requested, shared or overridden.
+    const auto hidden = [&](const Node& out, const detail::CompositeVjp& c) {
+        if (overrides.count(out.type())) return false;
+        for (const auto& n : c.inner)
+            if (wanted.count(n.impl()) || use_count(n) != 1 || overrides.count(n.type())) return false;
+        return true;
+    };
+
     std::unordered_map<const NodeImpl*, std::vector<Node>> contributions;
     contributions[y.impl()].push_back(grad_y);
     auto total = [&](const Node& n) -> Node {
@@ -54,6 +71,10 @@ std::vector<Node> gradients(const Node& y, const std::vector<Node>& xs, const No
         if (!on_path.count(node.impl()) || node.kind() != NodeKind::op) continue;
         const Node g = total(node);
         if (!g.valid()) continue;
+        if (const auto c = detail::match_composite_vjp(node, use_count); c && hidden(node, *c)) {
+            contributions[c->x.impl()].push_back(c->grad(g));  // c->x is on the path: it is the chain's only input
+            continue;
+        }
         const auto ov = overrides.find(node.type());
         std::vector<Node> in_grads = ov != overrides.end() ? ov->second(node, g) : node.op().vjp(node, g);
         const auto& inputs = node.inputs();

@@ -119,10 +119,19 @@ Node max_pool2d_select(const Node& x, const Node& v, const kernels::Pool2dParams
 Node avg_pool2d_backward(const Node& dy, const Shape& x_shape, const kernels::Pool2dParams& p);
 // relu_grad(x, g, alpha) = x > 0 ? g : alpha·g: the VJP of relu / leaky_relu.
 Node relu_grad(const Node& x, const Node& g, double alpha = 0.0);
+// One-pass activation VJPs (linear in g): sigmoid_grad(y, g) = g·y·(1−y) with y = σ(x); tanh_grad(y, g) =
+// g·(1−y²) with y = tanh x; erf_grad(x, g) = g·2/√π·e^{−x²}. Shapes broadcast like mul.
+Node sigmoid_grad(const Node& y, const Node& g);
+Node tanh_grad(const Node& y, const Node& g);
+Node erf_grad(const Node& x, const Node& g);
+// The VJPs of SiLU = x·σ(x) and GELU = c·x·(k + erf(a·x)) in one pass, from the forward's own σ(x) / erf(a·x)
+// node (s, e): silu_grad = g·s·(1 + x(1−s)); gelu_grad = g·c·(k + e + x·a·2/√π·e^{−(ax)²}). x, s / e and g
+// share one shape. gradients() emits them where a model composes these activations (autodiff/composite_vjp.hpp).
+Node silu_grad(const Node& x, const Node& s, const Node& g);
+Node gelu_grad(const Node& x, const Node& e, const Node& g, double a, double k, double c);
 
 // ---- ONNX import primitives (ops_gather.cpp, ops_resize.cpp, ops_pad.cpp)
-// erf(x) = 2/√π ∫_0^x e^{−t²} dt, element-wise (a UnaryOp kind, ops_elementwise.cpp); d/dx = 2/√π · e^{−x²}
-// (composed, so twice differentiable).
+// erf(x) = 2/√π ∫_0^x e^{−t²} dt, element-wise (a UnaryOp kind, ops_elementwise.cpp); VJP erf_grad(x, g).
 Node erf(const Node& x);
 
 // ONNX Gather: out[a..., j..., b...] = x[a..., k(indices[j...]), b...] along `axis` (negative: from the end).

@@ -67,8 +67,8 @@ public:
             case UnaryOp::square: return {mul(g, scale(x, 2.0))};
             case UnaryOp::relu: return {relu_grad(x, g, 0.0)};  // relu'(0) = 0
             case UnaryOp::leaky_relu: return {relu_grad(x, g, param_)};  // leaky_relu'(0) = alpha
-            case UnaryOp::sigmoid: return {mul(g, mul(out, add_scalar(neg(out), 1.0)))};
-            case UnaryOp::tanh: return {mul(g, add_scalar(neg(square(out)), 1.0))};
+            case UnaryOp::sigmoid: return {sigmoid_grad(out, g)};
+            case UnaryOp::tanh: return {tanh_grad(out, g)};
             case UnaryOp::sign: case UnaryOp::step: return {Node()};
             case UnaryOp::pow:
                 if (param_ == 0.0) return {Node()};
@@ -77,8 +77,7 @@ public:
                 return {mul(g, scale(pow(x, param_ - 1.0), param_))};
             case UnaryOp::scale: return {scale(g, param_)};
             case UnaryOp::add_scalar: return {g};
-            // 2/√π · e^{−x²}, composed, so twice differentiable
-            case UnaryOp::erf: return {mul(g, scale(exp(neg(square(x))), 1.1283791670955126))};
+            case UnaryOp::erf: return {erf_grad(x, g)};
         }
         return {Node()};
     }
@@ -100,6 +99,9 @@ const char* binary_name(BinaryOp k) {
         case BinaryOp::greater: return "greater";
         case BinaryOp::greater_equal: return "greater_equal";
         case BinaryOp::relu_grad: return "relu_grad";
+        case BinaryOp::sigmoid_grad: return "sigmoid_grad";
+        case BinaryOp::tanh_grad: return "tanh_grad";
+        case BinaryOp::erf_grad: return "erf_grad";
     }
     return "binary";
 }
@@ -153,6 +155,12 @@ public:
             }
             case BinaryOp::equal: case BinaryOp::greater: case BinaryOp::greater_equal: return {Node(), Node()};
             case BinaryOp::relu_grad: return {Node(), relu_grad(a, g, param_)};  // linear in the gradient input
+            // The activation gradients are linear in b; their derivatives in a are composed.
+            case BinaryOp::sigmoid_grad:  // d/da b·a(1−a) = b(1 − 2a)
+                return {mul(g, mul(b, add_scalar(scale(a, -2.0), 1.0))), sigmoid_grad(a, g)};
+            case BinaryOp::tanh_grad: return {mul(g, mul(b, scale(a, -2.0))), tanh_grad(a, g)};  // d/da b(1−a²)
+            case BinaryOp::erf_grad:  // d/da b·2/√π·e^{−a²} = −2a · b·2/√π·e^{−a²}
+                return {mul(erf_grad(a, mul(g, b)), scale(a, -2.0)), erf_grad(a, g)};
         }
         return {Node(), Node()};
     }
@@ -265,7 +273,8 @@ std::vector<OpTypeInfo> detail::elementwise_op_types() {
                       UnaryOp::scale, UnaryOp::add_scalar, UnaryOp::erf})
         t.push_back({unary_name(k), file});
     for (BinaryOp k : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div, BinaryOp::maximum, BinaryOp::minimum,
-                       BinaryOp::equal, BinaryOp::greater, BinaryOp::greater_equal, BinaryOp::relu_grad})
+                       BinaryOp::equal, BinaryOp::greater, BinaryOp::greater_equal, BinaryOp::relu_grad,
+                       BinaryOp::sigmoid_grad, BinaryOp::tanh_grad, BinaryOp::erf_grad})
         t.push_back({binary_name(k), file});
     for (const char* n : {WhereOp::name, BroadcastToOp::name, SumToOp::name, StopGradientOp::name}) t.push_back({n, file});
     return t;
@@ -281,6 +290,9 @@ Node equal(const Node& a, const Node& b) { return binary_node(BinaryOp::equal, a
 Node greater(const Node& a, const Node& b) { return binary_node(BinaryOp::greater, a, b); }
 Node greater_equal(const Node& a, const Node& b) { return binary_node(BinaryOp::greater_equal, a, b); }
 Node relu_grad(const Node& x, const Node& g, double alpha) { return binary_node(BinaryOp::relu_grad, x, g, alpha); }
+Node sigmoid_grad(const Node& y, const Node& g) { return binary_node(BinaryOp::sigmoid_grad, y, g); }
+Node tanh_grad(const Node& y, const Node& g) { return binary_node(BinaryOp::tanh_grad, y, g); }
+Node erf_grad(const Node& x, const Node& g) { return binary_node(BinaryOp::erf_grad, x, g); }
 Node where(const Node& c, const Node& a, const Node& b) { return make_node(std::make_shared<WhereOp>(), {c, a, b}); }
 
 Node operator+(const Node& a, const Node& b) { return add(a, b); }

@@ -107,6 +107,9 @@ struct BinaryFn {
         else if constexpr (OP == BinaryOp::greater) return xsimd::select(a > b, one, zero);
         else if constexpr (OP == BinaryOp::greater_equal) return xsimd::select(a >= b, one, zero);
         else if constexpr (OP == BinaryOp::relu_grad) return xsimd::select(a > zero, b, B<T>(p) * b);
+        else if constexpr (OP == BinaryOp::sigmoid_grad) return b * (a * (one - a));
+        else if constexpr (OP == BinaryOp::tanh_grad) return b * (one - a * a);
+        else if constexpr (OP == BinaryOp::erf_grad) return b * (B<T>(T(1.1283791670955126)) * xsimd::exp(-(a * a)));
         else static_assert(OP == BinaryOp::add, "unhandled BinaryOp");
     }
 };
@@ -189,8 +192,40 @@ void binary(BinaryOp op, const T* a, const Shape& sa, const T* b, const Shape& s
     case BinaryOp::name: return binary_impl<BinaryOp::name>(a, sa, b, sb, y, sy, param);
         XVIS_BINARY_CASE(add) XVIS_BINARY_CASE(sub) XVIS_BINARY_CASE(mul) XVIS_BINARY_CASE(div)
         XVIS_BINARY_CASE(maximum) XVIS_BINARY_CASE(minimum) XVIS_BINARY_CASE(equal) XVIS_BINARY_CASE(greater)
-        XVIS_BINARY_CASE(greater_equal) XVIS_BINARY_CASE(relu_grad)
+        XVIS_BINARY_CASE(greater_equal) XVIS_BINARY_CASE(relu_grad) XVIS_BINARY_CASE(sigmoid_grad)
+        XVIS_BINARY_CASE(tanh_grad) XVIS_BINARY_CASE(erf_grad)
 #undef XVIS_BINARY_CASE
+    }
+}
+
+template <class T>
+void activation_grad(ActivationGradOp op, const T* x, const T* aux, const T* g, T* y, std::size_t n,
+                     const ActivationGradParams& prm) {
+    constexpr std::size_t W = B<T>::size;
+    const B<T> one(T(1)), a(static_cast<T>(prm.a)), k(static_cast<T>(prm.k)), c(static_cast<T>(prm.c));
+    const B<T> ca2(static_cast<T>(prm.c * prm.a * 1.1283791670955126));  // c · a · 2/√π
+    const auto run = [&](const auto& f) {
+        detail::parallel_ranges(n, n >= detail::parallel_threshold, 64, [&](std::size_t b, std::size_t e) {
+            std::size_t i = b;
+            for (; i + W <= e; i += W)
+                f(B<T>::load_unaligned(x + i), B<T>::load_unaligned(aux + i), B<T>::load_unaligned(g + i))
+                    .store_unaligned(y + i);
+            if (i < e) {  // the tail through one batch, so it computes exactly as the vector part
+                alignas(64) T xb[W] = {}, ab[W] = {}, gb[W] = {};
+                for (std::size_t j = 0; j < e - i; ++j) xb[j] = x[i + j], ab[j] = aux[i + j], gb[j] = g[i + j];
+                f(B<T>::load_aligned(xb), B<T>::load_aligned(ab), B<T>::load_aligned(gb)).store_aligned(xb);
+                for (std::size_t j = 0; j < e - i; ++j) y[i + j] = xb[j];
+            }
+        });
+    };
+    switch (op) {
+        case ActivationGradOp::silu:
+            return run([&](B<T> xv, B<T> s, B<T> gv) { return gv * (s * (one + xv * (one - s))); });
+        case ActivationGradOp::gelu:
+            return run([&](B<T> xv, B<T> e, B<T> gv) {
+                const B<T> ax = a * xv;
+                return gv * xsimd::fma(ca2 * xv, xsimd::exp(-(ax * ax)), c * (k + e));
+            });
     }
 }
 
@@ -231,7 +266,9 @@ void broadcast_to(const T* x, const Shape& sx, T* y, const Shape& sy) {
     template void binary<T>(BinaryOp, const T*, const Shape&, const T*, const Shape&, T*, const Shape&, T);   \
     template void where<T>(const T*, const Shape&, const T*, const Shape&, const T*, const Shape&, T*,        \
                            const Shape&);                                                                     \
-    template void broadcast_to<T>(const T*, const Shape&, T*, const Shape&);
+    template void broadcast_to<T>(const T*, const Shape&, T*, const Shape&);                                  \
+    template void activation_grad<T>(ActivationGradOp, const T*, const T*, const T*, T*, std::size_t,          \
+                                     const ActivationGradParams&);
 XVIS_INSTANTIATE(float)
 XVIS_INSTANTIATE(double)
 #undef XVIS_INSTANTIATE

@@ -8,6 +8,7 @@ namespace xvis::detail {
 // "autodiff/ops_nn.cpp" from a __FILE__ path (the part from the last "autodiff/" on), so entries cannot go stale.
 std::string autodiff_source(const char* file);
 
+std::vector<OpTypeInfo> activation_grad_op_types();  // ops_activation_grad.cpp
 std::vector<OpTypeInfo> elementwise_op_types();  // ops_elementwise.cpp
 std::vector<OpTypeInfo> fused_op_types();        // ops_fused.cpp
 std::vector<OpTypeInfo> gather_op_types();       // ops_gather.cpp

@@ -242,6 +242,9 @@ std::vector<GradGradCase> second_order_cases() {
     return {
         {"mul_exp", {{2, 3}, {2, 3}}, [](V x) { return sum(exp(x[0] * x[1]) * x[0]); }},
         {"tanh_sigmoid", {{2, 3}}, [](V x) { return sum(tanh(x[0]) * sigmoid(x[0] * 2.0)); }},
+        // Through the composite VJPs (silu_grad, gelu_grad) and their own VJPs.
+        {"silu_gelu", {{2, 3}, {2, 3}},
+         [](V x) { return sum((x[0] * sigmoid(x[0])) * x[1] + ((x[1] * (erf(x[1] / scalar(1.4142135)) + 1.0)) * 0.5) * x[0]); }, -2, 2},
         {"div_log_sqrt_pow", {{2, 3}}, [](V x) { return sum(log(x[0]) / sqrt(x[0]) + pow(x[0], -1.5) * square(x[0])); }, 0.5, 2},
         {"broadcast_binary", {{2, 3}, {3}}, [](V x) { return sum(tanh(x[0] * x[1] + x[1] / (x[0] * x[0] + 1.0))); }},
         {"maximum_abs_leaky", {{2, 3}, {2, 3}}, [](V x) { return sum(square(maximum(x[0], x[1])) * abs(x[0]) + leaky_relu(x[1]) * x[0]); }},

@@ -1,5 +1,5 @@
 // The tests every op-table row runs (rows: op_table_elementwise.cpp, op_table_reduce_layout.cpp,
-// op_table_nn.cpp, op_table_fused.cpp, op_table_onnx.cpp):
+// op_table_nn.cpp, op_table_fused.cpp, op_table_onnx.cpp, op_table_activation_grad.cpp):
 //   Forward: the compiled output in double and in float against the row's double reference;
 //   Gradient: gradcheck of sum(out · W), W fixed random weights, w.r.t. every differentiable input (or, for
 //             rows without a gradient, that the symbolic gradient is exactly zero); the float gradient
@@ -163,6 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Elementwise, OpTableTest, ::testing::ValuesIn(elementwi
 INSTANTIATE_TEST_SUITE_P(ReduceLayout, OpTableTest, ::testing::ValuesIn(reduce_layout_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(NN, OpTableTest, ::testing::ValuesIn(nn_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Fused, OpTableTest, ::testing::ValuesIn(fused_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(ActivationGrad, OpTableTest, ::testing::ValuesIn(activation_grad_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Onnx, OpTableTest, ::testing::ValuesIn(onnx_cases()), case_name);
 
 }  // namespace xvis::test

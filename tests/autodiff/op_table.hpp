@@ -153,5 +153,6 @@ std::vector<OpCase> reduce_layout_cases();
 std::vector<OpCase> nn_cases();
 std::vector<OpCase> fused_cases();
 std::vector<OpCase> onnx_cases();
+std::vector<OpCase> activation_grad_cases();
 
 }  // namespace xvis::test

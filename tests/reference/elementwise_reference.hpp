@@ -68,6 +68,9 @@ inline double binary_op(kernels::BinaryOp op, double a, double b, double p) {
         case BinaryOp::greater: return a > b ? 1.0 : 0.0;
         case BinaryOp::greater_equal: return a >= b ? 1.0 : 0.0;
         case BinaryOp::relu_grad: return a > 0 ? b : p * b;
+        case BinaryOp::sigmoid_grad: return b * a * (1.0 - a);
+        case BinaryOp::tanh_grad: return b * (1.0 - a * a);
+        case BinaryOp::erf_grad: return b * 2.0 / std::sqrt(M_PI) * std::exp(-a * a);
     }
     return 0.0;
 }

@@ -74,7 +74,8 @@ void check_binary_all() {
     ThreadGuard guard;
     const BinaryOp ops[] = {BinaryOp::add,     BinaryOp::sub,     BinaryOp::mul,   BinaryOp::div,
                             BinaryOp::maximum, BinaryOp::minimum, BinaryOp::equal, BinaryOp::greater,
-                            BinaryOp::greater_equal, BinaryOp::relu_grad};
+                            BinaryOp::greater_equal, BinaryOp::relu_grad, BinaryOp::sigmoid_grad,
+                            BinaryOp::tanh_grad, BinaryOp::erf_grad};
     std::uint64_t seed = 1;
     for (const auto& [sa, sb] : broadcast_pairs) {
         const Shape sy = broadcast_shapes(sa, sb, "test");
@@ -106,6 +107,46 @@ TEST(Elementwise, BinaryOutputMayAliasAnOperand) {
     kernels::binary(BinaryOp::mul, a.data(), s, b.data(), sb, a.data(), s);
     expect_close(a.data(), want, 1e-6, 0.0, "in-place mul");
 }
+
+// activation_grad against the formulas in double, at vector, tail and parallel sizes, with y aliasing g.
+template <class T>
+void check_activation_grad() {
+    ThreadGuard guard;
+    using kernels::ActivationGradOp;
+    const kernels::ActivationGradParams gelu{0.7071067811865476, 1.0, 0.5}, odd{1.3, -0.25, 2.0};
+    const std::size_t sizes[] = {0, 1, 7, 8, 9, 31, 1000, 40003};
+    std::uint64_t seed = 500;
+    for (const auto& [op, prm] : {std::pair{ActivationGradOp::silu, kernels::ActivationGradParams{}},
+                                  std::pair{ActivationGradOp::gelu, gelu}, std::pair{ActivationGradOp::gelu, odd}})
+        for (std::size_t n : sizes) {
+            const auto x = random_uniform<T>({n}, -6, 6, seed++);
+            const auto g = random_uniform<T>({n}, -2, 2, seed++);
+            BasicTensor<T> aux({n});
+            std::vector<double> want(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double xv = x[i], gv = g[i];
+                if (op == ActivationGradOp::silu) {
+                    const double s = 1.0 / (1.0 + std::exp(-xv));
+                    aux[i] = static_cast<T>(s);
+                    want[i] = gv * (s + xv * s * (1.0 - s));  // d/dx x·σ(x)
+                } else {
+                    const double e = std::erf(prm.a * xv);
+                    aux[i] = static_cast<T>(e);
+                    want[i] = gv * prm.c * (prm.k + e + xv * prm.a * 2.0 / std::sqrt(M_PI) * std::exp(-prm.a * prm.a * xv * xv));
+                }
+            }
+            for (int threads : {1, 2}) {
+                set_num_threads(threads);
+                BasicTensor<T> y = g;  // in place over g
+                kernels::activation_grad(op, x.data(), aux.data(), y.data(), y.data(), n, prm);
+                expect_close(y.data(), want, sizeof(T) == 4 ? 2e-5 : 1e-12, sizeof(T) == 4 ? 1e-6 : 1e-13,
+                             "activation_grad " + std::to_string(int(op)) + " n " + std::to_string(n) + " threads " +
+                                 std::to_string(threads));
+            }
+        }
+}
+TEST(Elementwise, ActivationGradFloat) { check_activation_grad<float>(); }
+TEST(Elementwise, ActivationGradDouble) { check_activation_grad<double>(); }
 
 template <class T>
 void check_unary_all() {

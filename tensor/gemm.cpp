@@ -133,15 +133,16 @@ void gemm_serial(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, 
             const std::size_t kc = std::min(kstep, K - pc);
             const T beta_k = pc == 0 ? beta : T(1);  // later K blocks accumulate onto the first one
             if (mb == 1) {
-                // One block of A: nothing reuses a packed B panel, so pack each NR-column micro-panel right
-                // before its micro-kernels and use it while it is in L1 (saves a round trip through L3).
+                // One block of A: nothing reuses a packed B panel, so pack NT columns at a time right before
+                // their micro-kernels and use them while they are in L2 (saves a round trip through L3).
                 pack_a(ta, A, lda, 0, M, pc, kc, pa);
-                for (std::size_t jr = 0; jr < nc; jr += Bk::NR) {
-                    const std::size_t nr = std::min(Bk::NR, nc - jr);
-                    pack_b(tb, B, ldb, pc, kc, jc + jr, nr, pb);
-                    for (std::size_t ir = 0; ir < M; ir += Bk::MR)
-                        micro_kernel(kc, pa + ir * kc, pb, C + ir * rs + (jc + jr) * cs, rs, cs, alpha, beta_k,
-                                     std::min(Bk::MR, M - ir), nr);
+                for (std::size_t jt = 0; jt < nc; jt += Bk::NT) {
+                    const std::size_t nt = std::min(Bk::NT, nc - jt);
+                    pack_b(tb, B, ldb, pc, kc, jc + jt, nt, pb);
+                    for (std::size_t jr = 0; jr < nt; jr += Bk::NR)
+                        for (std::size_t ir = 0; ir < M; ir += Bk::MR)
+                            micro_kernel(kc, pa + ir * kc, pb + jr * kc, C + ir * rs + (jc + jt + jr) * cs, rs, cs,
+                                         alpha, beta_k, std::min(Bk::MR, M - ir), std::min(Bk::NR, nt - jr));
                 }
                 continue;
             }

@@ -56,38 +56,40 @@ void pack_b(bool trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t
             std::size_t nc, T* out) {
     using batch = typename Blocking<T>::batch;
     constexpr std::size_t W = Blocking<T>::W, NR = Blocking<T>::NR;
+    if (!trans) {
+        // Row by row over chunks of 16 panels: each row k is read as one contiguous run of up to 1 KiB, with
+        // the rows two ahead prefetched. (Panel by panel, each row gave one cache line per panel.)
+        constexpr std::size_t chunk = 16 * NR;
+        for (std::size_t c0 = 0; c0 < nc; c0 += chunk) {
+            const std::size_t cw = std::min(chunk, nc - c0), full = cw / NR * NR;
+            for (std::size_t k = 0; k < kc; ++k) {
+                const T* src = B + (p0 + k) * ldb + j0 + c0;
+                T* dst = out + c0 * kc + k * NR;
+                for (std::size_t jr = 0; jr < full; jr += NR) {
+                    if (k + 2 < kc) __builtin_prefetch(src + 2 * ldb + jr);
+                    batch::load_unaligned(src + jr).store_aligned(dst + jr * kc);
+                    batch::load_unaligned(src + jr + W).store_aligned(dst + jr * kc + W);
+                }
+                for (std::size_t j = 0; full < cw && j < NR; ++j) dst[full * kc + j] = j < cw - full ? src[full + j] : T(0);
+            }
+        }
+        return;
+    }
     for (std::size_t jr = 0; jr < nc; jr += NR) {
         const std::size_t nr = std::min(NR, nc - jr);
         T* dst = out + jr * kc;
-        if (!trans) {
-            const T* src = B + p0 * ldb + j0 + jr;
-            if (nr == NR) {
-                for (std::size_t k = 0; k < kc; ++k) {
-                    // Each row k contributes one cache line per micro-panel; fetch the next panel's line now,
-                    // or every line is an L3-latency miss (hundreds of rows: too many streams to prefetch).
-                    __builtin_prefetch(src + k * ldb + 2 * NR);
-                    batch::load_unaligned(src + k * ldb).store_aligned(dst + k * NR);
-                    batch::load_unaligned(src + k * ldb + W).store_aligned(dst + k * NR + W);
-                }
-            } else {
-                for (std::size_t k = 0; k < kc; ++k)
-                    for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[k * ldb + j] : T(0);
-            }
-        } else {
-            const T* src = B + (j0 + jr) * ldb + p0;
-            if (nr == NR) {
-                std::size_t k = 0;
-                if constexpr (has_simd_transpose<T>)
-                    for (; k + W <= kc; k += W)
-                        for (std::size_t j = 0; j < NR; j += W)
-                            transpose_block(src + j * ldb + k, ldb, dst + k * NR + j, NR);
-                for (; k < kc; ++k)
+        const T* src = B + (j0 + jr) * ldb + p0;
+        if (nr == NR) {
+            std::size_t k = 0;
+            if constexpr (has_simd_transpose<T>)
+                for (; k + W <= kc; k += W)
+                    for (std::size_t j = 0; j < NR; j += W) transpose_block(src + j * ldb + k, ldb, dst + k * NR + j, NR);
+            for (; k < kc; ++k)
 #pragma GCC unroll 16
-                    for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = src[j * ldb + k];
-            } else {
-                for (std::size_t k = 0; k < kc; ++k)
-                    for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[j * ldb + k] : T(0);
-            }
+                for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = src[j * ldb + k];
+        } else {
+            for (std::size_t k = 0; k < kc; ++k)
+                for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[j * ldb + k] : T(0);
         }
     }
 }

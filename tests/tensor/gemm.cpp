@@ -81,7 +81,7 @@ void sweep(int threads) {
     const std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> shapes = {
         {1, 1, 1},    {1, 7, 13},    {7, 1, 13},    {13, 17, 1},   {17, 33, 7},  {33, 13, 100},
         {100, 17, 33}, {6, 16, 256}, {12, 32, 257}, {145, 100, 33}, {257, 33, 17}, {64, 257, 100},
-        {150, 200, 300},
+        {150, 200, 300}, {49, 530, 200},  // B packed in chunks of 16 panels, with a partial last panel
         {257, 17, 300}, {100, 7, 129},  // narrow C: computed as C^T = B^T A^T
         {1, 130, 300}, {300, 1, 77}, {1, 1, 1000}, {1, 3136, 128}, {128, 1, 3136}};  // matrix-vector paths
     std::uint64_t seed = 10;

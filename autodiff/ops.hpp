@@ -129,6 +129,11 @@ Node erf_grad(const Node& x, const Node& g);
 // share one shape. gradients() emits them where a model composes these activations (autodiff/composite_vjp.hpp).
 Node silu_grad(const Node& x, const Node& s, const Node& g);
 Node gelu_grad(const Node& x, const Node& e, const Node& g, double a, double k, double c);
+// clip(x, lo, hi) = min(max(x, lo), hi) element-wise (ONNX Clip with constant bounds: ReLU6 is clip(x, 0, 6);
+// lo > hi gives hi; ±inf bounds allowed, NaN bounds refused). VJP clip_grad(x, g, lo, hi) = g where x >= lo and
+// max(x, lo) <= hi, else 0 (the gradient of maximum then minimum: ties pass).
+Node clip(const Node& x, double lo, double hi);
+Node clip_grad(const Node& x, const Node& g, double lo, double hi);
 
 // ---- ONNX import primitives (ops_gather.cpp, ops_resize.cpp, ops_pad.cpp)
 // erf(x) = 2/√π ∫_0^x e^{−t²} dt, element-wise (a UnaryOp kind, ops_elementwise.cpp); VJP erf_grad(x, g).

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 namespace xvis::detail {
 
@@ -57,9 +58,7 @@ Node zero() { return scalar(0.0); }
 // is taken, so the masked gradient is 0, not 0·inf.
 Node expm1_negative(const Node& x, double alpha) { return (exp(minimum(x, zero())) - 1.0) * alpha; }
 
-Node hard_sigmoid(const Node& x, double alpha, double beta) {
-    return minimum(maximum(x * alpha + beta, zero()), scalar(1.0));
-}
+Node hard_sigmoid(const Node& x, double alpha, double beta) { return clip(x * alpha + beta, 0.0, 1.0); }
 
 std::vector<Node> clip(OnnxOpNode& n) {
     Node x = n.input(0);
@@ -70,6 +69,14 @@ std::vector<Node> clip(OnnxOpNode& n) {
         return n.is_static(i) ? scalar(n.static_value(i).data()[0]) : reshape(n.input(i), {});
     };
     Node lo = bound(1, "min", -INFINITY), hi = bound(2, "max", INFINITY);
+    // Constant bounds (ReLU6, the hard sigmoids): one primitive, one pass each way. Run-time ones: composed.
+    const auto constant_bound = [](const Node& b, double none) -> std::optional<double> {
+        if (!b.valid()) return none;
+        if (b.kind() == NodeKind::constant) return b.value_double()[0];
+        return std::nullopt;
+    };
+    const auto clo = constant_bound(lo, -INFINITY), chi = constant_bound(hi, INFINITY);
+    if (clo && chi && !std::isnan(*clo) && !std::isnan(*chi)) return {clip(x, *clo, *chi)};
     if (lo.valid()) x = maximum(x, lo);
     if (hi.valid()) x = minimum(x, hi);
     return {x};

@@ -230,6 +230,38 @@ void activation_grad(ActivationGradOp op, const T* x, const T* aux, const T* g, 
 }
 
 template <class T>
+void clip(const T* x, T* y, std::size_t n, T lo, T hi) {
+    const B<T> l(lo), h(hi);
+    // maximum then minimum, as the binary kernels select: a NaN x stays NaN.
+    const auto f = [&](B<T> v) {
+        const B<T> m = xsimd::select(v < l, l, v);
+        return xsimd::select(h < m, h, m);
+    };
+    detail::parallel_ranges(n, n >= detail::parallel_threshold, 64,
+                            [&](std::size_t b, std::size_t e) { map1(f, x + b, y + b, e - b); });
+}
+
+template <class T>
+void clip_grad(const T* x, const T* g, T* dx, std::size_t n, T lo, T hi) {
+    constexpr std::size_t W = B<T>::size;
+    const B<T> l(lo), h(hi), zero(T(0));
+    const auto f = [&](B<T> v, B<T> gv) {
+        const B<T> m = xsimd::select(v < l, l, v);
+        return xsimd::select((v >= l) && (m <= h), gv, zero);
+    };
+    detail::parallel_ranges(n, n >= detail::parallel_threshold, 64, [&](std::size_t b, std::size_t e) {
+        std::size_t i = b;
+        for (; i + W <= e; i += W) f(B<T>::load_unaligned(x + i), B<T>::load_unaligned(g + i)).store_unaligned(dx + i);
+        if (i < e) {
+            alignas(64) T xb[W] = {}, gb[W] = {};
+            for (std::size_t j = 0; j < e - i; ++j) xb[j] = x[i + j], gb[j] = g[i + j];
+            f(B<T>::load_aligned(xb), B<T>::load_aligned(gb)).store_aligned(xb);
+            for (std::size_t j = 0; j < e - i; ++j) dx[i + j] = xb[j];
+        }
+    });
+}
+
+template <class T>
 void where(const T* c, const Shape& sc, const T* a, const Shape& sa, const T* b, const Shape& sb, T* y,
            const Shape& sy) {
     const auto p = detail::broadcast_plan<4>(sy, {&sy, &sc, &sa, &sb});
@@ -268,7 +300,9 @@ void broadcast_to(const T* x, const Shape& sx, T* y, const Shape& sy) {
                            const Shape&);                                                                     \
     template void broadcast_to<T>(const T*, const Shape&, T*, const Shape&);                                  \
     template void activation_grad<T>(ActivationGradOp, const T*, const T*, const T*, T*, std::size_t,          \
-                                     const ActivationGradParams&);
+                                     const ActivationGradParams&);                                            \
+    template void clip<T>(const T*, T*, std::size_t, T, T);                                                   \
+    template void clip_grad<T>(const T*, const T*, T*, std::size_t, T, T);
 XVIS_INSTANTIATE(float)
 XVIS_INSTANTIATE(double)
 #undef XVIS_INSTANTIATE

@@ -67,6 +67,14 @@ template <class T>
 void activation_grad(ActivationGradOp op, const T* x, const T* aux, const T* g, T* y, std::size_t n,
                      const ActivationGradParams& p = {});
 
+// y[i] = min(max(x[i], lo), hi): ONNX Clip (lo > hi gives hi; NaN stays NaN), one pass. y may alias x.
+template <class T>
+void clip(const T* x, T* y, std::size_t n, T lo, T hi);
+// dx[i] = x[i] >= lo and max(x[i], lo) <= hi ? g[i] : 0, the VJP of clip (ties pass, as maximum's and
+// minimum's do). dx may alias g.
+template <class T>
+void clip_grad(const T* x, const T* g, T* dx, std::size_t n, T lo, T hi);
+
 // y[idx] = c[idx] != 0 ? a[idx] : b[idx], all broadcast to sy.
 template <class T>
 void where(const T* c, const Shape& sc, const T* a, const Shape& sa, const T* b, const Shape& sb, T* y,

@@ -48,6 +48,9 @@ std::vector<ErrorCase> error_cases() {
     }
     t.push_back({"mul_transposed_shapes", [] { return P({2, 3}, "lhs_node") * P({3, 2}, "rhs_node"); },
                  {"mul", "lhs_node", "[2, 3]", "rhs_node", "[3, 2]"}});
+    t.push_back({"clip_nan_bound", [] { return clip(P({2, 3}, "act"), 0.0, std::nan("")); }, {"clip", "act", "[2, 3]", "NaN"}});
+    t.push_back({"clip_grad_mismatch", [] { return clip_grad(P({2, 3}, "act"), P({3, 2}, "grad_in"), 0.0, 6.0); },
+                 {"clip_grad", "act", "[2, 3]", "grad_in", "[3, 2]"}});
     t.push_back({"relu_grad_mismatch", [] { return relu_grad(P({2, 3}, "pre_act"), P({3, 3}, "grad_in")); },
                  {"relu_grad", "pre_act", "[2, 3]", "grad_in", "[3, 3]"}});
     t.push_back({"where_mismatch", [] { return where(P({2}, "cond_node"), P({3}, "then_node"), P({3}, "else_node")); },

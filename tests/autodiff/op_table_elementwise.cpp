@@ -127,6 +127,22 @@ std::vector<OpCase> elementwise_cases() {
                            })
                         .sampler(distinct()));
 
+    // clip(x, lo, hi) = min(max(x, lo), hi) (ONNX Clip, ReLU6), one-sided and empty bounds; clip_grad is linear
+    // in g (no gradient to x, which is kept off the bounds).
+    for (const auto& [name, lo, hi] : {std::tuple{"clip", -0.3, 0.4}, std::tuple{"clip_lower_only", -0.3, double(INFINITY)},
+                                       std::tuple{"clip_empty_range", 0.3, -0.2}}) {
+        const double l = lo, h = hi;
+        t.push_back(OpCase(name, {{3, 4}}, [=](const Inputs& x) { return clip(x[0], l, h); },
+                           unary_ref([=](double x) { return std::min(std::max(x, l), h); }))
+                        .sampler(distinct()));
+    }
+    t.push_back(OpCase("clip_grad", {{3, 4}, {3, 4}}, [](const Inputs& x) { return clip_grad(x[0], x[1], -0.3, 0.4); },
+                       binary_ref([](double x, double g) { return x >= -0.3 && x <= 0.4 ? g : 0.0; }))
+                    .sampler(distinct()));
+    t.push_back(OpCase("clip_large", {{41, 33}}, [](const Inputs& x) { return clip(x[0], 0.0, 0.5); },
+                       unary_ref([](double x) { return std::min(std::max(x, 0.0), 0.5); }))
+                    .sampler(distinct(0.001)));
+
     // Larger, odd sizes: SIMD tails and the kernels' parallel paths.
     t.push_back(OpCase("add_large_bcast", {{33, 65}, {65}}, [](const Inputs& x) { return x[0] + x[1]; },
                        binary_ref([](double a, double b) { return a + b; })));

@@ -148,6 +148,41 @@ void check_activation_grad() {
 TEST(Elementwise, ActivationGradFloat) { check_activation_grad<float>(); }
 TEST(Elementwise, ActivationGradDouble) { check_activation_grad<double>(); }
 
+// clip and clip_grad equal maximum-then-minimum and its composed VJP, element for element: ties at the bounds,
+// NaN, an empty range (lo > hi), infinite bounds; vector tails and both thread counts.
+template <class T>
+void check_clip() {
+    ThreadGuard guard;
+    const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+    const std::pair<T, T> bounds[] = {{T(0), T(6)}, {T(-0.5), T(0.75)}, {T(0.5), T(-1)}, {-inf, T(1)}, {T(0), inf}};
+    std::uint64_t seed = 900;
+    for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(13), std::size_t(40003)})
+        for (const auto& [lo, hi] : bounds) {
+            BasicTensor<T> x = grid_values<T>({n}, seed++);  // 0.25 grid: hits the bounds exactly
+            if (n > 3) x[3] = nan;
+            for (std::size_t i = 0; i + 7 < n; i += 7) x[i] = T(7.5) * x[i];  // past 6 too
+            const auto g = random_uniform<T>({n}, -1, 1, seed++);
+            std::vector<double> want_y(n), want_dx(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double v = x[i], m = v < double(lo) ? double(lo) : v;  // maximum: select(a < b, b, a)
+                want_y[i] = double(hi) < m ? double(hi) : m;                  // minimum: select(b < a, b, a)
+                want_dx[i] = (v >= double(lo) && m <= double(hi)) ? double(g[i]) : 0.0;
+            }
+            for (int threads : {1, 2}) {
+                set_num_threads(threads);
+                BasicTensor<T> y({n}), dx = g;
+                kernels::clip(x.data(), y.data(), n, lo, hi);
+                kernels::clip_grad(x.data(), dx.data(), dx.data(), n, lo, hi);  // in place over g
+                const std::string what = "clip [" + std::to_string(lo) + ", " + std::to_string(hi) + "] n " +
+                                         std::to_string(n) + " threads " + std::to_string(threads);
+                expect_close(y.data(), want_y, 0.0, 0.0, what);
+                expect_close(dx.data(), want_dx, 0.0, 0.0, what + " grad");
+            }
+        }
+}
+TEST(Elementwise, ClipFloat) { check_clip<float>(); }
+TEST(Elementwise, ClipDouble) { check_clip<double>(); }
+
 template <class T>
 void check_unary_all() {
     ThreadGuard guard;

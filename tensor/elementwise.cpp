@@ -252,22 +252,13 @@ void clip(const T* x, T* y, std::size_t n, T lo, T hi) {
 
 template <class T>
 void clip_grad(const T* x, const T* g, T* dx, std::size_t n, T lo, T hi) {
-    constexpr std::size_t W = B<T>::size;
     const B<T> l(lo), h(hi), zero(T(0));
     const auto f = [&](B<T> v, B<T> gv) {
         const B<T> m = xsimd::select(v < l, l, v);
         return xsimd::select((v >= l) && (m <= h), gv, zero);
     };
-    detail::parallel_ranges(n, n >= detail::parallel_threshold, 64, [&](std::size_t b, std::size_t e) {
-        std::size_t i = b;
-        for (; i + W <= e; i += W) f(B<T>::load_unaligned(x + i), B<T>::load_unaligned(g + i)).store_unaligned(dx + i);
-        if (i < e) {
-            alignas(64) T xb[W] = {}, gb[W] = {};
-            for (std::size_t j = 0; j < e - i; ++j) xb[j] = x[i + j], gb[j] = g[i + j];
-            f(B<T>::load_aligned(xb), B<T>::load_aligned(gb)).store_aligned(xb);
-            for (std::size_t j = 0; j < e - i; ++j) dx[i + j] = xb[j];
-        }
-    });
+    detail::parallel_ranges(n, n >= detail::parallel_threshold, 64,
+                            [&](std::size_t b, std::size_t e) { row2<true, true>(f, x + b, g + b, dx + b, e - b); });
 }
 
 template <class T>

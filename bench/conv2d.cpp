@@ -1,5 +1,7 @@
 // conv2d benchmarks at VGG and ResNet-18 layer sizes, batch 1 (the visualization workloads), forward,
-// backward-data and backward-weights, 1 and 2 threads. GFLOP/s counts 2·N·K·OH·OW·C/G·R·S per pass.
+// backward-data and backward-weights, 1 and 2 threads. GFLOP/s counts 2·N·K·OH·OW·C/G·R·S per pass (the
+// direct convolution's work, also for Winograd, which does fewer multiply-adds: compare times, not peaks).
+// The 3×3 stride-1 layers run with both algorithms (arg algo: 0 = fast, i.e. Winograd, 1 = im2col GEMM).
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
@@ -10,7 +12,7 @@ namespace {
 
 enum class Pass { forward, backward_data, backward_weights };
 
-// Args: C, K, H (= W), R (= S), stride, pad, threads, groups.
+// Args: C, K, H (= W), R (= S), stride, pad, threads, groups, algo.
 template <Pass pass>
 void BM_conv2d(benchmark::State& state) {
     const auto C = std::size_t(state.range(0)), K = std::size_t(state.range(1)), H = std::size_t(state.range(2));
@@ -20,6 +22,9 @@ void BM_conv2d(benchmark::State& state) {
     p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(5));
     xvis::set_num_threads(int(state.range(6)));
     p.groups = std::size_t(state.range(7));
+    const auto saved = xvis::kernels::conv2d_algorithm();
+    xvis::kernels::set_conv2d_algorithm(state.range(8) == 0 ? xvis::kernels::Conv2dAlgorithm::fast
+                                                           : xvis::kernels::Conv2dAlgorithm::gemm);
     const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C / p.groups, R, R}, p, "bench");
     auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
     auto w = xvis::random_uniform<float>({K, C / p.groups, R, R}, -1, 1, 2);
@@ -34,28 +39,32 @@ void BM_conv2d(benchmark::State& state) {
             xvis::kernels::conv2d_backward_weights(g, x.data(), y.data(), w.data(), work.data());
         benchmark::ClobberMemory();
     }
+    xvis::kernels::set_conv2d_algorithm(saved);
     const double flops = 2.0 * double(g.N * g.K * g.OH * g.OW) * double(C / p.groups * R * R);
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void layers(benchmark::internal::Benchmark* b) {
-    b->ArgNames({"C", "K", "HW", "RS", "stride", "pad", "threads", "groups"});
+    b->ArgNames({"C", "K", "HW", "RS", "stride", "pad", "threads", "groups", "algo"});
     for (int threads : {1, 2}) {
-        // VGG-style 3×3 pad 1.
-        b->Args({3, 64, 64, 3, 1, 1, threads, 1});
-        b->Args({64, 64, 64, 3, 1, 1, threads, 1});
-        b->Args({128, 128, 32, 3, 1, 1, threads, 1});
-        b->Args({256, 256, 16, 3, 1, 1, threads, 1});
-        // ResNet-18: stem, the four stages' 3×3 convs, a 1×1 stride-2 downsample.
-        b->Args({3, 64, 224, 7, 2, 3, threads, 1});
-        b->Args({64, 64, 56, 3, 1, 1, threads, 1});
-        b->Args({128, 128, 28, 3, 1, 1, threads, 1});
-        b->Args({256, 256, 14, 3, 1, 1, threads, 1});
-        b->Args({512, 512, 7, 3, 1, 1, threads, 1});
-        b->Args({64, 128, 56, 1, 2, 0, threads, 1});
+        for (int algo : {0, 1}) {
+            // VGG-style 3×3 pad 1.
+            b->Args({3, 64, 64, 3, 1, 1, threads, 1, algo});
+            b->Args({64, 64, 64, 3, 1, 1, threads, 1, algo});
+            b->Args({128, 128, 32, 3, 1, 1, threads, 1, algo});
+            b->Args({256, 256, 16, 3, 1, 1, threads, 1, algo});
+            // ResNet-18's four stages' 3×3 convs.
+            b->Args({64, 64, 56, 3, 1, 1, threads, 1, algo});
+            b->Args({128, 128, 28, 3, 1, 1, threads, 1, algo});
+            b->Args({256, 256, 14, 3, 1, 1, threads, 1, algo});
+            b->Args({512, 512, 7, 3, 1, 1, threads, 1, algo});
+        }
+        // ResNet-18: stem and a 1×1 stride-2 downsample.
+        b->Args({3, 64, 224, 7, 2, 3, threads, 1, 0});
+        b->Args({64, 128, 56, 1, 2, 0, threads, 1, 0});
         // MobileNet depthwise 3×3: one tiny GEMM per channel.
-        b->Args({32, 32, 112, 3, 1, 1, threads, 32});
-        b->Args({512, 512, 14, 3, 1, 1, threads, 512});
+        b->Args({32, 32, 112, 3, 1, 1, threads, 32, 0});
+        b->Args({512, 512, 14, 3, 1, 1, threads, 512, 0});
     }
     b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }

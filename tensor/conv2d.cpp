@@ -11,6 +11,7 @@
 #include <xvis/tensor/gemm.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #ifdef XVIS_HAVE_OPENMP
@@ -27,6 +28,13 @@ template <class T>
 void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx);
 template <class T>
 void depthwise_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T* dw);
+// conv2d_winograd.cpp: 3×3 stride-1 forward and backward-data
+bool winograd_applies(const Conv2dGeometry& g);
+std::size_t winograd_workspace_size(const Conv2dGeometry& g);
+template <class T>
+void winograd_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace);
+template <class T>
+void winograd_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace);
 }  // namespace detail
 
 namespace {
@@ -137,17 +145,31 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
 
 }  // namespace
 
+namespace {
+std::atomic<Conv2dAlgorithm> algorithm_choice{Conv2dAlgorithm::fast};
+}  // namespace
+
+void set_conv2d_algorithm(Conv2dAlgorithm algorithm) { algorithm_choice.store(algorithm, std::memory_order_relaxed); }
+Conv2dAlgorithm conv2d_algorithm() { return algorithm_choice.load(std::memory_order_relaxed); }
+
+bool conv2d_uses_winograd(const Conv2dGeometry& g) {
+    return conv2d_algorithm() == Conv2dAlgorithm::fast && detail::winograd_applies(g);
+}
+
 size_t conv2d_workspace_size(const Conv2dGeometry& g) {
     if (detail::is_depthwise(g)) return 0;
     const size_t Q = g.C / g.p.groups * g.R * g.S;
     const size_t panels = is_pointwise(g) ? 0 : Q * panel_ld(g) * image_slots(g);
     const size_t partials = dw_partials(g) > 1 ? dw_partials(g) * g.K * Q : 0;
-    return std::max(panels, partials);
+    // Enough for either algorithm: the choice can change between sizing a workspace and using it.
+    const size_t winograd = detail::winograd_applies(g) ? detail::winograd_workspace_size(g) : 0;
+    return std::max({panels, partials, winograd});
 }
 
 template <class T>
 void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace) {
     if (detail::is_depthwise(g)) return detail::depthwise_forward(g, x, w, y);
+    if (conv2d_uses_winograd(g)) return detail::winograd_forward(g, x, w, y, workspace);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
@@ -173,6 +195,7 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* wo
 template <class T>
 void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace) {
     if (detail::is_depthwise(g)) return detail::depthwise_backward_data(g, dy, w, dx);
+    if (conv2d_uses_winograd(g)) return detail::winograd_backward_data(g, dy, w, dx, workspace);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);

@@ -4,7 +4,8 @@
 // with g = k / (K/G), zero outside the image. x: [N, C, H, W]; w: [K, C/G, R, S]; y: [N, K, OH, OW],
 // OH = (H + pt + pb − dh·(R−1) − 1) / sh + 1 (floor), likewise OW.
 // Forward, backward-data (dx = ∂<y, dy>/∂x) and backward-weights (dw = ∂<y, dy>/∂w) are GEMMs on im2col
-// panels, except depthwise convolutions (C/G = 1), which are computed directly. Explicitly instantiated for
+// panels, except depthwise convolutions (C/G = 1), which are computed directly, and the forward and
+// backward-data of 3×3 stride-1 convolutions, which use Winograd's F(2×2, 3×3). Explicitly instantiated for
 // float and double.
 #include <xvis/tensor/shape.hpp>
 
@@ -33,6 +34,17 @@ struct Conv2dGeometry {
 // dilation, kernel larger than the padded image).
 Conv2dGeometry make_conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParams& params,
                                     const std::string& call = "conv2d");
+
+// Process-wide choice for forward and backward-data: `fast` (the default) takes Winograd's F(2×2, 3×3), 2.25×
+// fewer multiply-adds, wherever it applies (3×3 kernels, stride 1, no dilation, one group, >= 16 input and
+// output channels, >= 49 2×2 output tiles per image, i.e. 14×14 outputs); `gemm` always takes the im2col GEMM
+// (to compare, or for the im2col GEMM's rounding). Both are within the reference tests' tolerance, and the
+// workspace suits both, so the choice may change at any time.
+enum class Conv2dAlgorithm { fast, gemm };
+void set_conv2d_algorithm(Conv2dAlgorithm algorithm);
+Conv2dAlgorithm conv2d_algorithm();
+// Whether forward and backward-data of `g` take Winograd now.
+bool conv2d_uses_winograd(const Conv2dGeometry& g);
 
 // Scratch space (in elements of T) that the three functions below need; pass at least this many.
 std::size_t conv2d_workspace_size(const Conv2dGeometry& g);

@@ -311,6 +311,42 @@ void gemm_source_b(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std
                            ldc);
     });
 }
+
+template <class T>
+GemmPanels gemm_panels() {
+    return {Blocking<T>::MR, Blocking<T>::NR};
+}
+
+template <class T>
+void gemm_pack_a(bool trans_a, std::size_t M, std::size_t K, const T* A, std::size_t lda, T* pa) {
+    pack_a(trans_a, A, lda, 0, M, 0, K, pa);
+}
+
+// K in equal blocks of at most KC (the B micro-panel stays in L1), each B micro-panel against every A panel.
+template <class T>
+void gemm_packed(std::size_t M, std::size_t N, std::size_t K, const T* pa, const T* pb, T* C, std::size_t ldc) {
+    using Bk = Blocking<T>;
+    if (M == 0 || N == 0) return;
+    if (K == 0) return scale_c(M, N, T(0), C, ldc);
+    const std::size_t kb = (K + Bk::KC - 1) / Bk::KC, kstep = (K + kb - 1) / kb;
+    for (std::size_t pc = 0; pc < K; pc += kstep) {
+        const std::size_t kc = std::min(kstep, K - pc);
+        for (std::size_t jr = 0; jr < N; jr += Bk::NR)
+            for (std::size_t ir = 0; ir < M; ir += Bk::MR)
+                micro_kernel(kc, pa + ir * K + pc * Bk::MR, pb + jr * K + pc * Bk::NR, C + ir * ldc + jr, ldc,
+                             std::size_t(1), T(1), pc == 0 ? T(0) : T(1), std::min(Bk::MR, M - ir),
+                             std::min(Bk::NR, N - jr));
+    }
+}
+
+#define XVIS_GEMM_PACKED_INSTANTIATE(T)                                                                        \
+    template GemmPanels gemm_panels<T>();                                                                      \
+    template void gemm_pack_a<T>(bool, std::size_t, std::size_t, const T*, std::size_t, T*);                   \
+    template void gemm_packed<T>(std::size_t, std::size_t, std::size_t, const T*, const T*, T*, std::size_t);
+XVIS_GEMM_PACKED_INSTANTIATE(float)
+XVIS_GEMM_PACKED_INSTANTIATE(double)
+#undef XVIS_GEMM_PACKED_INSTANTIATE
+
 template void gemm_source_b<float>(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*,
                                    std::size_t, const MatrixSource<float>&, float, float*, std::size_t);
 template void gemm_source_b<double>(bool, bool, std::size_t, std::size_t, std::size_t, double, const double*,

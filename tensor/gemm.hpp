@@ -33,6 +33,24 @@ struct MatrixSource {
 template <class T>
 void gemm_source_b(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
                    std::size_t lda, const MatrixSource<T>& B, T beta, T* C, std::size_t ldc);
+
+// Pre-packed operands, for a caller that packs an operand once and multiplies it many times (the Winograd
+// convolution's transformed weights) or writes the other one packed in the first place (its transformed input).
+// A is packed in MR-row panels laid out [⌈M/MR⌉][K][MR], B in NR-column panels laid out [⌈N/NR⌉][K][NR], so
+// element (i, k) of A is pa[(i / MR)·K·MR + k·MR + i % MR] and (k, j) of B is pb[(j / NR)·K·NR + k·NR + j % NR].
+struct GemmPanels {
+    std::size_t mr, nr;
+};
+template <class T>
+GemmPanels gemm_panels();
+// op(A) (M×K; A is K×M when trans_a) into pa: ⌈M/MR⌉·MR·K elements, the padding rows zero.
+template <class T>
+void gemm_pack_a(bool trans_a, std::size_t M, std::size_t K, const T* A, std::size_t lda, T* pa);
+// C[M×N] = pa · pb (overwritten; ldc >= N), on the calling thread. pb must be 64-byte aligned (aligned vector
+// loads). Columns of pb past N are not read into C
+// (they may hold anything).
+template <class T>
+void gemm_packed(std::size_t M, std::size_t N, std::size_t K, const T* pa, const T* pb, T* C, std::size_t ldc);
 }  // namespace detail
 
 }  // namespace xvis::kernels

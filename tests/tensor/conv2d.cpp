@@ -78,6 +78,15 @@ const std::vector<ConvCase>& cases() {
         {"implicit panel: 5x3 kernel, no pad on two sides", {1, 3, 14, 12}, {5, 3, 5, 3}, params(1, 0, 4, 2, 0)},
         {"implicit panel: a pad wider than the kernel", {1, 3, 12, 12}, {4, 3, 3, 3}, params(1, 3, 2, 1, 3)},
         {"implicit panel: groups 2, one output channel per group", {1, 4, 12, 12}, {2, 2, 3, 3}, params(1, 1, 1, 1, 1, 1, 2)},
+        // Winograd F(2×2, 3×3) (3×3, stride 1, one group, >= 16 channels each way, >= 49 tiles): odd sizes
+        // (half tiles), pads 0 to 3 (backward-data pads by 2 − pad, which goes negative), channel counts that
+        // fill no whole GEMM panel, two K blocks, several blocks per thread, tile runs split across images.
+        {"winograd: pad 1, odd size", {1, 16, 17, 15}, {20, 16, 3, 3}, params(1, 1, 1, 1, 1)},
+        {"winograd: no pad, batch 3", {3, 17, 16, 15}, {19, 17, 3, 3}, params(1, 0, 0, 0, 0)},
+        {"winograd: asymmetric pads 0 to 3", {2, 18, 13, 16}, {16, 18, 3, 3}, params(1, 3, 0, 2, 1)},
+        {"winograd: 260 input channels (two K blocks), 20 output", {1, 260, 16, 16}, {20, 260, 3, 3},
+         params(1, 1, 1, 1, 1)},
+        {"winograd: several blocks per thread", {2, 16, 64, 62}, {16, 16, 3, 3}, params(1, 1, 1, 1, 1)},
     };
     return all;
 }
@@ -113,14 +122,27 @@ struct ThreadGuard {
     ~ThreadGuard() { set_num_threads(saved); }
 };
 
+struct AlgorithmGuard {
+    kernels::Conv2dAlgorithm saved = kernels::conv2d_algorithm();
+    ~AlgorithmGuard() { kernels::set_conv2d_algorithm(saved); }
+};
+
+bool is_winograd_case(const ConvCase& c) { return std::string(c.name).rfind("winograd", 0) == 0; }
+
 template <class T>
-void check_against_reference(int threads) {
+void check_against_reference(int threads, kernels::Conv2dAlgorithm algorithm) {
     ThreadGuard guard;
+    AlgorithmGuard algorithm_guard;
     set_num_threads(threads);
+    kernels::set_conv2d_algorithm(algorithm);
     std::uint64_t seed = 100;
     for (const auto& c : cases()) {
         SCOPED_TRACE(c.name);
         const auto g = kernels::make_conv2d_geometry(c.x, c.w, c.p);
+        // The cases named for Winograd take it with `fast` (else they test nothing new); `gemm` never does.
+        if (algorithm == kernels::Conv2dAlgorithm::gemm || is_winograd_case(c)) {
+            EXPECT_EQ(kernels::conv2d_uses_winograd(g), algorithm == kernels::Conv2dAlgorithm::fast);
+        }
         const auto x = random_vector<T>(shape_size(c.x), seed++);
         const auto w = random_vector<T>(shape_size(c.w), seed++);
         const auto dy = random_vector<T>(shape_size(g.output_shape()), seed++);
@@ -157,17 +179,23 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
 
 }  // namespace
 
-TEST(Conv2d, FloatMatchesReferenceOneThread) { check_against_reference<float>(1); }
-TEST(Conv2d, FloatMatchesReferenceTwoThreads) { check_against_reference<float>(2); }
-TEST(Conv2d, DoubleMatchesReferenceOneThread) { check_against_reference<double>(1); }
-TEST(Conv2d, DoubleMatchesReferenceTwoThreads) { check_against_reference<double>(2); }
+constexpr auto fast = kernels::Conv2dAlgorithm::fast, gemm = kernels::Conv2dAlgorithm::gemm;
+TEST(Conv2d, FloatMatchesReferenceOneThread) { check_against_reference<float>(1, fast); }
+TEST(Conv2d, FloatMatchesReferenceTwoThreads) { check_against_reference<float>(2, fast); }
+TEST(Conv2d, DoubleMatchesReferenceOneThread) { check_against_reference<double>(1, fast); }
+TEST(Conv2d, DoubleMatchesReferenceTwoThreads) { check_against_reference<double>(2, fast); }
+TEST(Conv2d, GemmAlgorithmFloatMatchesReference) { check_against_reference<float>(2, gemm); }
+TEST(Conv2d, GemmAlgorithmDoubleMatchesReference) { check_against_reference<double>(1, gemm); }
 
 // <conv(x, w), dy> = <x, backward_data(dy, w)> = <w, backward_weights(x, dy)>: the backward passes are the
 // adjoints of the forward pass, checked without any reference implementation.
 TEST(Conv2d, BackwardPassesAreAdjoints) {
+    AlgorithmGuard algorithm_guard;
     std::uint64_t seed = 500;
+    for (const auto algorithm : {fast, gemm})
     for (const auto& c : cases()) {
         SCOPED_TRACE(c.name);
+        kernels::set_conv2d_algorithm(algorithm);
         const auto g = kernels::make_conv2d_geometry(c.x, c.w, c.p);
         const auto x = random_vector<double>(shape_size(c.x), seed++);
         const auto w = random_vector<double>(shape_size(c.w), seed++);
@@ -243,4 +271,52 @@ TEST(Conv2d, BackwardWeightsSameBitsForAnyThreadCount) {
     set_num_threads(2);
     kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw2.data(), work.data());
     for (std::size_t i = 0; i < dw1.size(); ++i) ASSERT_EQ(dw1[i], dw2[i]) << "element " << i;
+}
+
+// Winograd's threads take disjoint tile ranges and no tile's sums depend on its block: forward and
+// backward-data give the same bits with 1 and 2 threads (a batch, so ranges cross images).
+TEST(Conv2d, WinogradSameBitsForAnyThreadCount) {
+    ThreadGuard guard;
+    const auto g = kernels::make_conv2d_geometry({3, 24, 21, 19}, {40, 24, 3, 3}, params(1, 1, 1, 1, 1));
+    ASSERT_TRUE(kernels::conv2d_uses_winograd(g));
+    const auto x = random_vector<float>(shape_size({3, 24, 21, 19}), 5);
+    const auto w = random_vector<float>(40 * 24 * 9, 6);
+    const auto dy = random_vector<float>(shape_size(g.output_shape()), 7);
+    std::vector<float> work(kernels::conv2d_workspace_size(g));
+    std::vector<float> y[2], dx[2];
+    for (int t = 0; t < 2; ++t) {
+        set_num_threads(t + 1);
+        y[t].assign(dy.size(), 0.0f), dx[t].assign(x.size(), 0.0f);
+        kernels::conv2d_forward(g, x.data(), w.data(), y[t].data(), work.data());
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx[t].data(), work.data());
+    }
+    for (std::size_t i = 0; i < y[0].size(); ++i) ASSERT_EQ(y[0][i], y[1][i]) << "forward element " << i;
+    for (std::size_t i = 0; i < dx[0].size(); ++i) ASSERT_EQ(dx[0][i], dx[1][i]) << "backward-data element " << i;
+}
+
+// Whether Winograd applies depends on one image's size, never on the batch, and a tile's sums do not depend
+// on the other tiles: an image gets the same bits alone and in a batch (sweeps batch what the library runs one
+// by one). The 7×7 layer is below the tile threshold, in a batch of 9 as alone.
+TEST(Conv2d, SameBitsAloneAndInABatch) {
+    for (const std::size_t hw : {std::size_t(14), std::size_t(7)}) {
+        SCOPED_TRACE(hw);
+        const Shape xs{9, 16, hw, hw}, ws{24, 16, 3, 3};
+        const auto g = kernels::make_conv2d_geometry(xs, ws, params(1, 1, 1, 1, 1));
+        const auto g1 = kernels::make_conv2d_geometry({1, 16, hw, hw}, ws, params(1, 1, 1, 1, 1));
+        EXPECT_EQ(kernels::conv2d_uses_winograd(g), hw == 14);
+        EXPECT_EQ(kernels::conv2d_uses_winograd(g1), hw == 14);
+        const auto x = random_vector<float>(shape_size(xs), 8), w = random_vector<float>(shape_size(ws), 9);
+        const auto dy = random_vector<float>(shape_size(g.output_shape()), 10);
+        std::vector<float> work(kernels::conv2d_workspace_size(g)), y(dy.size()), dx(x.size());
+        kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+        const std::size_t in = 16 * hw * hw, out = 24 * hw * hw;
+        std::vector<float> work1(kernels::conv2d_workspace_size(g1)), y1(out), dx1(in);
+        for (std::size_t n = 0; n < 9; ++n) {
+            kernels::conv2d_forward(g1, x.data() + n * in, w.data(), y1.data(), work1.data());
+            kernels::conv2d_backward_data(g1, dy.data() + n * out, w.data(), dx1.data(), work1.data());
+            for (std::size_t i = 0; i < out; ++i) ASSERT_EQ(y1[i], y[n * out + i]) << "image " << n << " forward " << i;
+            for (std::size_t i = 0; i < in; ++i) ASSERT_EQ(dx1[i], dx[n * in + i]) << "image " << n << " backward " << i;
+        }
+    }
 }

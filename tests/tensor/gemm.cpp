@@ -1,3 +1,4 @@
+#include <xvis/tensor/aligned_allocator.hpp>
 #include <xvis/tensor/gemm.hpp>
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
@@ -167,4 +168,40 @@ TEST(Gemm, BatchedWithBroadcasting) {
         check_batched<double>(1, 100, 100, 100, false, false);
         check_batched<float>(0, 3, 3, 3, false, false);
     }
+}
+
+namespace {
+
+// detail::gemm_packed on operands in the documented panel layouts: A packed by gemm_pack_a (both
+// transposes), B written by hand with garbage (NaN) in the padding columns, which must not reach C.
+template <class T>
+void check_packed(std::size_t M, std::size_t N, std::size_t K, bool trans_a) {
+    SCOPED_TRACE(::testing::Message() << M << "x" << N << "x" << K << (trans_a ? " trans_a" : ""));
+    const auto panels = kernels::detail::gemm_panels<T>();
+    const std::size_t mr = panels.mr, nr = panels.nr;
+    const auto A = random_vector<T>(M * K, 30), B = random_vector<T>(K * N, 31);
+    std::vector<T> pa((M + mr - 1) / mr * mr * K, T(-9));
+    kernels::detail::gemm_pack_a<T>(trans_a, M, K, A.data(), trans_a ? M : K, pa.data());
+    std::vector<T, aligned_allocator<T>> pb((N + nr - 1) / nr * nr * K, std::numeric_limits<T>::quiet_NaN());
+    for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t j = 0; j < N; ++j) pb[(j / nr) * K * nr + k * nr + j % nr] = B[k * N + j];
+    const std::size_t ldc = N + 3;
+    std::vector<T> C(M * ldc, T(7)), expected(M * ldc, T(7));
+    kernels::detail::gemm_packed<T>(M, N, K, pa.data(), pb.data(), C.data(), ldc);
+    reference::gemm<T>(trans_a, false, M, N, K, T(1), A.data(), trans_a ? M : K, B.data(), N, T(0), expected.data(), ldc);
+    for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t j = 0; j < ldc; ++j)
+            ASSERT_NEAR(C[i * ldc + j], expected[i * ldc + j], tolerance<T>() * (double(K) + 1.0))
+                << "element (" << i << ", " << j << ")" << (j >= N ? " past N: must stay untouched" : "");
+}
+
+}  // namespace
+
+TEST(Gemm, PackedOperands) {
+    for (bool trans_a : {false, true}) {
+        check_packed<float>(13, 37, 300, trans_a);  // partial A and B panels, two K blocks
+        check_packed<float>(6, 16, 1, trans_a);
+        check_packed<double>(20, 9, 70, trans_a);
+    }
+    check_packed<float>(5, 3, 0, false);  // K == 0: C = 0
 }

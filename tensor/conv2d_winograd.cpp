@@ -1,0 +1,316 @@
+// Winograd F(2×2, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016)
+// for 3×3 stride-1 undilated convolutions with one group. Each 2×2 output tile costs 16 multiply-adds per
+// (input, output) channel pair instead of 36: 2.25× fewer than the im2col GEMM.
+//   per tile and input channel:  V = Bᵀ d B      (d: the tile's 4×4 input patch)
+//   per channel pair:            U = G g Gᵀ      (g: the 3×3 filter)
+//   per tile and output channel: Y = Aᵀ (Σ_c U ⊙ V) A
+// The sum over c is 16 GEMMs, one per position ξ of the 4×4 transformed tile: M_ξ[K × tiles] = U_ξ[K × C] ·
+// V_ξ[C × tiles], run by the GEMM's own micro-kernel on operands written straight into its panel layouts.
+// B, G and A hold only 0, ±1 and ±½, so the result is as accurate as the direct sum (the reference tests hold
+// both to the same tolerance; larger tiles such as F(4×4, 3×3) need constants up to 8 and lose digits).
+// Backward-data of a stride-1 convolution is itself one: dy convolved with the filters transposed and flipped,
+// w'[c, k, r, s] = w[k, c, 2 − r, 2 − s], padded by 2 − pad, so it runs through the same code.
+// Tiles are taken in blocks whose V and M fit in L2; threads take disjoint ranges of tiles of the whole batch,
+// and no tile's arithmetic depends on its block, so results are the same bits with any number of threads.
+#include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/detail/team.hpp>
+#include <xvis/tensor/gemm.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#ifdef XVIS_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace xvis::kernels::detail {
+namespace {
+
+using std::ptrdiff_t;
+using std::size_t;
+
+constexpr size_t positions = 16;              // ξ: the 4×4 transformed tile
+// V and M of one block of tiles: 512 KiB in float, half of a Zen 4 L2. Counted in elements and in multiples
+// of 16 tiles (NR divides 16 for float and double on every instruction set) so that float and double need the
+// same workspace.
+constexpr size_t block_elements = 128 * 1024, block_unit = 16;
+constexpr size_t max_slots = 8;              // per-thread block buffers in the workspace
+// Below these the transforms and the per-call filter transform cost more than the multiply-adds saved
+// (measured with xvis_bench BM_conv2d, docs/performance.md).
+constexpr size_t min_channels = 16;
+constexpr size_t min_tiles = 49;  // per image, not per batch: an image gets the same bits alone or in a batch
+
+size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+// Each transform reads or writes all 16 positions at once: 16 streams whose stride, if a multiple of 4 KiB,
+// maps them to one L1 set (7× slower filter transforms at 512 channels, measured). An odd number of 64-byte
+// lines (in float) spreads them over 16 sets.
+size_t spread(size_t n) {
+    const size_t lines = (n + 15) / 16;
+    return (lines | 1) * 16;
+}
+
+// One stride-1 3×3 convolution: `in` [N, Ci, H, W] to `out` [N, Ko, OH, OW] (overwritten), the window of
+// output (oh, ow) starting at input (oh − pt, ow − pl), zero outside the input.
+struct Plan {
+    size_t N, Ci, H, W, Ko, OH, OW;
+    ptrdiff_t pt, pl;
+    size_t th, tw, tiles;  // tile rows and columns of one image, tiles of the batch
+    size_t nb;             // tiles per block, a multiple of NR
+    size_t mr, nr;
+    size_t u_stride, v_stride, m_stride;  // between the 16 positions' U, V and M matrices (spread())
+};
+
+template <class T>
+Plan make_plan(size_t N, size_t Ci, size_t H, size_t W, size_t Ko, size_t OH, size_t OW, ptrdiff_t pt, ptrdiff_t pl) {
+    const GemmPanels gp = gemm_panels<T>();
+    Plan p{N, Ci, H, W, Ko, OH, OW, pt, pl, (OH + 1) / 2, (OW + 1) / 2, 0, 0, gp.mr, gp.nr, 0, 0, 0};
+    p.tiles = N * p.th * p.tw;
+    const size_t fit = block_elements / (positions * (Ci + Ko));
+    p.nb = std::clamp(fit / block_unit * block_unit, block_unit, 16 * block_unit);
+    p.u_stride = spread(round_up(Ko, p.mr) * Ci);
+    p.v_stride = spread(Ci * p.nb);
+    p.m_stride = spread(Ko * p.nb);
+    return p;
+}
+
+template <class T>
+Plan forward_plan(const Conv2dGeometry& g) {
+    return make_plan<T>(g.N, g.C, g.H, g.W, g.K, g.OH, g.OW, ptrdiff_t(g.p.pad_top), ptrdiff_t(g.p.pad_left));
+}
+template <class T>
+Plan backward_data_plan(const Conv2dGeometry& g) {
+    return make_plan<T>(g.N, g.K, g.OH, g.OW, g.C, g.H, g.W, 2 - ptrdiff_t(g.p.pad_top), 2 - ptrdiff_t(g.p.pad_left));
+}
+
+// The GEMM reads V with aligned vector loads: the caller's workspace is only aligned to its element type, so
+// everything starts on 64 bytes (16 elements cover it for float and double).
+constexpr size_t align_elements = 16;
+template <class T>
+T* align_up(T* p) {
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    return reinterpret_cast<T*>((a + 63) / 64 * 64);
+}
+
+size_t filters_size(const Plan& p) { return positions * p.u_stride; }
+size_t scratch_size(const Plan& p) { return 24 * (p.tw + 1); }
+size_t slot_size(const Plan& p) {
+    return positions * (p.v_stride + p.m_stride) + round_up(scratch_size(p), align_elements);
+}
+
+size_t slot_count() {
+#ifdef XVIS_HAVE_OPENMP
+    return std::min(size_t(std::max(1, omp_get_num_procs())), max_slots);
+#else
+    return 1;
+#endif
+}
+
+size_t plan_workspace(const Plan& p) { return align_elements + filters_size(p) + slot_count() * slot_size(p); }
+
+// U_ξ[k, c] = (G g Gᵀ)_ξ of filter(k, c), written as the GEMM's A panels of each ξ (rows past Ko zero).
+template <class T, class Filter>
+void transform_filters(const Plan& p, const Filter& filter, T* u) {
+    const size_t mr = p.mr, panels = round_up(p.Ko, mr) / mr, per_position = p.u_stride;
+    const int nt = p.Ko * p.Ci >= 4096 ? team_threads() : 1;
+    team_for(panels, nt, [&](size_t panel, int) {
+        for (size_t c = 0; c < p.Ci; ++c)
+            for (size_t i = 0; i < mr; ++i) {
+                const size_t k = panel * mr + i;
+                T v[positions] = {};
+                if (k < p.Ko) {
+                    T g[9], t[4][3];
+                    filter(k, c, g);
+                    for (size_t s = 0; s < 3; ++s) {  // G g: the rows
+                        t[0][s] = g[s];
+                        t[1][s] = T(0.5) * (g[s] + g[3 + s] + g[6 + s]);
+                        t[2][s] = T(0.5) * (g[s] - g[3 + s] + g[6 + s]);
+                        t[3][s] = g[6 + s];
+                    }
+                    for (size_t r = 0; r < 4; ++r) {  // (G g) Gᵀ: the columns
+                        v[r * 4 + 0] = t[r][0];
+                        v[r * 4 + 1] = T(0.5) * (t[r][0] + t[r][1] + t[r][2]);
+                        v[r * 4 + 2] = T(0.5) * (t[r][0] - t[r][1] + t[r][2]);
+                        v[r * 4 + 3] = t[r][2];
+                    }
+                }
+                for (size_t xi = 0; xi < positions; ++xi) u[xi * per_position + panel * mr * p.Ci + c * mr + i] = v[xi];
+            }
+    });
+}
+
+// f(image, tile_row, first_column, columns, j) for each run of tiles along a tile row in block tiles
+// [t0, t0 + n); j is the run's first tile within the block.
+template <class F>
+void for_tile_runs(const Plan& p, size_t t0, size_t n, const F& f) {
+    const size_t per_image = p.th * p.tw;
+    for (size_t t = t0; t < t0 + n;) {
+        const size_t img = t / per_image, rest = t % per_image, ty = rest / p.tw, tx = rest % p.tw;
+        const size_t len = std::min(p.tw - tx, t0 + n - t);
+        f(img, ty, tx, len, t - t0);
+        t += len;
+    }
+}
+
+// e[m] = x(row, 2(m0 + m) − pl), o[m] = x(row, 2(m0 + m) + 1 − pl) for m < len, zero outside the image.
+template <class T>
+void split_row(const Plan& p, const T* plane, ptrdiff_t row, size_t m0, size_t len, T* e, T* o) {
+    if (row < 0 || row >= ptrdiff_t(p.H)) {
+        std::fill(e, e + len, T(0));
+        std::fill(o, o + len, T(0));
+        return;
+    }
+    const T* x = plane + size_t(row) * p.W;
+    const ptrdiff_t W = ptrdiff_t(p.W), base = 2 * ptrdiff_t(m0) - p.pl;
+    ptrdiff_t lo = 0, hi = ptrdiff_t(len);  // [lo, hi): both columns inside
+    while (lo < hi && base + 2 * lo < 0) ++lo;
+    while (hi > lo && base + 2 * (hi - 1) + 1 >= W) --hi;
+    const auto at = [&](ptrdiff_t col) { return col >= 0 && col < W ? x[col] : T(0); };
+    for (ptrdiff_t m = 0; m < lo; ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
+    const T* xs = x + base;
+    for (ptrdiff_t m = lo; m < hi; ++m) e[m] = xs[2 * m], o[m] = xs[2 * m + 1];
+    for (ptrdiff_t m = hi; m < ptrdiff_t(len); ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
+}
+
+// V of block tiles [t0, t0 + n) for every input channel, into vb as the GEMM's B panels of each ξ:
+// vb[ξ·v_stride + (j / NR)·Ci·NR + c·NR + j % NR] for block tile j.
+// Along a run of tiles, the columns 2m, 2m + 1, 2m + 2, 2m + 3 of tile m are e[m], o[m], e[m + 1], o[m + 1]
+// of its rows split into even and odd columns, so both halves of V = Bᵀ d B are contiguous vector loops.
+template <class T>
+void transform_inputs(const Plan& p, const T* in, size_t t0, size_t n, T* vb, T* scratch) {
+    const size_t nr = p.nr, per_position = p.v_stride;
+    for_tile_runs(p, t0, n, [&](size_t img, size_t ty, size_t tx, size_t len, size_t j0) {
+        T* e[4];
+        T* o[4];
+        for (size_t i = 0; i < 4; ++i) e[i] = scratch + 2 * i * (len + 1), o[i] = e[i] + len + 1;
+        for (size_t c = 0; c < p.Ci; ++c) {
+            const T* plane = in + (img * p.Ci + c) * p.H * p.W;
+            for (size_t i = 0; i < 4; ++i) split_row(p, plane, 2 * ptrdiff_t(ty) - p.pt + ptrdiff_t(i), tx, len + 1, e[i], o[i]);
+            for (T** h : {e, o})  // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
+                for (size_t m = 0; m <= len; ++m) {
+                    const T d0 = h[0][m], d1 = h[1][m], d2 = h[2][m], d3 = h[3][m];
+                    h[0][m] = d0 - d2, h[1][m] = d1 + d2, h[2][m] = d2 - d1, h[3][m] = d1 - d3;
+                }
+            // (Bᵀ d) B: the same combination of columns, in runs that stay inside one NR panel.
+            for (size_t q = 0; q < len;) {
+                const size_t j = j0 + q, run = std::min(len - q, nr - j % nr);
+                T* dst = vb + (j / nr) * p.Ci * nr + c * nr + j % nr;
+                for (size_t i = 0; i < 4; ++i) {
+                    const T* __restrict ei = e[i] + q;
+                    const T* __restrict oi = o[i] + q;
+                    T* __restrict v0 = dst + (4 * i) * per_position;
+                    T* __restrict v1 = v0 + per_position;
+                    T* __restrict v2 = v1 + per_position;
+                    T* __restrict v3 = v2 + per_position;
+                    for (size_t m = 0; m < run; ++m) {
+                        v0[m] = ei[m] - ei[m + 1];
+                        v1[m] = oi[m] + ei[m + 1];
+                        v2[m] = ei[m + 1] - oi[m];
+                        v3[m] = oi[m] - oi[m + 1];
+                    }
+                }
+                q += run;
+            }
+        }
+    });
+}
+
+// out = Aᵀ M A for block tiles [t0, t0 + n), M_ξ[k, j] = mb[ξ·m_stride + k·nb + j]; outputs past OH / OW dropped.
+template <class T>
+void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, T* out, T* scratch) {
+    const size_t per_position = p.m_stride;
+    for_tile_runs(p, t0, n, [&](size_t img, size_t ty, size_t tx, size_t len, size_t j0) {
+        T* __restrict y00 = scratch;
+        T* __restrict y01 = y00 + len;
+        T* __restrict y10 = y01 + len;
+        T* __restrict y11 = y10 + len;
+        const size_t oh = 2 * ty, ow = 2 * tx, full = std::min(len, (p.OW - ow) / 2);  // tiles with both columns
+        for (size_t k = 0; k < p.Ko; ++k) {
+            const T* mk = mb + k * p.nb + j0;
+            for (size_t m = 0; m < len; ++m) {
+                T s0[4], s1[4];  // Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3
+                for (size_t c = 0; c < 4; ++c) {
+                    const T a = mk[c * per_position + m], b = mk[(4 + c) * per_position + m],
+                            d = mk[(8 + c) * per_position + m], f = mk[(12 + c) * per_position + m];
+                    s0[c] = a + b + d;
+                    s1[c] = b - d - f;
+                }
+                y00[m] = s0[0] + s0[1] + s0[2], y01[m] = s0[1] - s0[2] - s0[3];
+                y10[m] = s1[0] + s1[1] + s1[2], y11[m] = s1[1] - s1[2] - s1[3];
+            }
+            T* plane = out + (img * p.Ko + k) * p.OH * p.OW;
+            for (size_t r = 0; r < 2 && oh + r < p.OH; ++r) {
+                T* __restrict row = plane + (oh + r) * p.OW + ow;
+                const T* ya = r == 0 ? y00 : y10;
+                const T* yb = r == 0 ? y01 : y11;
+                for (size_t m = 0; m < full; ++m) row[2 * m] = ya[m], row[2 * m + 1] = yb[m];
+                if (full < len) row[2 * full] = ya[full];  // the last tile of an odd width
+            }
+        }
+    });
+}
+
+template <class T, class Filter>
+void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace) {
+    T* u = align_up(workspace);
+    transform_filters(p, filter, u);
+    T* slots = u + filters_size(p);
+    const size_t units = (p.tiles + p.nr - 1) / p.nr;
+    const int nt = int(std::min({size_t(team_threads()), slot_count(), units}));
+    team_for(size_t(nt), nt, [&](size_t part, int t) {
+        T* vb = slots + size_t(t) * slot_size(p);
+        T* mb = vb + positions * p.v_stride;
+        T* scratch = mb + positions * p.m_stride;
+        // Whole NR-tile units per thread, so only the last thread's last panel is partial.
+        const size_t begin = std::min(p.tiles, units * part / size_t(nt) * p.nr);
+        const size_t end = std::min(p.tiles, units * (part + 1) / size_t(nt) * p.nr);
+        for (size_t t0 = begin; t0 < end; t0 += p.nb) {
+            const size_t n = std::min(p.nb, end - t0);
+            transform_inputs(p, in, t0, n, vb, scratch);
+            for (size_t xi = 0; xi < positions; ++xi)
+                gemm_packed(p.Ko, n, p.Ci, u + xi * p.u_stride, vb + xi * p.v_stride, mb + xi * p.m_stride, p.nb);
+            transform_outputs(p, mb, t0, n, out, scratch);
+        }
+    });
+}
+
+}  // namespace
+
+bool winograd_applies(const Conv2dGeometry& g) {
+    const auto& q = g.p;
+    return g.R == 3 && g.S == 3 && q.stride_h == 1 && q.stride_w == 1 && q.dilation_h == 1 && q.dilation_w == 1 &&
+           q.groups == 1 && g.C >= min_channels && g.K >= min_channels &&
+           ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= min_tiles && ((g.H + 1) / 2) * ((g.W + 1) / 2) >= min_tiles;
+}
+
+size_t winograd_workspace_size(const Conv2dGeometry& g) {  // the same for float and double (block_unit)
+    return std::max(plan_workspace(forward_plan<float>(g)), plan_workspace(backward_data_plan<float>(g)));
+}
+
+template <class T>
+void winograd_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace) {
+    const size_t C = g.C;
+    run(forward_plan<T>(g), x, [&](size_t k, size_t c, T* f) { std::copy(w + (k * C + c) * 9, w + (k * C + c + 1) * 9, f); },
+        y, workspace);
+}
+
+template <class T>
+void winograd_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace) {
+    const size_t C = g.C;
+    // Output channel c of this convolution is input channel c of the forward one, and the filter is flipped.
+    run(backward_data_plan<T>(g), dy,
+        [&](size_t c, size_t k, T* f) {
+            const T* src = w + (k * C + c) * 9;
+            for (size_t i = 0; i < 9; ++i) f[i] = src[8 - i];
+        },
+        dx, workspace);
+}
+
+#define XVIS_WINOGRAD_INSTANTIATE(T)                                                                    \
+    template void winograd_forward<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);              \
+    template void winograd_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);
+XVIS_WINOGRAD_INSTANTIATE(float)
+XVIS_WINOGRAD_INSTANTIATE(double)
+#undef XVIS_WINOGRAD_INSTANTIATE
+
+}  // namespace xvis::kernels::detail

@@ -1,6 +1,8 @@
 // xvis_peer: the xvis side of scripts/compare.sh (bench/peer/compare.py runs it and torch_peer.py in turn).
 //   xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] [--onnx-dir D] [--fashion-dir D]
-//                 [--train-images N]      one JSON line: {"side": "xvis", "workload", "threads", "ms": [...]}
+//                 [--train-images N] [--conv fast|gemm]
+//                                         one JSON line: {"side": "xvis", "workload", "threads", "ms": [...]};
+//                                         --conv gemm: convolutions without Winograd (A/B of the algorithm)
 //   xvis_peer logits MODEL [--onnx-dir D]   {"logits": [...]} for the check input (see xvis_workloads.hpp)
 //   xvis_peer export-own DIR                writes DIR/fashion_cnn.onnx and DIR/vgg_mini.onnx
 //   xvis_peer list                          the workload names, one per line
@@ -13,6 +15,7 @@
 #include "xvis_workloads.hpp"
 
 #include <xvis/io/fashion_mnist.hpp>
+#include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/runtime.hpp>
 
 #include <chrono>
@@ -29,12 +32,13 @@ struct Args {
     std::string command, target;
     int threads = 1, warmup = 1, reps = 5;
     double min_time = 0.0;
+    xvis::kernels::Conv2dAlgorithm conv = xvis::kernels::Conv2dAlgorithm::fast;
     xvis::peer::Settings settings;
 };
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "xvis_peer: %s\nusage: xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] "
-                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
+                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] [--conv fast|gemm] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -61,6 +65,9 @@ Args parse(int argc, char** argv) {
             else if (k == "--onnx-dir") a.settings.onnx_dir = v;
             else if (k == "--fashion-dir") a.settings.fashion_dir = v;
             else if (k == "--train-images") a.settings.train_images = std::stoul(v);
+            else if (k == "--conv" && (v == "fast" || v == "gemm"))
+                a.conv = v == "fast" ? xvis::kernels::Conv2dAlgorithm::fast : xvis::kernels::Conv2dAlgorithm::gemm;
+            else if (k == "--conv") usage("--conv takes fast or gemm, got '" + v + "'");
             else usage("unknown option '" + k + "'");
         } catch (const std::logic_error&) {
             usage("option '" + k + "' got '" + v + "', expected a number");
@@ -113,6 +120,7 @@ int profile(const Args& a) {
 
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
+    xvis::kernels::set_conv2d_algorithm(a.conv);
     try {
         if (a.command == "run") return run(a);
         if (a.command == "profile") return profile(a);

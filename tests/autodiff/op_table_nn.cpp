@@ -54,6 +54,9 @@ std::vector<ConvVariant> conv_variants() {
         {"1x1", {2, 3, 4, 4}, {2, 3, 1, 1}, {}},
         {"batch2_rect", {2, 2, 5, 6}, {2, 2, 3, 2}, conv_params(2, 1, 1, 0, 0, 1)},
         {"large", {2, 8, 11, 11}, {16, 8, 3, 3}, conv_params(2, 2, 1, 1, 1, 1)},
+        // The smallest shape that takes Winograd F(2×2, 3×3) forward and backward-data (16 channels, 7×7 tiles),
+        // with an odd-sized, asymmetrically padded output.
+        {"winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 1, 0, 2, 1)},
     };
 }
 

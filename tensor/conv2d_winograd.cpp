@@ -167,8 +167,7 @@ void split_row(const Plan& p, const T* plane, ptrdiff_t row, size_t m0, size_t l
     while (hi > lo && base + 2 * (hi - 1) + 1 >= W) --hi;
     const auto at = [&](ptrdiff_t col) { return col >= 0 && col < W ? x[col] : T(0); };
     for (ptrdiff_t m = 0; m < lo; ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
-    const T* xs = x + base;
-    for (ptrdiff_t m = lo; m < hi; ++m) e[m] = xs[2 * m], o[m] = xs[2 * m + 1];
+    for (ptrdiff_t m = lo; m < hi; ++m) e[m] = x[base + 2 * m], o[m] = x[base + 2 * m + 1];  // no pointer before x
     for (ptrdiff_t m = hi; m < ptrdiff_t(len); ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
 }
 

@@ -12,6 +12,7 @@
 // w'[c, k, r, s] = w[k, c, 2 − r, 2 − s], padded by 2 − pad, so it runs through the same code.
 // Tiles are taken in blocks whose V and M fit in L2; threads take disjoint ranges of tiles of the whole batch,
 // and no tile's arithmetic depends on its block, so results are the same bits with any number of threads.
+#include <xvis/tensor/aligned_allocator.hpp>
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/gemm.hpp>
@@ -84,12 +85,12 @@ Plan backward_data_plan(const Conv2dGeometry& g) {
 }
 
 // The GEMM reads V with aligned vector loads: the caller's workspace is only aligned to its element type, so
-// everything starts on 64 bytes (16 elements cover it for float and double).
-constexpr size_t align_elements = 16;
+// everything starts on tensor_alignment bytes (as many elements of float cover it for double too).
+constexpr size_t align_elements = tensor_alignment / sizeof(float);
 template <class T>
 T* align_up(T* p) {
     const auto a = reinterpret_cast<std::uintptr_t>(p);
-    return reinterpret_cast<T*>((a + 63) / 64 * 64);
+    return reinterpret_cast<T*>((a + tensor_alignment - 1) / tensor_alignment * tensor_alignment);
 }
 
 size_t filters_size(const Plan& p) { return positions * p.u_stride; }

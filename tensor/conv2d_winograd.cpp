@@ -17,9 +17,12 @@
 #include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/gemm.hpp>
 
+#include <xsimd/xsimd.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #ifdef XVIS_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -172,6 +175,27 @@ void split_row(const Plan& p, const T* plane, ptrdiff_t row, size_t m0, size_t l
     for (ptrdiff_t m = hi; m < ptrdiff_t(len); ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
 }
 
+// (Bᵀ d) B for one row i of Bᵀ d: v[ξ = 4i + s][m] for m < run, the four positions `stride` apart, from the
+// row's even and odd columns (e and o hold run + 1 values). Written on xsimd batches: as a plain loop GCC could
+// not rule out aliasing between the five streams and ran it scalar (half of the input transform's time).
+template <class T>
+void combine_columns(const T* e, const T* o, size_t run, T* v, size_t stride) {
+    using Bt = xsimd::batch<T>;
+    T* v1 = v + stride;
+    T* v2 = v1 + stride;
+    T* v3 = v2 + stride;
+    size_t m = 0;
+    for (; m + Bt::size <= run; m += Bt::size) {
+        const Bt e0 = Bt::load_unaligned(e + m), e1 = Bt::load_unaligned(e + m + 1);
+        const Bt o0 = Bt::load_unaligned(o + m), o1 = Bt::load_unaligned(o + m + 1);
+        (e0 - e1).store_unaligned(v + m);
+        (o0 + e1).store_unaligned(v1 + m);
+        (e1 - o0).store_unaligned(v2 + m);
+        (o0 - o1).store_unaligned(v3 + m);
+    }
+    for (; m < run; ++m) v[m] = e[m] - e[m + 1], v1[m] = o[m] + e[m + 1], v2[m] = e[m + 1] - o[m], v3[m] = o[m] - o[m + 1];
+}
+
 // V of block tiles [t0, t0 + n) for every input channel, into vb as the GEMM's B panels of each ξ:
 // vb[ξ·v_stride + (j / NR)·Ci·NR + c·NR + j % NR] for block tile j.
 // Along a run of tiles, the columns 2m, 2m + 1, 2m + 2, 2m + 3 of tile m are e[m], o[m], e[m + 1], o[m + 1]
@@ -195,24 +219,34 @@ void transform_inputs(const Plan& p, const T* in, size_t t0, size_t n, T* vb, T*
             for (size_t q = 0; q < len;) {
                 const size_t j = j0 + q, run = std::min(len - q, nr - j % nr);
                 T* dst = vb + (j / nr) * p.Ci * nr + c * nr + j % nr;
-                for (size_t i = 0; i < 4; ++i) {
-                    const T* __restrict ei = e[i] + q;
-                    const T* __restrict oi = o[i] + q;
-                    T* __restrict v0 = dst + (4 * i) * per_position;
-                    T* __restrict v1 = v0 + per_position;
-                    T* __restrict v2 = v1 + per_position;
-                    T* __restrict v3 = v2 + per_position;
-                    for (size_t m = 0; m < run; ++m) {
-                        v0[m] = ei[m] - ei[m + 1];
-                        v1[m] = oi[m] + ei[m + 1];
-                        v2[m] = ei[m + 1] - oi[m];
-                        v3[m] = oi[m] - oi[m + 1];
-                    }
-                }
+                for (size_t i = 0; i < 4; ++i) combine_columns(e[i] + q, o[i] + q, run, dst + 4 * i * per_position, per_position);
                 q += run;
             }
         }
     });
+}
+
+// Y = Aᵀ M A of V::size consecutive tiles (V: an xsimd batch, or T for one tile), M_ξ at m + ξ·stride: the
+// four outputs of each tile into y00, y01 (top row) and y10, y11. Explicit batches for the same reason as
+// combine_columns: GCC ran the plain loop scalar.
+template <class V, class T>
+void output_tiles(const T* m, size_t stride, T* y00, T* y01, T* y10, T* y11) {
+    const auto load = [&](size_t xi) {
+        if constexpr (std::is_same_v<V, T>) return m[xi * stride];
+        else return V::load_unaligned(m + xi * stride);
+    };
+    const auto store = [](const V& v, T* y) {
+        if constexpr (std::is_same_v<V, T>) *y = v;
+        else v.store_unaligned(y);
+    };
+    V s0[4], s1[4];  // Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3
+    for (size_t c = 0; c < 4; ++c) {
+        const V a = load(c), b = load(4 + c), d = load(8 + c), f = load(12 + c);
+        s0[c] = a + b + d;
+        s1[c] = b - d - f;
+    }
+    store(s0[0] + s0[1] + s0[2], y00), store(s0[1] - s0[2] - s0[3], y01);
+    store(s1[0] + s1[1] + s1[2], y10), store(s1[1] - s1[2] - s1[3], y11);
 }
 
 // out = Aᵀ M A for block tiles [t0, t0 + n), M_ξ[k, j] = mb[ξ·m_stride + k·nb + j]; outputs past OH / OW dropped.
@@ -227,17 +261,10 @@ void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, T* out, 
         const size_t oh = 2 * ty, ow = 2 * tx, full = std::min(len, (p.OW - ow) / 2);  // tiles with both columns
         for (size_t k = 0; k < p.Ko; ++k) {
             const T* mk = mb + k * p.nb + j0;
-            for (size_t m = 0; m < len; ++m) {
-                T s0[4], s1[4];  // Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3
-                for (size_t c = 0; c < 4; ++c) {
-                    const T a = mk[c * per_position + m], b = mk[(4 + c) * per_position + m],
-                            d = mk[(8 + c) * per_position + m], f = mk[(12 + c) * per_position + m];
-                    s0[c] = a + b + d;
-                    s1[c] = b - d - f;
-                }
-                y00[m] = s0[0] + s0[1] + s0[2], y01[m] = s0[1] - s0[2] - s0[3];
-                y10[m] = s1[0] + s1[1] + s1[2], y11[m] = s1[1] - s1[2] - s1[3];
-            }
+            size_t m = 0;
+            for (; m + xsimd::batch<T>::size <= len; m += xsimd::batch<T>::size)
+                output_tiles<xsimd::batch<T>>(mk + m, per_position, y00 + m, y01 + m, y10 + m, y11 + m);
+            for (; m < len; ++m) output_tiles<T>(mk + m, per_position, y00 + m, y01 + m, y10 + m, y11 + m);
             T* plane = out + (img * p.Ko + k) * p.OH * p.OW;
             for (size_t r = 0; r < 2 && oh + r < p.OH; ++r) {
                 T* __restrict row = plane + (oh + r) * p.OW + ow;

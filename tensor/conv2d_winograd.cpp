@@ -175,25 +175,40 @@ void split_row(const Plan& p, const T* plane, ptrdiff_t row, size_t m0, size_t l
     for (ptrdiff_t m = hi; m < ptrdiff_t(len); ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
 }
 
-// (Bᵀ d) B for one row i of Bᵀ d: v[ξ = 4i + s][m] for m < run, the four positions `stride` apart, from the
-// row's even and odd columns (e and o hold run + 1 values). Written on xsimd batches: as a plain loop GCC could
-// not rule out aliasing between the five streams and ran it scalar (half of the input transform's time).
-template <class T>
-void combine_columns(const T* e, const T* o, size_t run, T* v, size_t stride) {
-    using Bt = xsimd::batch<T>;
-    T* v1 = v + stride;
-    T* v2 = v1 + stride;
-    T* v3 = v2 + stride;
-    size_t m = 0;
-    for (; m + Bt::size <= run; m += Bt::size) {
-        const Bt e0 = Bt::load_unaligned(e + m), e1 = Bt::load_unaligned(e + m + 1);
-        const Bt o0 = Bt::load_unaligned(o + m), o1 = Bt::load_unaligned(o + m + 1);
-        (e0 - e1).store_unaligned(v + m);
-        (o0 + e1).store_unaligned(v1 + m);
-        (e1 - o0).store_unaligned(v2 + m);
-        (o0 - o1).store_unaligned(v3 + m);
+// V = Bᵀ d B of `run` consecutive tiles, V::size at a time (V an xsimd batch, or T for one tile): rows i of
+// the tiles' patches split into even and odd columns (e[i][m], o[i][m] for m ≤ run: tile m's columns are
+// e[m], o[m], e[m + 1], o[m + 1]), tile m's V_ξ at v[ξ·stride] (and the next tiles' after it). Rows and columns both combine as
+// d0 − d2, d1 + d2, d2 − d1, d1 − d3. Explicit batches: as a plain loop GCC could not rule out aliasing
+// between the streams and ran it scalar.
+template <class V, class T>
+void input_tiles(const T* const (&e)[4], const T* const (&o)[4], size_t m, T* v, size_t stride) {
+    const auto load = [&](const T* x) {
+        if constexpr (std::is_same_v<V, T>) return *x;
+        else return V::load_unaligned(x);
+    };
+    const auto store = [](const V& x, T* y) {
+        if constexpr (std::is_same_v<V, T>) *y = x;
+        else x.store_unaligned(y);
+    };
+    const auto rows = [](const V (&d)[4], V (&r)[4]) {  // Bᵀ d on one column
+        r[0] = d[0] - d[2], r[1] = d[1] + d[2], r[2] = d[2] - d[1], r[3] = d[1] - d[3];
+    };
+    V c0[4], c1[4], c2[4], c3[4], d[4];  // Bᵀ d: columns 2m, 2m + 1, 2m + 2, 2m + 3
+    for (size_t i = 0; i < 4; ++i) d[i] = load(e[i] + m);
+    rows(d, c0);
+    for (size_t i = 0; i < 4; ++i) d[i] = load(o[i] + m);
+    rows(d, c1);
+    for (size_t i = 0; i < 4; ++i) d[i] = load(e[i] + m + 1);
+    rows(d, c2);
+    for (size_t i = 0; i < 4; ++i) d[i] = load(o[i] + m + 1);
+    rows(d, c3);
+    for (size_t r = 0; r < 4; ++r) {  // (Bᵀ d) B on each row
+        T* out = v + 4 * r * stride;
+        store(c0[r] - c2[r], out);
+        store(c1[r] + c2[r], out + stride);
+        store(c2[r] - c1[r], out + 2 * stride);
+        store(c1[r] - c3[r], out + 3 * stride);
     }
-    for (; m < run; ++m) v[m] = e[m] - e[m + 1], v1[m] = o[m] + e[m + 1], v2[m] = e[m + 1] - o[m], v3[m] = o[m] - o[m + 1];
 }
 
 // V of block tiles [t0, t0 + n) for every input channel, into vb as the GEMM's B panels of each ξ:
@@ -207,19 +222,19 @@ void transform_inputs(const Plan& p, const T* in, size_t t0, size_t n, T* vb, T*
         T* e[4];
         T* o[4];
         for (size_t i = 0; i < 4; ++i) e[i] = scratch + 2 * i * (len + 1), o[i] = e[i] + len + 1;
+        const T* const ev[4] = {e[0], e[1], e[2], e[3]};
+        const T* const ov[4] = {o[0], o[1], o[2], o[3]};
         for (size_t c = 0; c < p.Ci; ++c) {
             const T* plane = in + (img * p.Ci + c) * p.H * p.W;
             for (size_t i = 0; i < 4; ++i) split_row(p, plane, 2 * ptrdiff_t(ty) - p.pt + ptrdiff_t(i), tx, len + 1, e[i], o[i]);
-            for (T** h : {e, o})  // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
-                for (size_t m = 0; m <= len; ++m) {
-                    const T d0 = h[0][m], d1 = h[1][m], d2 = h[2][m], d3 = h[3][m];
-                    h[0][m] = d0 - d2, h[1][m] = d1 + d2, h[2][m] = d2 - d1, h[3][m] = d1 - d3;
-                }
-            // (Bᵀ d) B: the same combination of columns, in runs that stay inside one NR panel.
+            // In runs that stay inside one NR panel.
             for (size_t q = 0; q < len;) {
                 const size_t j = j0 + q, run = std::min(len - q, nr - j % nr);
                 T* dst = vb + (j / nr) * p.Ci * nr + c * nr + j % nr;
-                for (size_t i = 0; i < 4; ++i) combine_columns(e[i] + q, o[i] + q, run, dst + 4 * i * per_position, per_position);
+                size_t m = q;
+                for (; m + xsimd::batch<T>::size <= q + run; m += xsimd::batch<T>::size)
+                    input_tiles<xsimd::batch<T>>(ev, ov, m, dst + (m - q), per_position);
+                for (; m < q + run; ++m) input_tiles<T>(ev, ov, m, dst + (m - q), per_position);
                 q += run;
             }
         }

@@ -114,33 +114,38 @@ size_t plan_workspace(const Plan& p) { return align_elements + filters_size(p) +
 
 // U_ξ[k, c] = (G g Gᵀ)_ξ of filter(k, c), written as the GEMM's A panels of each ξ (rows past Ko zero).
 template <class T, class Filter>
-void transform_filters(const Plan& p, const Filter& filter, T* u) {
-    const size_t mr = p.mr, panels = round_up(p.Ko, mr) / mr, per_position = p.u_stride;
-    const int nt = p.Ko * p.Ci >= 4096 ? team_threads() : 1;
-    team_for(panels, nt, [&](size_t panel, int) {
-        for (size_t c = 0; c < p.Ci; ++c)
-            for (size_t i = 0; i < mr; ++i) {
-                const size_t k = panel * mr + i;
-                T v[positions] = {};
-                if (k < p.Ko) {
-                    T g[9], t[4][3];
-                    filter(k, c, g);
-                    for (size_t s = 0; s < 3; ++s) {  // G g: the rows
-                        t[0][s] = g[s];
-                        t[1][s] = T(0.5) * (g[s] + g[3 + s] + g[6 + s]);
-                        t[2][s] = T(0.5) * (g[s] - g[3 + s] + g[6 + s]);
-                        t[3][s] = g[6 + s];
-                    }
-                    for (size_t r = 0; r < 4; ++r) {  // (G g) Gᵀ: the columns
-                        v[r * 4 + 0] = t[r][0];
-                        v[r * 4 + 1] = T(0.5) * (t[r][0] + t[r][1] + t[r][2]);
-                        v[r * 4 + 2] = T(0.5) * (t[r][0] - t[r][1] + t[r][2]);
-                        v[r * 4 + 3] = t[r][2];
-                    }
+void transform_filter_panel(const Plan& p, const Filter& filter, size_t panel, T* u) {
+    const size_t mr = p.mr, per_position = p.u_stride;
+    for (size_t c = 0; c < p.Ci; ++c)
+        for (size_t i = 0; i < mr; ++i) {
+            const size_t k = panel * mr + i;
+            T v[positions] = {};
+            if (k < p.Ko) {
+                T g[9], t[4][3];
+                filter(k, c, g);
+                for (size_t s = 0; s < 3; ++s) {  // G g: the rows
+                    t[0][s] = g[s];
+                    t[1][s] = T(0.5) * (g[s] + g[3 + s] + g[6 + s]);
+                    t[2][s] = T(0.5) * (g[s] - g[3 + s] + g[6 + s]);
+                    t[3][s] = g[6 + s];
                 }
-                for (size_t xi = 0; xi < positions; ++xi) u[xi * per_position + panel * mr * p.Ci + c * mr + i] = v[xi];
+                for (size_t r = 0; r < 4; ++r) {  // (G g) Gᵀ: the columns
+                    v[r * 4 + 0] = t[r][0];
+                    v[r * 4 + 1] = T(0.5) * (t[r][0] + t[r][1] + t[r][2]);
+                    v[r * 4 + 2] = T(0.5) * (t[r][0] - t[r][1] + t[r][2]);
+                    v[r * 4 + 3] = t[r][2];
+                }
             }
-    });
+            for (size_t xi = 0; xi < positions; ++xi) u[xi * per_position + panel * mr * p.Ci + c * mr + i] = v[xi];
+        }
+}
+
+size_t filter_panels(const Plan& p) { return round_up(p.Ko, p.mr) / p.mr; }
+
+template <class T, class Filter>
+void transform_filters(const Plan& p, const Filter& filter, T* u) {
+    const int nt = p.Ko * p.Ci >= 4096 ? team_threads() : 1;
+    team_for(filter_panels(p), nt, [&](size_t panel, int) { transform_filter_panel(p, filter, panel, u); });
 }
 
 // f(image, tile_row, first_column, columns, j) for each run of tiles along a tile row in block tiles
@@ -264,9 +269,10 @@ void output_tiles(const T* m, size_t stride, T* y00, T* y01, T* y10, T* y11) {
     store(s1[0] + s1[1] + s1[2], y10), store(s1[1] - s1[2] - s1[3], y11);
 }
 
-// out = Aᵀ M A for block tiles [t0, t0 + n), M_ξ[k, j] = mb[ξ·m_stride + k·nb + j]; outputs past OH / OW dropped.
+// out = Aᵀ M A of output channels [k0, k1) for block tiles [t0, t0 + n), M_ξ[k, j] = mb[ξ·m_stride + (k − k0)·nb
+// + j]; outputs past OH / OW dropped.
 template <class T>
-void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, T* out, T* scratch) {
+void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, size_t k0, size_t k1, T* out, T* scratch) {
     const size_t per_position = p.m_stride;
     for_tile_runs(p, t0, n, [&](size_t img, size_t ty, size_t tx, size_t len, size_t j0) {
         T* __restrict y00 = scratch;
@@ -274,8 +280,8 @@ void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, T* out, 
         T* __restrict y10 = y01 + len;
         T* __restrict y11 = y10 + len;
         const size_t oh = 2 * ty, ow = 2 * tx, full = std::min(len, (p.OW - ow) / 2);  // tiles with both columns
-        for (size_t k = 0; k < p.Ko; ++k) {
-            const T* mk = mb + k * p.nb + j0;
+        for (size_t k = k0; k < k1; ++k) {
+            const T* mk = mb + (k - k0) * p.nb + j0;
             size_t m = 0;
             for (; m + xsimd::batch<T>::size <= len; m += xsimd::batch<T>::size)
                 output_tiles<xsimd::batch<T>>(mk + m, per_position, y00 + m, y01 + m, y10 + m, y11 + m);
@@ -295,10 +301,34 @@ void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, T* out, 
 template <class T, class Filter>
 void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace) {
     T* u = align_up(workspace);
-    transform_filters(p, filter, u);
     T* slots = u + filters_size(p);
-    const size_t units = (p.tiles + p.nr - 1) / p.nr;
-    const int nt = int(std::min({size_t(team_threads()), slot_count(), units}));
+    const size_t units = (p.tiles + p.nr - 1) / p.nr, panels = filter_panels(p);
+    const int team = int(std::min(size_t(team_threads()), slot_count()));
+    if (team > 1 && units < 8 * size_t(team) && panels >= 2 * size_t(team)) {
+        // Few tiles (a small image at batch 1: 49 tiles at 14²): threads split the output channels instead.
+        // Each transforms and uses only its own filters' panels, so no core reads U written by another (split
+        // by tiles, both read all of it, and the filter transform was a separate region), and each transforms
+        // the inputs itself (cheaper than sharing them).
+        team_for(size_t(team), team, [&](size_t part, int t) {
+            const size_t pb = panels * part / size_t(team), pe = panels * (part + 1) / size_t(team);
+            const size_t k0 = pb * p.mr, k1 = std::min(p.Ko, pe * p.mr);
+            for (size_t panel = pb; panel < pe; ++panel) transform_filter_panel(p, filter, panel, u);
+            T* vb = slots + size_t(t) * slot_size(p);
+            T* mb = vb + positions * p.v_stride;
+            T* scratch = mb + positions * p.m_stride;
+            for (size_t t0 = 0; t0 < p.tiles; t0 += p.nb) {
+                const size_t n = std::min(p.nb, p.tiles - t0);
+                transform_inputs(p, in, t0, n, vb, scratch);
+                for (size_t xi = 0; xi < positions; ++xi)
+                    gemm_packed(k1 - k0, n, p.Ci, u + xi * p.u_stride + k0 * p.Ci, vb + xi * p.v_stride,
+                                mb + xi * p.m_stride, p.nb);
+                transform_outputs(p, mb, t0, n, k0, k1, out, scratch);
+            }
+        });
+        return;
+    }
+    transform_filters(p, filter, u);
+    const int nt = int(std::min(size_t(team), units));
     team_for(size_t(nt), nt, [&](size_t part, int t) {
         T* vb = slots + size_t(t) * slot_size(p);
         T* mb = vb + positions * p.v_stride;
@@ -311,7 +341,7 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
             transform_inputs(p, in, t0, n, vb, scratch);
             for (size_t xi = 0; xi < positions; ++xi)
                 gemm_packed(p.Ko, n, p.Ci, u + xi * p.u_stride, vb + xi * p.v_stride, mb + xi * p.m_stride, p.nb);
-            transform_outputs(p, mb, t0, n, out, scratch);
+            transform_outputs(p, mb, t0, n, 0, p.Ko, out, scratch);
         }
     });
 }

@@ -273,25 +273,30 @@ TEST(Conv2d, BackwardWeightsSameBitsForAnyThreadCount) {
     for (std::size_t i = 0; i < dw1.size(); ++i) ASSERT_EQ(dw1[i], dw2[i]) << "element " << i;
 }
 
-// Winograd's threads take disjoint tile ranges and no tile's sums depend on its block: forward and
-// backward-data give the same bits with 1 and 2 threads (a batch, so ranges cross images).
+// Winograd's threads take disjoint tile ranges, or with few tiles disjoint ranges of output channels, and no
+// tile's sums depend on its block or its rows: forward and backward-data give the same bits with 1 and 2
+// threads. A batch of 3 with 330 tiles (ranges cross images), and one 14×14 image (49 tiles, 40 output channels
+// in 7 panels of 6, the last partial: split by output channels).
 TEST(Conv2d, WinogradSameBitsForAnyThreadCount) {
     ThreadGuard guard;
-    const auto g = kernels::make_conv2d_geometry({3, 24, 21, 19}, {40, 24, 3, 3}, params(1, 1, 1, 1, 1));
-    ASSERT_TRUE(kernels::conv2d_uses_winograd(g));
-    const auto x = random_vector<float>(shape_size({3, 24, 21, 19}), 5);
-    const auto w = random_vector<float>(40 * 24 * 9, 6);
-    const auto dy = random_vector<float>(shape_size(g.output_shape()), 7);
-    std::vector<float> work(kernels::conv2d_workspace_size(g));
-    std::vector<float> y[2], dx[2];
-    for (int t = 0; t < 2; ++t) {
-        set_num_threads(t + 1);
-        y[t].assign(dy.size(), 0.0f), dx[t].assign(x.size(), 0.0f);
-        kernels::conv2d_forward(g, x.data(), w.data(), y[t].data(), work.data());
-        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx[t].data(), work.data());
+    for (const Shape& xs : {Shape{3, 24, 21, 19}, Shape{1, 24, 14, 14}}) {
+        SCOPED_TRACE(shape_to_string(xs));
+        const auto g = kernels::make_conv2d_geometry(xs, {40, 24, 3, 3}, params(1, 1, 1, 1, 1));
+        ASSERT_TRUE(kernels::conv2d_uses_winograd(g));
+        const auto x = random_vector<float>(shape_size(xs), 5);
+        const auto w = random_vector<float>(40 * 24 * 9, 6);
+        const auto dy = random_vector<float>(shape_size(g.output_shape()), 7);
+        std::vector<float> work(kernels::conv2d_workspace_size(g));
+        std::vector<float> y[2], dx[2];
+        for (int t = 0; t < 2; ++t) {
+            set_num_threads(t + 1);
+            y[t].assign(dy.size(), 0.0f), dx[t].assign(x.size(), 0.0f);
+            kernels::conv2d_forward(g, x.data(), w.data(), y[t].data(), work.data());
+            kernels::conv2d_backward_data(g, dy.data(), w.data(), dx[t].data(), work.data());
+        }
+        for (std::size_t i = 0; i < y[0].size(); ++i) ASSERT_EQ(y[0][i], y[1][i]) << "forward element " << i;
+        for (std::size_t i = 0; i < dx[0].size(); ++i) ASSERT_EQ(dx[0][i], dx[1][i]) << "backward-data element " << i;
     }
-    for (std::size_t i = 0; i < y[0].size(); ++i) ASSERT_EQ(y[0][i], y[1][i]) << "forward element " << i;
-    for (std::size_t i = 0; i < dx[0].size(); ++i) ASSERT_EQ(dx[0][i], dx[1][i]) << "backward-data element " << i;
 }
 
 // Whether Winograd applies depends on one image's size, never on the batch, and a tile's sums do not depend

@@ -4,6 +4,7 @@
 // index clamp of gather, and the threaded paths against one thread.
 #include "op_table.hpp"
 #include "reference/onnx_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <xvis/tensor/runtime.hpp>
 
@@ -246,14 +247,13 @@ TEST(OnnxOps, ThreadedPathsMatchOneThreadAndReference) {
         {max_pool2d(x, ceil_pool(2, 2, 0)), R::max_pool2d(xv, ceil_pool(2, 2, 0))},
         {avg_pool2d(x, ceil_pool(3, 2, 1, true)), R::avg_pool2d(xv, ceil_pool(3, 2, 1, true))},
     };
-    const int threads = num_threads();
+    const xvis::testing::ThreadGuard guard;
     for (std::size_t c = 0; c < cases.size(); ++c) {
         std::vector<TensorD> got;
         for (int n : {1, 2}) {
             set_num_threads(n);
             got.push_back(run1(cases[c].first, x, xv));
         }
-        set_num_threads(threads);
         ASSERT_EQ(got[0].shape(), cases[c].second.shape()) << c;
         for (std::size_t i = 0; i < got[0].size(); ++i) {
             ASSERT_EQ(got[0][i], got[1][i]) << "case " << c << " at " << i;

@@ -3,6 +3,7 @@
 #include <xvis/tensor/runtime.hpp>
 
 #include "reference/conv2d_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <gtest/gtest.h>
 
@@ -117,10 +118,7 @@ void expect_close(const std::vector<T>& got, const std::vector<T>& want, const s
     EXPECT_EQ(failures, 0u) << what;
 }
 
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 struct AlgorithmGuard {
     kernels::Conv2dAlgorithm saved = kernels::conv2d_algorithm();

@@ -1,6 +1,7 @@
 // Element-wise kernels against the naive references: every op, broadcasts in every position, ranks 0 to 6,
 // float and double, 1 and 2 threads (the large shapes cross the parallel threshold).
 #include "reference/elementwise_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
@@ -41,10 +42,7 @@ BasicTensor<T> grid_values(const Shape& s, std::uint64_t seed) {
     return t;
 }
 
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 const std::vector<std::pair<Shape, Shape>> broadcast_pairs = {
     {{}, {}},

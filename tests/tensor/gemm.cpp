@@ -4,6 +4,7 @@
 #include <xvis/tensor/runtime.hpp>
 
 #include "reference/gemm_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,10 +27,7 @@ std::vector<T> random_vector(std::size_t n, std::uint64_t seed) {
 }
 
 // Restores the thread count a test changed.
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 struct Case {
     bool ta, tb;
@@ -139,6 +137,29 @@ TEST(Gemm, ThreadCountDoesNotChangeResultShape) {
         check<float>({false, false, 64, 784, 576, 0, 1.0, 0.0}, 11);
         check<float>({true, false, 576, 196, 64, 0, 1.0, 0.0}, 12);
     }
+}
+
+// Matrix-vector products split their output vector across threads, each element summed in the same order:
+// the same bits with 1 and 2 threads, for all four paths (the fc1 layer of the Fashion-MNIST CNN and its
+// gradient: 3136 × 128, above the parallel threshold).
+TEST(Gemm, MatrixVectorSameBitsForAnyThreadCount) {
+    ThreadGuard guard;
+    for (const auto& [M, N, K] : {std::tuple<std::size_t, std::size_t, std::size_t>{1, 3136, 128}, {1, 128, 3136},
+                                  {3136, 1, 128}, {128, 1, 3136}})
+        for (int t = 0; t < 4; ++t) {
+            const bool ta = t & 1, tb = t & 2;
+            const auto A = random_vector<float>(M * K, 30), B = random_vector<float>(K * N, 31);
+            const auto C0 = random_vector<float>(M * N, 32);
+            std::vector<float> C[2] = {C0, C0};
+            for (int threads : {1, 2}) {
+                set_num_threads(threads);
+                kernels::gemm<float>(ta, tb, M, N, K, 0.5f, A.data(), ta ? M : K, B.data(), tb ? K : N, 1.5f,
+                                     C[threads - 1].data(), N);
+            }
+            for (std::size_t i = 0; i < C0.size(); ++i)
+                ASSERT_EQ(C[0][i], C[1][i]) << "M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb
+                                            << " element " << i;
+        }
 }
 
 template <class T>

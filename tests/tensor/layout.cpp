@@ -2,6 +2,7 @@
 // ones), slices with positive and negative steps and the adjoint identity of slice_backward, pad then slice,
 // roll by negative and oversized shifts, concat; float and double, 1 and 2 threads.
 #include "reference/layout_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <xvis/tensor/layout.hpp>
 #include <xvis/tensor/random.hpp>
@@ -16,10 +17,7 @@ namespace {
 
 using namespace xvis;
 
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 template <class T>
 void expect_equal(const T* got, const std::vector<T>& want, const std::string& what) {

@@ -2,6 +2,7 @@
 // count_include_pad both ways, ties, the adjoint identities, global average, geometry errors; float and
 // double, 1 and 2 threads.
 #include "reference/pooling_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
@@ -16,10 +17,7 @@ namespace {
 using namespace xvis;
 using kernels::Pool2dParams;
 
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 template <class T>
 void expect_close(const T* got, const std::vector<double>& want, double rt, const std::string& what) {

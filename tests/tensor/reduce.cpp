@@ -1,6 +1,7 @@
 // Reductions against the naive reference: every axis mask, sum and max, NaN in max, accuracy of a large
 // float sum, sum_to for every kind of broadcast it undoes; float and double, 1 and 2 threads.
 #include "reference/reduce_reference.hpp"
+#include "support/thread_guard.hpp"
 
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
@@ -33,10 +34,7 @@ void expect_close(const T* got, const std::vector<double>& want, double rt, cons
     }
 }
 
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 template <class T>
 constexpr double tol() { return sizeof(T) == 4 ? 1e-5 : 1e-12; }

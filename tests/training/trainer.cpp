@@ -8,6 +8,8 @@
 #include <xvis/tensor/runtime.hpp>
 #include <xvis/training/trainer.hpp>
 
+#include "support/thread_guard.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -51,10 +53,7 @@ std::vector<Tensor> weights_of(const Model& m) {
     return out;
 }
 
-struct ThreadGuard {
-    int saved = num_threads();
-    ~ThreadGuard() { set_num_threads(saved); }
-};
+using xvis::testing::ThreadGuard;
 
 }  // namespace
 

@@ -82,7 +82,8 @@ void sweep(int threads) {
         {100, 17, 33}, {6, 16, 256}, {12, 32, 257}, {145, 100, 33}, {257, 33, 17}, {64, 257, 100},
         {150, 200, 300}, {49, 530, 200},  // B packed in chunks of 16 panels, with a partial last panel
         {257, 17, 300}, {100, 7, 129},  // narrow C: computed as C^T = B^T A^T
-        {1, 130, 300}, {300, 1, 77}, {1, 1, 1000}, {1, 3136, 128}, {128, 1, 3136}};  // matrix-vector paths
+        {1, 130, 300}, {300, 1, 77}, {1, 1, 1000}, {1, 3136, 128}, {128, 1, 3136},  // matrix-vector paths
+        {1, 128, 3136}, {1, 200, 1001}};  // split over K in fixed blocks (K not a multiple of the blocks)
     std::uint64_t seed = 10;
     for (const auto& [M, N, K] : shapes)
         for (int t = 0; t < 4; ++t) {

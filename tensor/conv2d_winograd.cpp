@@ -97,7 +97,12 @@ T* align_up(T* p) {
 }
 
 size_t filters_size(const Plan& p) { return positions * p.u_stride; }
-size_t scratch_size(const Plan& p) { return 24 * (p.tw + 1); }
+// Per-thread rows of the transforms: the split input rows (8 of them) and the output tiles' rows (4), each
+// with room for one whole batch past the run (widest: 16 lanes), so the last tiles of a run are computed as a
+// whole batch too (at 14², runs of 7 tiles never filled a batch of 8 and ran scalar).
+constexpr size_t max_lanes = 16;
+size_t scratch_row(const Plan& p) { return p.tw + 1 + max_lanes; }
+size_t scratch_size(const Plan& p) { return 8 * scratch_row(p); }
 size_t slot_size(const Plan& p) {
     return positions * (p.v_stride + p.m_stride) + round_up(scratch_size(p), align_elements);
 }
@@ -226,7 +231,7 @@ void transform_inputs(const Plan& p, const T* in, size_t t0, size_t n, T* vb, T*
     for_tile_runs(p, t0, n, [&](size_t img, size_t ty, size_t tx, size_t len, size_t j0) {
         T* e[4];
         T* o[4];
-        for (size_t i = 0; i < 4; ++i) e[i] = scratch + 2 * i * (len + 1), o[i] = e[i] + len + 1;
+        for (size_t i = 0; i < 4; ++i) e[i] = scratch + 2 * i * scratch_row(p), o[i] = e[i] + scratch_row(p);
         const T* const ev[4] = {e[0], e[1], e[2], e[3]};
         const T* const ov[4] = {o[0], o[1], o[2], o[3]};
         for (size_t c = 0; c < p.Ci; ++c) {
@@ -236,10 +241,21 @@ void transform_inputs(const Plan& p, const T* in, size_t t0, size_t n, T* vb, T*
             for (size_t q = 0; q < len;) {
                 const size_t j = j0 + q, run = std::min(len - q, nr - j % nr);
                 T* dst = vb + (j / nr) * p.Ci * nr + c * nr + j % nr;
+                constexpr size_t W = xsimd::batch<T>::size;
                 size_t m = q;
-                for (; m + xsimd::batch<T>::size <= q + run; m += xsimd::batch<T>::size)
-                    input_tiles<xsimd::batch<T>>(ev, ov, m, dst + (m - q), per_position);
-                for (; m < q + run; ++m) input_tiles<T>(ev, ov, m, dst + (m - q), per_position);
+                for (; m + W <= q + run; m += W) input_tiles<xsimd::batch<T>>(ev, ov, m, dst + (m - q), per_position);
+                if (m < q + run) {  // a partial batch (its spare lanes read the rows' room past the run)
+                    if (j % nr + (m - q) + W <= nr) {
+                        // The spare lanes land in this panel row's slots of later tiles: the runs that follow
+                        // overwrite them, or they are padding the GEMM's columns past n never bring out.
+                        input_tiles<xsimd::batch<T>>(ev, ov, m, dst + (m - q), per_position);
+                    } else {  // they would reach the next channel's row, written already
+                        alignas(64) T tmp[positions * W];
+                        input_tiles<xsimd::batch<T>>(ev, ov, m, tmp, W);
+                        for (size_t xi = 0; xi < positions; ++xi)
+                            for (size_t l = 0; l < q + run - m; ++l) dst[(m - q) + xi * per_position + l] = tmp[xi * W + l];
+                    }
+                }
                 q += run;
             }
         }
@@ -276,16 +292,16 @@ void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, size_t k
     const size_t per_position = p.m_stride;
     for_tile_runs(p, t0, n, [&](size_t img, size_t ty, size_t tx, size_t len, size_t j0) {
         T* __restrict y00 = scratch;
-        T* __restrict y01 = y00 + len;
-        T* __restrict y10 = y01 + len;
-        T* __restrict y11 = y10 + len;
+        T* __restrict y01 = y00 + scratch_row(p);
+        T* __restrict y10 = y01 + scratch_row(p);
+        T* __restrict y11 = y10 + scratch_row(p);
         const size_t oh = 2 * ty, ow = 2 * tx, full = std::min(len, (p.OW - ow) / 2);  // tiles with both columns
         for (size_t k = k0; k < k1; ++k) {
             const T* mk = mb + (k - k0) * p.nb + j0;
-            size_t m = 0;
-            for (; m + xsimd::batch<T>::size <= len; m += xsimd::batch<T>::size)
+            // Whole batches, the last one partial: its spare lanes read M past the run (later tiles, or memory
+            // of the slot after M) and write the y rows' room past it.
+            for (size_t m = 0; m < len; m += xsimd::batch<T>::size)
                 output_tiles<xsimd::batch<T>>(mk + m, per_position, y00 + m, y01 + m, y10 + m, y11 + m);
-            for (; m < len; ++m) output_tiles<T>(mk + m, per_position, y00 + m, y01 + m, y10 + m, y11 + m);
             T* plane = out + (img * p.Ko + k) * p.OH * p.OW;
             for (size_t r = 0; r < 2 && oh + r < p.OH; ++r) {
                 T* __restrict row = plane + (oh + r) * p.OW + ow;
@@ -316,6 +332,7 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
             T* vb = slots + size_t(t) * slot_size(p);
             T* mb = vb + positions * p.v_stride;
             T* scratch = mb + positions * p.m_stride;
+            std::fill(scratch, scratch + scratch_size(p), T(0));  // the room past each run is read
             for (size_t t0 = 0; t0 < p.tiles; t0 += p.nb) {
                 const size_t n = std::min(p.nb, p.tiles - t0);
                 transform_inputs(p, in, t0, n, vb, scratch);
@@ -333,6 +350,7 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
         T* vb = slots + size_t(t) * slot_size(p);
         T* mb = vb + positions * p.v_stride;
         T* scratch = mb + positions * p.m_stride;
+        std::fill(scratch, scratch + scratch_size(p), T(0));  // the room past each run is read
         // Whole NR-tile units per thread, so only the last thread's last panel is partial.
         const size_t begin = std::min(p.tiles, units * part / size_t(nt) * p.nr);
         const size_t end = std::min(p.tiles, units * (part + 1) / size_t(nt) * p.nr);

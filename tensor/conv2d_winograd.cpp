@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 #ifdef XVIS_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -185,39 +184,30 @@ void split_row(const Plan& p, const T* plane, ptrdiff_t row, size_t m0, size_t l
     for (ptrdiff_t m = hi; m < ptrdiff_t(len); ++m) e[m] = at(base + 2 * m), o[m] = at(base + 2 * m + 1);
 }
 
-// V = Bᵀ d B of `run` consecutive tiles, V::size at a time (V an xsimd batch, or T for one tile): rows i of
-// the tiles' patches split into even and odd columns (e[i][m], o[i][m] for m ≤ run: tile m's columns are
-// e[m], o[m], e[m + 1], o[m + 1]), tile m's V_ξ at v[ξ·stride] (and the next tiles' after it). Rows and columns both combine as
-// d0 − d2, d1 + d2, d2 − d1, d1 − d3. Explicit batches: as a plain loop GCC could not rule out aliasing
-// between the streams and ran it scalar.
-template <class V, class T>
+// V = Bᵀ d B of B::size consecutive tiles from tile m: rows i of the tiles' patches split into even and odd
+// columns (tile m's columns are e[i][m], o[i][m], e[i][m + 1], o[i][m + 1]); tile m's V_ξ at v[ξ·stride], the
+// next tiles' after it. Rows and columns both combine as d0 − d2, d1 + d2, d2 − d1, d1 − d3. Explicit batches:
+// as plain loops GCC could not rule out aliasing between the streams and ran them scalar.
+template <class B, class T>
 void input_tiles(const T* const (&e)[4], const T* const (&o)[4], size_t m, T* v, size_t stride) {
-    const auto load = [&](const T* x) {
-        if constexpr (std::is_same_v<V, T>) return *x;
-        else return V::load_unaligned(x);
-    };
-    const auto store = [](const V& x, T* y) {
-        if constexpr (std::is_same_v<V, T>) *y = x;
-        else x.store_unaligned(y);
-    };
-    const auto rows = [](const V (&d)[4], V (&r)[4]) {  // Bᵀ d on one column
+    const auto rows = [](const B (&d)[4], B (&r)[4]) {  // Bᵀ d on one column
         r[0] = d[0] - d[2], r[1] = d[1] + d[2], r[2] = d[2] - d[1], r[3] = d[1] - d[3];
     };
-    V c0[4], c1[4], c2[4], c3[4], d[4];  // Bᵀ d: columns 2m, 2m + 1, 2m + 2, 2m + 3
-    for (size_t i = 0; i < 4; ++i) d[i] = load(e[i] + m);
+    B c0[4], c1[4], c2[4], c3[4], d[4];  // Bᵀ d: columns 2m, 2m + 1, 2m + 2, 2m + 3
+    for (size_t i = 0; i < 4; ++i) d[i] = B::load_unaligned(e[i] + m);
     rows(d, c0);
-    for (size_t i = 0; i < 4; ++i) d[i] = load(o[i] + m);
+    for (size_t i = 0; i < 4; ++i) d[i] = B::load_unaligned(o[i] + m);
     rows(d, c1);
-    for (size_t i = 0; i < 4; ++i) d[i] = load(e[i] + m + 1);
+    for (size_t i = 0; i < 4; ++i) d[i] = B::load_unaligned(e[i] + m + 1);
     rows(d, c2);
-    for (size_t i = 0; i < 4; ++i) d[i] = load(o[i] + m + 1);
+    for (size_t i = 0; i < 4; ++i) d[i] = B::load_unaligned(o[i] + m + 1);
     rows(d, c3);
     for (size_t r = 0; r < 4; ++r) {  // (Bᵀ d) B on each row
         T* out = v + 4 * r * stride;
-        store(c0[r] - c2[r], out);
-        store(c1[r] + c2[r], out + stride);
-        store(c2[r] - c1[r], out + 2 * stride);
-        store(c1[r] - c3[r], out + 3 * stride);
+        (c0[r] - c2[r]).store_unaligned(out);
+        (c1[r] + c2[r]).store_unaligned(out + stride);
+        (c2[r] - c1[r]).store_unaligned(out + 2 * stride);
+        (c1[r] - c3[r]).store_unaligned(out + 3 * stride);
     }
 }
 
@@ -262,27 +252,19 @@ void transform_inputs(const Plan& p, const T* in, size_t t0, size_t n, T* vb, T*
     });
 }
 
-// Y = Aᵀ M A of V::size consecutive tiles (V: an xsimd batch, or T for one tile), M_ξ at m + ξ·stride: the
-// four outputs of each tile into y00, y01 (top row) and y10, y11. Explicit batches for the same reason as
-// combine_columns: GCC ran the plain loop scalar.
-template <class V, class T>
+// Y = Aᵀ M A of B::size consecutive tiles, M_ξ at m + ξ·stride: the four outputs of each tile into y00, y01
+// (top row) and y10, y11. Explicit batches for the same reason as input_tiles.
+template <class B, class T>
 void output_tiles(const T* m, size_t stride, T* y00, T* y01, T* y10, T* y11) {
-    const auto load = [&](size_t xi) {
-        if constexpr (std::is_same_v<V, T>) return m[xi * stride];
-        else return V::load_unaligned(m + xi * stride);
-    };
-    const auto store = [](const V& v, T* y) {
-        if constexpr (std::is_same_v<V, T>) *y = v;
-        else v.store_unaligned(y);
-    };
-    V s0[4], s1[4];  // Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3
+    B s0[4], s1[4];  // Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3
     for (size_t c = 0; c < 4; ++c) {
-        const V a = load(c), b = load(4 + c), d = load(8 + c), f = load(12 + c);
+        const B a = B::load_unaligned(m + c * stride), b = B::load_unaligned(m + (4 + c) * stride);
+        const B d = B::load_unaligned(m + (8 + c) * stride), f = B::load_unaligned(m + (12 + c) * stride);
         s0[c] = a + b + d;
         s1[c] = b - d - f;
     }
-    store(s0[0] + s0[1] + s0[2], y00), store(s0[1] - s0[2] - s0[3], y01);
-    store(s1[0] + s1[1] + s1[2], y10), store(s1[1] - s1[2] - s1[3], y11);
+    (s0[0] + s0[1] + s0[2]).store_unaligned(y00), (s0[1] - s0[2] - s0[3]).store_unaligned(y01);
+    (s1[0] + s1[1] + s1[2]).store_unaligned(y10), (s1[1] - s1[2] - s1[3]).store_unaligned(y11);
 }
 
 // out = Aᵀ M A of output channels [k0, k1) for block tiles [t0, t0 + n), M_ξ[k, j] = mb[ξ·m_stride + (k − k0)·nb

@@ -296,6 +296,25 @@ void transform_outputs(const Plan& p, const T* mb, size_t t0, size_t n, size_t k
     });
 }
 
+// Tiles [begin, end), output channels [k0, k1), on thread t's slot of the workspace: block by block, the
+// input transform, the 16 GEMMs with U's rows from k0 and the output transform.
+template <class T>
+void run_tiles(const Plan& p, const T* in, const T* u, T* slots, int t, size_t begin, size_t end, size_t k0,
+               size_t k1, T* out) {
+    T* vb = slots + size_t(t) * slot_size(p);
+    T* mb = vb + positions * p.v_stride;
+    T* scratch = mb + positions * p.m_stride;
+    std::fill(scratch, scratch + scratch_size(p), T(0));  // the room past each run is read
+    for (size_t t0 = begin; t0 < end; t0 += p.nb) {
+        const size_t n = std::min(p.nb, end - t0);
+        transform_inputs(p, in, t0, n, vb, scratch);
+        for (size_t xi = 0; xi < positions; ++xi)
+            gemm_packed(k1 - k0, n, p.Ci, u + xi * p.u_stride + k0 * p.Ci, vb + xi * p.v_stride,
+                        mb + xi * p.m_stride, p.nb);
+        transform_outputs(p, mb, t0, n, k0, k1, out, scratch);
+    }
+}
+
 template <class T, class Filter>
 void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace) {
     T* u = align_up(workspace);
@@ -309,40 +328,18 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
         // the inputs itself (cheaper than sharing them).
         team_for(size_t(team), team, [&](size_t part, int t) {
             const size_t pb = panels * part / size_t(team), pe = panels * (part + 1) / size_t(team);
-            const size_t k0 = pb * p.mr, k1 = std::min(p.Ko, pe * p.mr);
             for (size_t panel = pb; panel < pe; ++panel) transform_filter_panel(p, filter, panel, u);
-            T* vb = slots + size_t(t) * slot_size(p);
-            T* mb = vb + positions * p.v_stride;
-            T* scratch = mb + positions * p.m_stride;
-            std::fill(scratch, scratch + scratch_size(p), T(0));  // the room past each run is read
-            for (size_t t0 = 0; t0 < p.tiles; t0 += p.nb) {
-                const size_t n = std::min(p.nb, p.tiles - t0);
-                transform_inputs(p, in, t0, n, vb, scratch);
-                for (size_t xi = 0; xi < positions; ++xi)
-                    gemm_packed(k1 - k0, n, p.Ci, u + xi * p.u_stride + k0 * p.Ci, vb + xi * p.v_stride,
-                                mb + xi * p.m_stride, p.nb);
-                transform_outputs(p, mb, t0, n, k0, k1, out, scratch);
-            }
+            run_tiles(p, in, u, slots, t, 0, p.tiles, pb * p.mr, std::min(p.Ko, pe * p.mr), out);
         });
         return;
     }
     transform_filters(p, filter, u);
     const int nt = int(std::min(size_t(team), units));
     team_for(size_t(nt), nt, [&](size_t part, int t) {
-        T* vb = slots + size_t(t) * slot_size(p);
-        T* mb = vb + positions * p.v_stride;
-        T* scratch = mb + positions * p.m_stride;
-        std::fill(scratch, scratch + scratch_size(p), T(0));  // the room past each run is read
         // Whole NR-tile units per thread, so only the last thread's last panel is partial.
         const size_t begin = std::min(p.tiles, units * part / size_t(nt) * p.nr);
         const size_t end = std::min(p.tiles, units * (part + 1) / size_t(nt) * p.nr);
-        for (size_t t0 = begin; t0 < end; t0 += p.nb) {
-            const size_t n = std::min(p.nb, end - t0);
-            transform_inputs(p, in, t0, n, vb, scratch);
-            for (size_t xi = 0; xi < positions; ++xi)
-                gemm_packed(p.Ko, n, p.Ci, u + xi * p.u_stride, vb + xi * p.v_stride, mb + xi * p.m_stride, p.nb);
-            transform_outputs(p, mb, t0, n, 0, p.Ko, out, scratch);
-        }
+        run_tiles(p, in, u, slots, t, begin, end, 0, p.Ko, out);
     });
 }
 

@@ -4,31 +4,47 @@
 // work is packing the shared operand (a few % at the sizes where threading pays). Narrow C is computed as
 // C^T = B^T A^T; conv2d can supply B through a callback (implicit im2col, detail::gemm_source_b).
 #include <xvis/tensor/aligned_allocator.hpp>
+#include <xvis/tensor/detail/gemm_kernel.hpp>
 #include <xvis/tensor/detail/team.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace xvis::kernels {
-namespace {
 
-template <class T>
-struct Blocking {
-    using batch = xsimd::batch<T>;
-    static constexpr std::size_t W = batch::size;  // 8 floats on avx2, 4 on sse2
-    static constexpr std::size_t MR = 6;           // 6 × 2 accumulators + 2 B + 1 A = 15 of 16 vector registers
-    static constexpr std::size_t NR = 2 * W;
-    // Zen 3: KC·NR·sizeof(T) = 16 KiB B micro-panel in L1d (32 KiB); MC·KC·sizeof(T) ≈ 144 KiB A block in
-    // L2 (512 KiB); KC·NC panel of B a few MiB in L3 (32 MiB shared).
-    static constexpr std::size_t KC = 256;
-    static constexpr std::size_t MC = (sizeof(T) == 4 ? 144 : 72);
-    static constexpr std::size_t NC = 4080 / NR * NR;
-    static constexpr std::size_t NT = 1024 / sizeof(T);  // columns of a filled B tile: KC·NT·sizeof(T) = 256 KiB
-    static_assert(MC % MR == 0, "MC must be a multiple of MR");
-};
+namespace gemm_detail {
+#ifdef XVIS_GEMM_AVX512
+bool cpu_has_avx512();  // gemm_kernel_avx512.cpp
+// The kernel reads the avx2 build's 64-byte panels (a native AVX-512 build's xsimd kernel is AVX-512 already).
+bool avx512_usable() { return Blocking<float>::NR * sizeof(float) == 64 && cpu_has_avx512(); }
+#else
+bool avx512_usable() { return false; }
+#endif
+std::atomic<bool> avx512_active{avx512_usable()};
+}  // namespace gemm_detail
+
+namespace {
+std::atomic<GemmKernel> kernel_choice{GemmKernel::automatic};
+}  // namespace
+
+void set_gemm_kernel(GemmKernel kernel) {
+    kernel_choice.store(kernel, std::memory_order_relaxed);
+    gemm_detail::avx512_active.store(kernel == GemmKernel::automatic && gemm_detail::avx512_usable(),
+                                     std::memory_order_relaxed);
+}
+GemmKernel gemm_kernel() { return kernel_choice.load(std::memory_order_relaxed); }
+std::string gemm_kernel_isa() {
+    return gemm_detail::avx512_active.load(std::memory_order_relaxed) ? "avx512f" : xsimd::default_arch::name();
+}
+
+namespace {
+using gemm_detail::Blocking;
+using gemm_detail::micro_kernel;
 
 // Per-thread packing buffer, allocated once at its full size (so later calls never allocate) and reused.
 template <class T>
@@ -65,55 +81,6 @@ void pack_b(bool trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t
 namespace {
 using gemm_detail::pack_a;
 using gemm_detail::pack_b;
-
-// C[mr×nr] = alpha · a·b + beta · C from packed micro-panels a [kc][MR] and b [kc][NR]; beta == 0 never reads C.
-// C(i, j) is c[i·rs + j·cs]: cs == 1 normally, rs == 1 when the caller swapped the operands (C^T = B^T A^T).
-// Partial or transposed tiles go through a small stack buffer so the FMA loop is always full width.
-template <class T>
-inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, T* c, std::size_t rs,
-                         std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr) {
-    using batch = typename Blocking<T>::batch;
-    constexpr std::size_t W = Blocking<T>::W, MR = Blocking<T>::MR, NR = Blocking<T>::NR;
-    batch acc[MR][2];
-#pragma GCC unroll 6
-    for (std::size_t i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = batch(T(0));
-#pragma GCC unroll 4
-    for (std::size_t k = 0; k < kc; ++k) {
-        const batch b0 = batch::load_aligned(b + k * NR);
-        const batch b1 = batch::load_aligned(b + k * NR + W);
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            const batch ai(a[k * MR + i]);
-            acc[i][0] = xsimd::fma(ai, b0, acc[i][0]);
-            acc[i][1] = xsimd::fma(ai, b1, acc[i][1]);
-        }
-    }
-    const batch va(alpha), vb(beta);
-    if (mr == MR && nr == NR && cs == 1) {
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            T* ci = c + i * rs;
-            if (beta == T(0)) {
-                (va * acc[i][0]).store_unaligned(ci);
-                (va * acc[i][1]).store_unaligned(ci + W);
-            } else {
-                xsimd::fma(vb, batch::load_unaligned(ci), va * acc[i][0]).store_unaligned(ci);
-                xsimd::fma(vb, batch::load_unaligned(ci + W), va * acc[i][1]).store_unaligned(ci + W);
-            }
-        }
-        return;
-    }
-    alignas(64) T tmp[MR * NR];
-    for (std::size_t i = 0; i < MR; ++i) {
-        acc[i][0].store_aligned(tmp + i * NR);
-        acc[i][1].store_aligned(tmp + i * NR + W);
-    }
-    for (std::size_t i = 0; i < mr; ++i)
-        for (std::size_t j = 0; j < nr; ++j) {
-            T& cij = c[i * rs + j * cs];
-            cij = beta == T(0) ? alpha * tmp[i * NR + j] : alpha * tmp[i * NR + j] + beta * cij;
-        }
-}
 
 // The whole loop nest on one (sub-)problem; A, B, C already point at its first element.
 template <class T>

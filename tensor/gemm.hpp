@@ -2,6 +2,7 @@
 // General matrix multiply on row-major matrices: packed panels, a register-blocked xsimd FMA micro-kernel,
 // OpenMP over blocks of C. Explicitly instantiated for float and double.
 #include <cstddef>
+#include <string>
 
 namespace xvis::kernels {
 
@@ -19,6 +20,17 @@ template <class T>
 void gemm_batched(std::size_t batch, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
                   T alpha, const T* A, std::size_t lda, std::size_t stride_a, const T* B, std::size_t ldb,
                   std::size_t stride_b, T beta, T* C, std::size_t ldc, std::size_t stride_c);
+
+// Process-wide choice of micro-kernel, for every GEMM and the convolutions built on it: `automatic` (the
+// default) runs an AVX-512 kernel on CPUs that have it (x86-64 builds whose own kernels are avx2: twice the
+// FMA width on the same packed panels), `portable` always the build's own xsimd kernel (to compare, or for its
+// rounding). The two differ in rounding only (the AVX-512 kernel sums even and odd k apart); results stay the
+// same bits with any thread count. May change at any time.
+enum class GemmKernel { automatic, portable };
+void set_gemm_kernel(GemmKernel kernel);
+GemmKernel gemm_kernel();
+// Instruction set of the micro-kernel now: "avx512f", or the build's xsimd architecture ("fma3<avx2>", "sse2").
+std::string gemm_kernel_isa();
 
 namespace detail {
 // For conv2d: B read through a callback instead of memory, so an im2col panel never has to exist whole.

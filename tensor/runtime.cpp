@@ -1,5 +1,6 @@
 #include <xvis/tensor/aligned_allocator.hpp>
 #include <xvis/tensor/detail/team.hpp>
+#include <xvis/tensor/gemm.hpp>
 #include <xvis/tensor/runtime.hpp>
 
 #include <xsimd/xsimd.hpp>
@@ -47,6 +48,7 @@ BuildInfo build_info() {
     BuildInfo info;
     info.simd_arch = xsimd::default_arch::name();
     info.simd_width = xsimd::batch<float>::size;
+    info.gemm_isa = kernels::gemm_kernel_isa();
     info.alignment = tensor_alignment;
 #ifdef XVIS_HAVE_OPENMP
     info.openmp = true;
@@ -63,7 +65,7 @@ BuildInfo build_info() {
 
 std::string build_info_string() {
     const auto b = build_info();
-    return "simd=" + b.simd_arch + " width=" + std::to_string(b.simd_width) + " alignment=" +
+    return "simd=" + b.simd_arch + " width=" + std::to_string(b.simd_width) + " gemm=" + b.gemm_isa + " alignment=" +
            std::to_string(b.alignment) + " openmp=" + (b.openmp ? "on" : "off") +
            " threads=" + std::to_string(num_threads()) + " build=" + b.build_type;
 }

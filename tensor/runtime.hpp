@@ -27,12 +27,13 @@ int threads_for_load();
 struct BuildInfo {
     std::string simd_arch;     // xsimd's default architecture in xvis's kernels, e.g. "avx2" (with fma3)
     std::size_t simd_width;    // floats per SIMD register
+    std::string gemm_isa;      // the GEMM micro-kernel's instruction set now (kernels::gemm_kernel_isa())
     std::size_t alignment;     // tensor storage alignment in bytes
     bool openmp;               // built with OpenMP
     std::string build_type;    // "Release", "Debug", ...
 };
 BuildInfo build_info();
-// "simd=fma3<avx2> width=8 alignment=64 openmp=on threads=2"
+// "simd=fma3<avx2> width=8 gemm=avx512f alignment=64 openmp=on threads=2 build=Release"
 std::string build_info_string();
 
 }  // namespace xvis

@@ -251,6 +251,7 @@ def measure(a, sides, workloads, threads, busy, rounds, max_wait, use_torch, res
                 peak = run_child(sides.cmd('xvis', 'peak', '--threads', str(t)), sides.env('xvis', t), log)[0]
                 if peak:
                     results['peak'][str(t)] = max(results['peak'].get(str(t), 0), peak['fma_peak_gflops'])
+                    results['peak_isa'] = peak.get('isa', 'avx2')
         interference = state.setdefault('others', [])
         order = ['xvis', 'torch'] if r % 2 == 0 else ['torch', 'xvis']
         if not use_torch:
@@ -286,7 +287,8 @@ def report(results):
     print(f'xvis: {b.get("xvis", "?")}; PyTorch {tb.get("torch", "—")} (torchvision {tb.get("torchvision", "—")}, '
           f'{tb.get("blas", "—")}, oneDNN {tb.get("onednn", "—")})')
     peak = ' / '.join(f'{v:.0f}' for _, v in sorted(results['peak'].items()))
-    print(f'FMA peak (register-only loop, best over rounds, {"/".join(sorted(results["peak"]))} threads): {peak} GFLOP/s')
+    print(f'FMA peak (register-only {results.get("peak_isa", "avx2")} loop, best over rounds, '
+          f'{"/".join(sorted(results["peak"]))} threads): {peak} GFLOP/s')
     print(f'command: {m["command"]}\n')
     print(ct.table(results))
     print('\nRatios are PyTorch time / xvis time (> 1: xvis faster), of the medians over rounds; in brackets the '

@@ -1,12 +1,14 @@
 // xvis_peer: the xvis side of scripts/compare.sh (bench/peer/compare.py runs it and torch_peer.py in turn).
 //   xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] [--onnx-dir D] [--fashion-dir D]
-//                 [--train-images N] [--conv fast|gemm]
+//                 [--train-images N] [--conv fast|gemm] [--gemm-kernel automatic|portable]
 //                                         one JSON line: {"side": "xvis", "workload", "threads", "ms": [...]};
 //                                         --conv gemm: convolutions without Winograd (A/B of the algorithm)
+//                                         --gemm-kernel portable: the build's xsimd micro-kernel, not AVX-512
 //   xvis_peer logits MODEL [--onnx-dir D]   {"logits": [...]} for the check input (see xvis_workloads.hpp)
 //   xvis_peer export-own DIR                writes DIR/fashion_cnn.onnx and DIR/vgg_mini.onnx
 //   xvis_peer list                          the workload names, one per line
-//   xvis_peer peak --threads N              {"fma_peak_gflops": G}: register-only FMA loop (fma_peak.hpp)
+//   xvis_peer peak --threads N              {"fma_peak_gflops": G, "threads": N, "isa": I}: register-only FMA
+//                                           loop in the GEMM micro-kernel's vectors (fma_peak.hpp)
 //   xvis_peer profile WORKLOAD --threads N [--reps R] [--onnx-dir D]   where a compiled workload (saliency)
 //                                           spends its time: per op type and the slowest steps (profile_string)
 // Timing: set-up first (untimed), `warmup` untimed calls, then calls timed one by one with a steady clock until
@@ -16,6 +18,7 @@
 
 #include <xvis/io/fashion_mnist.hpp>
 #include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/gemm.hpp>
 #include <xvis/tensor/runtime.hpp>
 
 #include <chrono>
@@ -33,12 +36,13 @@ struct Args {
     int threads = 1, warmup = 1, reps = 5;
     double min_time = 0.0;
     xvis::kernels::Conv2dAlgorithm conv = xvis::kernels::Conv2dAlgorithm::fast;
+    xvis::kernels::GemmKernel gemm_kernel = xvis::kernels::GemmKernel::automatic;
     xvis::peer::Settings settings;
 };
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "xvis_peer: %s\nusage: xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] "
-                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] [--conv fast|gemm] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
+                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] [--conv fast|gemm] [--gemm-kernel automatic|portable] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -68,6 +72,9 @@ Args parse(int argc, char** argv) {
             else if (k == "--conv" && (v == "fast" || v == "gemm"))
                 a.conv = v == "fast" ? xvis::kernels::Conv2dAlgorithm::fast : xvis::kernels::Conv2dAlgorithm::gemm;
             else if (k == "--conv") usage("--conv takes fast or gemm, got '" + v + "'");
+            else if (k == "--gemm-kernel" && (v == "automatic" || v == "portable"))
+                a.gemm_kernel = v == "automatic" ? xvis::kernels::GemmKernel::automatic : xvis::kernels::GemmKernel::portable;
+            else if (k == "--gemm-kernel") usage("--gemm-kernel takes automatic or portable, got '" + v + "'");
             else usage("unknown option '" + k + "'");
         } catch (const std::logic_error&) {
             usage("option '" + k + "' got '" + v + "', expected a number");
@@ -121,6 +128,7 @@ int profile(const Args& a) {
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     xvis::kernels::set_conv2d_algorithm(a.conv);
+    xvis::kernels::set_gemm_kernel(a.gemm_kernel);
     try {
         if (a.command == "run") return run(a);
         if (a.command == "profile") return profile(a);
@@ -136,7 +144,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (a.command == "peak") {
-            std::printf("{\"fma_peak_gflops\": %.1f, \"threads\": %d}\n", xvis::peer::fma_peak_gflops(a.threads), a.threads);
+            std::printf("{\"fma_peak_gflops\": %.1f, \"threads\": %d, \"isa\": \"%s\"}\n",
+                        xvis::peer::fma_peak_gflops(a.threads), a.threads, xvis::peer::fma_peak_isa().c_str());
             return 0;
         }
         if (a.command == "list") {

@@ -73,10 +73,19 @@ void check(const Case& c, std::uint64_t seed, bool nan_c = false) {
     EXPECT_EQ(failures, 0u);
 }
 
+// Restores the micro-kernel choice a test changed.
+struct KernelGuard {
+    kernels::GemmKernel saved = kernels::gemm_kernel();
+    ~KernelGuard() { kernels::set_gemm_kernel(saved); }
+};
+
 template <class T>
-void sweep(int threads) {
+void sweep(int threads, kernels::GemmKernel kernel = kernels::GemmKernel::automatic) {
     ThreadGuard guard;
+    KernelGuard kernel_guard;
     set_num_threads(threads);
+    kernels::set_gemm_kernel(kernel);
+    SCOPED_TRACE("micro-kernel " + kernels::gemm_kernel_isa());
     const std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> shapes = {
         {1, 1, 1},    {1, 7, 13},    {7, 1, 13},    {13, 17, 1},   {17, 33, 7},  {33, 13, 100},
         {100, 17, 33}, {6, 16, 256}, {12, 32, 257}, {145, 100, 33}, {257, 33, 17}, {64, 257, 100},
@@ -98,6 +107,34 @@ void sweep(int threads) {
 TEST(Gemm, FloatShapesTransposesOneThread) { sweep<float>(1); }
 TEST(Gemm, FloatShapesTransposesTwoThreads) { sweep<float>(2); }
 TEST(Gemm, DoubleShapesTransposesOneThread) { sweep<double>(1); }
+// The build's own xsimd kernel, where `automatic` takes the AVX-512 one.
+TEST(Gemm, FloatShapesTransposesPortableKernel) { sweep<float>(1, kernels::GemmKernel::portable); }
+TEST(Gemm, DoubleShapesTransposesPortableKernel) { sweep<double>(2, kernels::GemmKernel::portable); }
+
+// The choice is real: `portable` never reports AVX-512, and where the CPU has it `automatic` runs another
+// kernel (its sums round differently) that is as close to the reference (the sweeps above).
+TEST(Gemm, KernelChoiceTakesEffect) {
+    KernelGuard guard;
+    kernels::set_gemm_kernel(kernels::GemmKernel::portable);
+    EXPECT_EQ(kernels::gemm_kernel(), kernels::GemmKernel::portable);
+    EXPECT_NE(kernels::gemm_kernel_isa(), "avx512f");
+    const std::size_t M = 12, N = 32, K = 301;
+    const auto A = random_vector<float>(M * K, 40), B = random_vector<float>(K * N, 41);
+    std::vector<float> portable(M * N), automatic(M * N);
+    kernels::gemm<float>(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, portable.data(), N);
+    kernels::set_gemm_kernel(kernels::GemmKernel::automatic);
+    kernels::gemm<float>(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, automatic.data(), N);
+#if defined(__x86_64__) && defined(__GNUC__)
+    const bool avx512 = __builtin_cpu_supports("avx512f") && build_info().simd_width == 8;
+#else
+    const bool avx512 = false;
+#endif
+    EXPECT_EQ(kernels::gemm_kernel_isa() == "avx512f", avx512) << kernels::gemm_kernel_isa();
+    if (avx512)
+        EXPECT_NE(portable, automatic) << "the AVX-512 kernel gave the portable kernel's bits on 12x32x301";
+    else
+        EXPECT_EQ(portable, automatic);
+}
 TEST(Gemm, DoubleShapesTransposesTwoThreads) { sweep<double>(2); }
 
 TEST(Gemm, BetaZeroDoesNotReadC) {

@@ -44,7 +44,7 @@ std::string gemm_kernel_isa() {
 
 namespace {
 using gemm_detail::Blocking;
-using gemm_detail::micro_kernel;
+using gemm_detail::micro_column;
 
 // Per-thread packing buffer, allocated once at its full size (so later calls never allocate) and reused.
 template <class T>
@@ -107,9 +107,8 @@ void gemm_serial(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, 
                     const std::size_t nt = std::min(Bk::NT, nc - jt);
                     pack_b(tb, B, ldb, pc, kc, jc + jt, nt, pb);
                     for (std::size_t jr = 0; jr < nt; jr += Bk::NR)
-                        for (std::size_t ir = 0; ir < M; ir += Bk::MR)
-                            micro_kernel(kc, pa + ir * kc, pb + jr * kc, C + ir * rs + (jc + jt + jr) * cs, rs, cs,
-                                         alpha, beta_k, std::min(Bk::MR, M - ir), std::min(Bk::NR, nt - jr));
+                        micro_column(kc, pa, Bk::MR * kc, pb + jr * kc, C + (jc + jt + jr) * cs, rs, cs, alpha,
+                                     beta_k, M, std::min(Bk::NR, nt - jr));
                 }
                 continue;
             }
@@ -119,9 +118,8 @@ void gemm_serial(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, 
                 pack_a(ta, A, lda, ic, mc, pc, kc, pa);
                 for (std::size_t jr = 0; jr < nc; jr += Bk::NR) {
                     const std::size_t nr = std::min(Bk::NR, nc - jr);
-                    for (std::size_t ir = 0; ir < mc; ir += Bk::MR)
-                        micro_kernel(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * rs + (jc + jr) * cs, rs, cs, alpha,
-                                     beta_k, std::min(Bk::MR, mc - ir), nr);
+                    micro_column(kc, pa, Bk::MR * kc, pb + jr * kc, C + ic * rs + (jc + jr) * cs, rs, cs, alpha,
+                                 beta_k, mc, nr);
                 }
             }
         }
@@ -157,9 +155,7 @@ void gemm_serial_source(bool ta, bool tb, std::size_t M, std::size_t N, std::siz
                 for (std::size_t jr = 0; jr < nc; jr += Bk::NR) {
                     const std::size_t nr = std::min(Bk::NR, nc - jr);
                     pack_b(tb, tile, ldt, 0, kc, jr, nr, pb);
-                    for (std::size_t ir = 0; ir < M; ir += Bk::MR)
-                        micro_kernel(kc, pa + ir * kc, pb, C + ir * ldc + jc + jr, ldc, std::size_t(1), alpha,
-                                     beta_k, std::min(Bk::MR, M - ir), nr);
+                    micro_column(kc, pa, Bk::MR * kc, pb, C + jc + jr, ldc, std::size_t(1), alpha, beta_k, M, nr);
                 }
                 continue;
             }
@@ -168,10 +164,8 @@ void gemm_serial_source(bool ta, bool tb, std::size_t M, std::size_t N, std::siz
                 const std::size_t mc = std::min(mstep, M - ic);
                 pack_a(ta, A, lda, ic, mc, pc, kc, pa);
                 for (std::size_t jr = 0; jr < nc; jr += Bk::NR)
-                    for (std::size_t ir = 0; ir < mc; ir += Bk::MR)
-                        micro_kernel(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                                     std::size_t(1), alpha, beta_k, std::min(Bk::MR, mc - ir),
-                                     std::min(Bk::NR, nc - jr));
+                    micro_column(kc, pa, Bk::MR * kc, pb + jr * kc, C + ic * ldc + jc + jr, ldc, std::size_t(1),
+                                 alpha, beta_k, mc, std::min(Bk::NR, nc - jr));
             }
         }
     }
@@ -299,10 +293,8 @@ void gemm_packed(std::size_t M, std::size_t N, std::size_t K, const T* pa, const
     for (std::size_t pc = 0; pc < K; pc += kstep) {
         const std::size_t kc = std::min(kstep, K - pc);
         for (std::size_t jr = 0; jr < N; jr += Bk::NR)
-            for (std::size_t ir = 0; ir < M; ir += Bk::MR)
-                micro_kernel(kc, pa + ir * K + pc * Bk::MR, pb + jr * K + pc * Bk::NR, C + ir * ldc + jr, ldc,
-                             std::size_t(1), T(1), pc == 0 ? T(0) : T(1), std::min(Bk::MR, M - ir),
-                             std::min(Bk::NR, N - jr));
+            micro_column(kc, pa + pc * Bk::MR, Bk::MR * K, pb + jr * K + pc * Bk::NR, C + jr, ldc, std::size_t(1),
+                         T(1), pc == 0 ? T(0) : T(1), M, std::min(Bk::NR, N - jr));
     }
 }
 

@@ -23,13 +23,11 @@ void gemm_batched(std::size_t batch, bool trans_a, bool trans_b, std::size_t M, 
 
 // Process-wide choice of micro-kernel, for every GEMM and the convolutions built on it: `automatic` (the
 // default) runs an AVX-512 kernel on CPUs that have it (x86-64 builds whose own kernels are avx2: twice the
-// FMA width on the same packed panels), `portable` always the build's own xsimd kernel (to compare, or for its
-// rounding). The two differ in rounding only (the AVX-512 kernel sums even and odd k apart); results stay the
-// same bits with any thread count. May change at any time.
+// FMA width on the same packed panels), `portable` always the build's own xsimd kernel (to compare). Both sum every element in the same order, so they give the same bits. May change at any time.
 enum class GemmKernel { automatic, portable };
 void set_gemm_kernel(GemmKernel kernel);
 GemmKernel gemm_kernel();
-// Instruction set of the micro-kernel now: "avx512f", or the build's xsimd architecture ("fma3<avx2>", "sse2").
+// Instruction set of the micro-kernel now: "avx512f", or the build's xsimd architecture ("fma3+avx2", "sse2").
 std::string gemm_kernel_isa();
 
 namespace detail {

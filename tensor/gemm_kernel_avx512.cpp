@@ -1,12 +1,12 @@
-// The GEMM micro-kernel in AVX-512, chosen at run time on CPUs that have it (gemm.cpp). It reads the same
-// packed micro-panels as the portable xsimd kernel, a [kc][6] and b [kc][NR] with NR = 64 bytes (16 floats,
-// 8 doubles), so packing, blocking and every caller stay as they are; one zmm register holds a row of the tile
-// where the AVX2 kernel needs two, so each k step is 6 FMAs instead of 12.
-// Six accumulators would leave the FMA units waiting on their own latency (4 cycles, 2 units: 8 chains in
-// flight), so even and odd k sum into separate accumulators, added at the end: results differ from the
-// portable kernel's in rounding only.
-// Only the functions below are compiled for AVX-512 (a target attribute, not a flag on the file), so no inline
-// function from a header can be emitted here in AVX-512 and picked by the linker for other files.
+// The GEMM micro-kernel in AVX-512, chosen at run time on CPUs that have it (detail/gemm_kernel.hpp). It reads
+// the same packed micro-panels as the portable xsimd kernel, A in 6-row panels [kc][6] and B in 64-byte panels
+// [kc][NR] (16 floats, 8 doubles), so packing, blocking and every caller stay as they are. One zmm register holds
+// a row of the tile where the AVX2 kernel needs two, and two A panels are taken at once: 12 accumulators, enough
+// independent chains for the FMA latency, and each B vector feeds 12 FMAs.
+// Every element is summed in the portable kernel's order (one FMA per k, in order, then alpha and beta), so both
+// kernels give the same bits, and so does a row whichever panel pairing it lands in.
+// Only these functions are compiled for AVX-512 (target attributes, not a flag on the file), so no inline
+// function from a header is emitted here in AVX-512 for the linker to pick in other files.
 #include <cstddef>
 
 #if defined(__x86_64__) && defined(__GNUC__)  // as XVIS_GEMM_AVX512 in detail/gemm_kernel.hpp
@@ -17,96 +17,100 @@ namespace xvis::kernels::gemm_detail {
 namespace {
 constexpr std::size_t MR = 6;
 
-// c(i, j) = alpha · acc(i, j) + beta · c(i, j) through tmp[i·NR + j] for the first mr × nr of the tile;
-// beta == 0 never reads c.
 template <class T>
-inline void store_edge(const T* tmp, std::size_t NR, T* c, std::size_t rs, std::size_t cs, T alpha, T beta,
-                       std::size_t mr, std::size_t nr) {
-    for (std::size_t i = 0; i < mr; ++i)
-        for (std::size_t j = 0; j < nr; ++j) {
-            T& cij = c[i * rs + j * cs];
-            cij = beta == T(0) ? alpha * tmp[i * NR + j] : alpha * tmp[i * NR + j] + beta * cij;
+struct Zmm;
+template <>
+struct Zmm<float> {
+    using V = __m512;
+    static constexpr std::size_t lanes = 16;
+    __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_ps(); }
+    __attribute__((target("avx512f"))) static V set1(float x) { return _mm512_set1_ps(x); }
+    __attribute__((target("avx512f"))) static V load(const float* p) { return _mm512_loadu_ps(p); }
+    __attribute__((target("avx512f"))) static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+    __attribute__((target("avx512f"))) static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    __attribute__((target("avx512f"))) static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+};
+template <>
+struct Zmm<double> {
+    using V = __m512d;
+    static constexpr std::size_t lanes = 8;
+    __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_pd(); }
+    __attribute__((target("avx512f"))) static V set1(double x) { return _mm512_set1_pd(x); }
+    __attribute__((target("avx512f"))) static V load(const double* p) { return _mm512_loadu_pd(p); }
+    __attribute__((target("avx512f"))) static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+    __attribute__((target("avx512f"))) static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+    __attribute__((target("avx512f"))) static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+};
+
+// C[mr×nr] = alpha · a·b + beta · C for P A panels (panel p at a + p·a_stride, rows 6p..6p + 5 of the tile) and
+// one B panel; beta == 0 never reads C. Whole 6-row tiles are stored from registers, others through a stack buffer.
+template <std::size_t P, class T>
+__attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __restrict a, std::size_t a_stride,
+                                                    const T* __restrict b, T* c, std::size_t rs, std::size_t cs,
+                                                    T alpha, T beta, std::size_t mr, std::size_t nr) {
+    using Z = Zmm<T>;
+    constexpr std::size_t NR = Z::lanes, rows = P * MR;
+    typename Z::V acc[rows];
+#pragma GCC unroll 12
+    for (std::size_t i = 0; i < rows; ++i) acc[i] = Z::zero();
+#pragma GCC unroll 2
+    for (std::size_t k = 0; k < kc; ++k) {
+        const typename Z::V bk = Z::load(b + k * NR);
+#pragma GCC unroll 2
+        for (std::size_t p = 0; p < P; ++p)
+#pragma GCC unroll 6
+            for (std::size_t i = 0; i < MR; ++i)
+                acc[p * MR + i] = Z::fma(Z::set1(a[p * a_stride + k * MR + i]), bk, acc[p * MR + i]);
+    }
+    const typename Z::V va = Z::set1(alpha), vb = Z::set1(beta);
+    // Panel by panel, as the portable kernel stores each 6-row tile (same bits: whole tiles take one FMA for
+    // beta, others alpha · acc + beta · c in scalars).
+    for (std::size_t p = 0; p < P && p * MR < mr; ++p) {
+        const std::size_t m = mr - p * MR < MR ? mr - p * MR : MR;
+        typename Z::V* part = acc + p * MR;
+        T* cp = c + p * MR * rs;
+        if (m == MR && nr == NR && cs == 1) {
+#pragma GCC unroll 6
+            for (std::size_t i = 0; i < MR; ++i) {
+                T* ci = cp + i * rs;
+                const typename Z::V scaled = Z::mul(va, part[i]);
+                Z::store(ci, beta == T(0) ? scaled : Z::fma(vb, Z::load(ci), scaled));
+            }
+            continue;
         }
+        alignas(64) T tmp[MR * NR];
+        for (std::size_t i = 0; i < MR; ++i) Z::store(tmp + i * NR, part[i]);
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < nr; ++j) {
+                T& cij = cp[i * rs + j * cs];
+                cij = beta == T(0) ? alpha * tmp[i * NR + j] : alpha * tmp[i * NR + j] + beta * cij;
+            }
+    }
 }
 }  // namespace
 
-__attribute__((target("avx512f"))) void micro_kernel_avx512(std::size_t kc, const float* __restrict a,
-                                                             const float* __restrict b, float* c, std::size_t rs,
-                                                             std::size_t cs, float alpha, float beta,
-                                                             std::size_t mr, std::size_t nr) {
-    constexpr std::size_t NR = 16;
-    __m512 even[MR], odd[MR];
-#pragma GCC unroll 6
-    for (std::size_t i = 0; i < MR; ++i) even[i] = odd[i] = _mm512_setzero_ps();
-    std::size_t k = 0;
-#pragma GCC unroll 2
-    for (; k + 2 <= kc; k += 2) {
-        const __m512 b0 = _mm512_loadu_ps(b + k * NR), b1 = _mm512_loadu_ps(b + (k + 1) * NR);
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            even[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[k * MR + i]), b0, even[i]);
-            odd[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[(k + 1) * MR + i]), b1, odd[i]);
-        }
-    }
-    if (k < kc) {
-        const __m512 b0 = _mm512_loadu_ps(b + k * NR);
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) even[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[k * MR + i]), b0, even[i]);
-    }
-    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    if (mr == MR && nr == NR && cs == 1) {
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            float* ci = c + i * rs;
-            const __m512 acc = _mm512_mul_ps(va, _mm512_add_ps(even[i], odd[i]));
-            _mm512_storeu_ps(ci, beta == 0.0f ? acc : _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), acc));
-        }
-        return;
-    }
-    alignas(64) float tmp[MR * NR];
-    for (std::size_t i = 0; i < MR; ++i) _mm512_store_ps(tmp + i * NR, _mm512_add_ps(even[i], odd[i]));
-    store_edge(tmp, NR, c, rs, cs, alpha, beta, mr, nr);
+void micro_kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t rs, std::size_t cs,
+                         float alpha, float beta, std::size_t mr, std::size_t nr) {
+    tile<1>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+}
+void micro_kernel_avx512(std::size_t kc, const double* a, const double* b, double* c, std::size_t rs,
+                         std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr) {
+    tile<1>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+}
+void micro_kernel_avx512_x2(std::size_t kc, const float* a, std::size_t a_stride, const float* b, float* c,
+                            std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr) {
+    tile<2>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+}
+void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_stride, const double* b, double* c,
+                            std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
+                            std::size_t nr) {
+    tile<2>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
 }
 
-__attribute__((target("avx512f"))) void micro_kernel_avx512(std::size_t kc, const double* __restrict a,
-                                                             const double* __restrict b, double* c, std::size_t rs,
-                                                             std::size_t cs, double alpha, double beta,
-                                                             std::size_t mr, std::size_t nr) {
-    constexpr std::size_t NR = 8;
-    __m512d even[MR], odd[MR];
-#pragma GCC unroll 6
-    for (std::size_t i = 0; i < MR; ++i) even[i] = odd[i] = _mm512_setzero_pd();
-    std::size_t k = 0;
-#pragma GCC unroll 2
-    for (; k + 2 <= kc; k += 2) {
-        const __m512d b0 = _mm512_loadu_pd(b + k * NR), b1 = _mm512_loadu_pd(b + (k + 1) * NR);
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            even[i] = _mm512_fmadd_pd(_mm512_set1_pd(a[k * MR + i]), b0, even[i]);
-            odd[i] = _mm512_fmadd_pd(_mm512_set1_pd(a[(k + 1) * MR + i]), b1, odd[i]);
-        }
-    }
-    if (k < kc) {
-        const __m512d b0 = _mm512_loadu_pd(b + k * NR);
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) even[i] = _mm512_fmadd_pd(_mm512_set1_pd(a[k * MR + i]), b0, even[i]);
-    }
-    const __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
-    if (mr == MR && nr == NR && cs == 1) {
-#pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            double* ci = c + i * rs;
-            const __m512d acc = _mm512_mul_pd(va, _mm512_add_pd(even[i], odd[i]));
-            _mm512_storeu_pd(ci, beta == 0.0 ? acc : _mm512_fmadd_pd(vb, _mm512_loadu_pd(ci), acc));
-        }
-        return;
-    }
-    alignas(64) double tmp[MR * NR];
-    for (std::size_t i = 0; i < MR; ++i) _mm512_store_pd(tmp + i * NR, _mm512_add_pd(even[i], odd[i]));
-    store_edge(tmp, NR, c, rs, cs, alpha, beta, mr, nr);
+bool cpu_has_avx512() {
+    __builtin_cpu_init();  // may run from a static initializer, before libgcc's own
+    return __builtin_cpu_supports("avx512f");
 }
-
-bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
 
 }  // namespace xvis::kernels::gemm_detail
 #endif

@@ -183,7 +183,7 @@ def main():
     ap.add_argument('--torch-python', default=os.environ.get('XVIS_TORCH_PYTHON', '/usr/bin/python3'))
     ap.add_argument('--blas', choices=['openblas', 'default'], default='openblas',
                     help="PyTorch's BLAS: OpenBLAS from libopenblas0-pthread when installed (default), or the system's")
-    ap.add_argument('--cache', default=os.environ.get('XVIS_COMPARE_CACHE', os.path.expanduser('~/.cache/xvis-compare')))
+    ap.add_argument('--cache', default=os.environ.get('XVIS_COMPARE_CACHE') or os.path.expanduser('~/.cache/xvis-compare'))
     ap.add_argument('--fashion-dir', default='/usr/share/datasets/fashion-mnist')
     ap.add_argument('--train-images', type=int, help='training images per epoch (default 60,000; quick 6,400)')
     ap.add_argument('--max-wait', type=float, help='seconds to wait for an idle machine per round (default 300, quick 0)')

@@ -1,9 +1,10 @@
 // xvis_peer: the xvis side of scripts/compare.sh (bench/peer/compare.py runs it and torch_peer.py in turn).
 //   xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] [--onnx-dir D] [--fashion-dir D]
-//                 [--train-images N] [--conv fast|gemm] [--gemm-kernel automatic|portable]
+//                 [--train-images N] [--conv fast|gemm] [--gemm-kernel automatic|portable] [--adaptive on|off]
 //                                         one JSON line: {"side": "xvis", "workload", "threads", "ms": [...]};
 //                                         --conv gemm: convolutions without Winograd (A/B of the algorithm)
 //                                         --gemm-kernel portable: the build's xsimd micro-kernel, not AVX-512
+//                                         --adaptive off: no team watch (set_adaptive_threads(false))
 //   xvis_peer logits MODEL [--onnx-dir D]   {"logits": [...]} for the check input (see xvis_workloads.hpp)
 //   xvis_peer export-own DIR                writes DIR/fashion_cnn.onnx and DIR/vgg_mini.onnx
 //   xvis_peer list                          the workload names, one per line
@@ -21,6 +22,7 @@
 #include <xvis/tensor/gemm.hpp>
 #include <xvis/tensor/runtime.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,12 +39,13 @@ struct Args {
     double min_time = 0.0;
     xvis::kernels::Conv2dAlgorithm conv = xvis::kernels::Conv2dAlgorithm::fast;
     xvis::kernels::GemmKernel gemm_kernel = xvis::kernels::GemmKernel::automatic;
+    bool adaptive = true;
     xvis::peer::Settings settings;
 };
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "xvis_peer: %s\nusage: xvis_peer run WORKLOAD --threads N [--warmup W] [--reps R] [--min-time S] "
-                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] [--conv fast|gemm] [--gemm-kernel automatic|portable] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
+                         "[--onnx-dir D] [--fashion-dir D] [--train-images N] [--conv fast|gemm] [--gemm-kernel automatic|portable] [--adaptive on|off] | logits MODEL [--onnx-dir D] | export-own DIR | list | peak --threads N | profile WORKLOAD --threads N [--reps R] [--onnx-dir D]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -74,6 +77,9 @@ Args parse(int argc, char** argv) {
             else if (k == "--conv") usage("--conv takes fast or gemm, got '" + v + "'");
             else if (k == "--gemm-kernel" && (v == "automatic" || v == "portable"))
                 a.gemm_kernel = v == "automatic" ? xvis::kernels::GemmKernel::automatic : xvis::kernels::GemmKernel::portable;
+            else if (k == "--adaptive" && (v == "on" || v == "off"))
+                a.adaptive = v == "on";
+            else if (k == "--adaptive") usage("--adaptive takes on or off, got '" + v + "'");
             else if (k == "--gemm-kernel") usage("--gemm-kernel takes automatic or portable, got '" + v + "'");
             else usage("unknown option '" + k + "'");
         } catch (const std::logic_error&) {
@@ -118,8 +124,12 @@ int profile(const Args& a) {
     if (!step.function) throw std::invalid_argument("this workload has no compiled function to profile (the saliency workloads have)");
     for (int i = 0; i < a.warmup; ++i) step.run();
     step.function->enable_profiling();
+    const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < a.reps; ++i) step.run();
+    const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%s", step.function->profile_string(40).c_str());
+    // The steps' sum leaves out what runs between them and around the function (feeds, post-processing).
+    std::printf("wall time per call: %.3f ms\n", wall / std::max(a.reps, 1));
     return 0;
 }
 
@@ -129,6 +139,7 @@ int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     xvis::kernels::set_conv2d_algorithm(a.conv);
     xvis::kernels::set_gemm_kernel(a.gemm_kernel);
+    xvis::set_adaptive_threads(a.adaptive);
     try {
         if (a.command == "run") return run(a);
         if (a.command == "profile") return profile(a);

@@ -1,12 +1,14 @@
 #pragma once
 // The GEMM's register blocking and its micro-kernel, for gemm.cpp only (the blocking depends on the xsimd
 // architecture xvis's .cpp files are compiled for, so no public header may see it).
-// micro_kernel() runs the AVX-512 kernel (gemm_kernel_avx512.cpp) where the CPU has it and the panels are
-// 64 bytes wide (the avx2 build's), and the portable xsimd kernel otherwise; set_gemm_kernel() chooses.
+// micro_column() and micro_kernel() run the AVX-512 kernels (gemm_kernel_avx512.cpp) where the CPU has them and
+// the panels are 64 bytes wide (the avx2 build's), and the portable xsimd kernel otherwise; set_gemm_kernel()
+// chooses. All give the same bits.
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 
@@ -35,12 +37,17 @@ struct Blocking {
 
 
 #ifdef XVIS_GEMM_AVX512
-// gemm_kernel_avx512.cpp: the same contract as micro_kernel_portable, for 64-byte B panels (NR = 16 floats,
-// 8 doubles) and MR = 6.
-void micro_kernel_avx512(std::size_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                         std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr);
-void micro_kernel_avx512(std::size_t kc, const double* __restrict a, const double* __restrict b, double* c,
-                         std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr);
+// gemm_kernel_avx512.cpp: the contract of micro_kernel_portable, for 64-byte B panels (NR = 16 floats, 8 doubles)
+// and MR = 6, with the portable kernel's bits; _x2 takes two A panels (panel 1 at a + a_stride, rows 6..11).
+void micro_kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t rs, std::size_t cs,
+                         float alpha, float beta, std::size_t mr, std::size_t nr);
+void micro_kernel_avx512(std::size_t kc, const double* a, const double* b, double* c, std::size_t rs,
+                         std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr);
+void micro_kernel_avx512_x2(std::size_t kc, const float* a, std::size_t a_stride, const float* b, float* c,
+                            std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr);
+void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_stride, const double* b, double* c,
+                            std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
+                            std::size_t nr);
 #endif
 // Whether micro_kernel() takes the AVX-512 kernel now (the CPU has it and set_gemm_kernel allows it).
 extern std::atomic<bool> avx512_active;
@@ -103,6 +110,24 @@ inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restr
             return micro_kernel_avx512(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
 #endif
     micro_kernel_portable(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
+}
+
+// Rows [0, m) of C against one B panel: A panel p (rows 6p..6p + 5) at a + p·a_stride, C(i, j) at c[i·rs + j·cs].
+// In AVX-512, pairs of panels take the 12-row kernel.
+template <class T>
+inline void micro_column(std::size_t kc, const T* a, std::size_t a_stride, const T* b, T* c, std::size_t rs,
+                         std::size_t cs, T alpha, T beta, std::size_t m, std::size_t nr) {
+    constexpr std::size_t MR = Blocking<T>::MR;
+    std::size_t ir = 0;
+#ifdef XVIS_GEMM_AVX512
+    if constexpr (MR == 6 && Blocking<T>::NR * sizeof(T) == 64)
+        if (avx512_active.load(std::memory_order_relaxed))
+            for (; ir + MR < m; ir += 2 * MR)  // pairs of panels, the second one possibly partial
+                micro_kernel_avx512_x2(kc, a + ir / MR * a_stride, a_stride, b, c + ir * rs, rs, cs, alpha, beta,
+                                       std::min(2 * MR, m - ir), nr);
+#endif
+    for (; ir < m; ir += MR)
+        micro_kernel(kc, a + ir / MR * a_stride, b, c + ir * rs, rs, cs, alpha, beta, std::min(MR, m - ir), nr);
 }
 
 }  // namespace gemm_detail

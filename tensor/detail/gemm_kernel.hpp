@@ -35,7 +35,6 @@ struct Blocking {
     static_assert(MC % MR == 0, "MC must be a multiple of MR");
 };
 
-
 #ifdef XVIS_GEMM_AVX512
 // gemm_kernel_avx512.cpp: the contract of micro_kernel_portable, for 64-byte B panels (NR = 16 floats, 8 doubles)
 // and MR = 6, with the portable kernel's bits; _x2 takes two A panels (panel 1 at a + a_stride, rows 6..11).
@@ -49,15 +48,25 @@ void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_strid
                             std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
                             std::size_t nr);
 #endif
-// Whether micro_kernel() takes the AVX-512 kernel now (the CPU has it and set_gemm_kernel allows it).
+// Whether the AVX-512 kernels run now (the CPU has them and set_gemm_kernel allows it).
 extern std::atomic<bool> avx512_active;
+
+// The AVX-512 kernels for T now: their panel layout matches this build's, and they are active.
+template <class T>
+inline bool use_avx512() {
+#ifdef XVIS_GEMM_AVX512
+    if constexpr (Blocking<T>::MR == 6 && Blocking<T>::NR * sizeof(T) == 64)
+        return avx512_active.load(std::memory_order_relaxed);
+#endif
+    return false;
+}
 
 // C[mr×nr] = alpha · a·b + beta · C from packed micro-panels a [kc][MR] and b [kc][NR]; beta == 0 never reads C.
 // C(i, j) is c[i·rs + j·cs]: cs == 1 normally, rs == 1 when the caller swapped the operands (C^T = B^T A^T).
 // Partial or transposed tiles go through a small stack buffer so the FMA loop is always full width.
 template <class T>
-inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T* __restrict b, T* c, std::size_t rs,
-                         std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr) {
+inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T* __restrict b, T* c,
+                                  std::size_t rs, std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr) {
     using batch = typename Blocking<T>::batch;
     constexpr std::size_t W = Blocking<T>::W, MR = Blocking<T>::MR, NR = Blocking<T>::NR;
     batch acc[MR][2];
@@ -105,9 +114,7 @@ template <class T>
 inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, T* c, std::size_t rs,
                          std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr) {
 #ifdef XVIS_GEMM_AVX512
-    if constexpr (Blocking<T>::MR == 6 && Blocking<T>::NR * sizeof(T) == 64)
-        if (avx512_active.load(std::memory_order_relaxed))
-            return micro_kernel_avx512(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
+    if (use_avx512<T>()) return micro_kernel_avx512(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
 #endif
     micro_kernel_portable(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
 }
@@ -120,11 +127,10 @@ inline void micro_column(std::size_t kc, const T* a, std::size_t a_stride, const
     constexpr std::size_t MR = Blocking<T>::MR;
     std::size_t ir = 0;
 #ifdef XVIS_GEMM_AVX512
-    if constexpr (MR == 6 && Blocking<T>::NR * sizeof(T) == 64)
-        if (avx512_active.load(std::memory_order_relaxed))
-            for (; ir + MR < m; ir += 2 * MR)  // pairs of panels, the second one possibly partial
-                micro_kernel_avx512_x2(kc, a + ir / MR * a_stride, a_stride, b, c + ir * rs, rs, cs, alpha, beta,
-                                       std::min(2 * MR, m - ir), nr);
+    if (use_avx512<T>())
+        for (; ir + MR < m; ir += 2 * MR)  // pairs of panels, the second one possibly partial
+            micro_kernel_avx512_x2(kc, a + ir / MR * a_stride, a_stride, b, c + ir * rs, rs, cs, alpha, beta,
+                                   std::min(2 * MR, m - ir), nr);
 #endif
     for (; ir < m; ir += MR)
         micro_kernel(kc, a + ir / MR * a_stride, b, c + ir * rs, rs, cs, alpha, beta, std::min(MR, m - ir), nr);

@@ -5,6 +5,8 @@
 #     instrumented; an installed package does not force instrumentation on its consumers' own code;
 #   - link options INTERFACE (build and install): an instrumented static libxvis needs the sanitizer runtime in
 #     whatever links it, including a consumer of an installed sanitized build.
+# Debug information is the build type's (RelWithDebInfo or Debug for reports with file:line; a target option
+# here would come after, and override, the user's own -g level): scripts/test-sanitize.sh takes -g1.
 # Included from the top-level CMakeLists.txt before the OpenMP decision (thread turns OpenMP off) and
 # called as xvis_apply_sanitizers(xvis) once the target exists.
 set(XVIS_SANITIZE "" CACHE STRING "Sanitizers: empty/OFF, address,undefined, or thread")
@@ -17,10 +19,10 @@ if(XVIS_SANITIZE STREQUAL "" OR XVIS_SANITIZE STREQUAL "OFF")
 elseif(XVIS_SANITIZE STREQUAL "address,undefined" OR XVIS_SANITIZE STREQUAL "undefined,address")
   # -fno-sanitize-recover: a UBSan finding aborts the test (non-zero exit) instead of printing and going on.
   set(XVIS_SANITIZE_COMPILE_OPTIONS -fsanitize=address,undefined -fno-sanitize-recover=undefined
-      -fno-omit-frame-pointer -g)
+      -fno-omit-frame-pointer)
   set(XVIS_SANITIZE_LINK_OPTIONS -fsanitize=address,undefined)
 elseif(XVIS_SANITIZE STREQUAL "thread")
-  set(XVIS_SANITIZE_COMPILE_OPTIONS -fsanitize=thread -fno-omit-frame-pointer -g)
+  set(XVIS_SANITIZE_COMPILE_OPTIONS -fsanitize=thread -fno-omit-frame-pointer)
   set(XVIS_SANITIZE_LINK_OPTIONS -fsanitize=thread)
   if(XVIS_USE_OPENMP)
     message(STATUS "XVIS_SANITIZE=thread: XVIS_USE_OPENMP turned off (libgomp is not instrumented, "

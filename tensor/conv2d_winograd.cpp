@@ -47,6 +47,9 @@ constexpr size_t max_slots = 8;              // per-thread block buffers in the 
 // (measured with xvis_bench BM_conv2d, docs/performance.md).
 constexpr size_t min_channels = 16;
 constexpr size_t min_tiles = 49;  // per image, not per batch: an image gets the same bits alone or in a batch
+// Below this many multiply-adds a second thread made the call slower (W1's 32→64 layer at 14², 1.6 M: 65 µs on
+// one thread, 83 on two), both threads transforming all the inputs and the region's fork and join to pay.
+constexpr size_t min_parallel_macs = size_t(1) << 22;
 
 size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
@@ -165,8 +168,8 @@ void transform_filter_panel(const Plan& p, const Filter& filter, size_t panel, T
 size_t filter_panels(const Plan& p) { return round_up(p.Ko, p.mr) / p.mr; }
 
 template <class T, class Filter>
-void transform_filters(const Plan& p, const Filter& filter, T* u) {
-    const int nt = p.Ko * p.Ci >= 4096 ? team_threads() : 1;
+void transform_filters(const Plan& p, const Filter& filter, T* u, int team) {
+    const int nt = p.Ko * p.Ci >= 4096 ? team : 1;
     team_for(filter_panels(p), nt, [&](size_t panel, int) { transform_filter_panel(p, filter, panel, u); });
 }
 
@@ -296,7 +299,8 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
     T* u = align_up(workspace);
     T* slots = u + filters_size(p);
     const size_t units = (p.tiles + p.nr - 1) / p.nr, panels = filter_panels(p);
-    const int team = int(std::min(size_t(team_threads()), slot_count()));
+    const size_t macs = positions * p.tiles * p.Ci * p.Ko;
+    const int team = macs < min_parallel_macs ? 1 : int(std::min(size_t(team_threads()), slot_count()));
     if (team > 1 && units < 8 * size_t(team) && panels >= 2 * size_t(team)) {
         // Few tiles (a small image at batch 1: 49 tiles at 14²): threads split the output channels instead.
         // Each transforms and uses only its own filters' panels, so no core reads U written by another (split
@@ -309,7 +313,7 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
         });
         return;
     }
-    transform_filters(p, filter, u);
+    transform_filters(p, filter, u, team);
     const int nt = int(std::min(size_t(team), units));
     team_for(size_t(nt), nt, [&](size_t part, int t) {
         // Whole NR-tile units per thread, so only the last thread's last panel is partial.

@@ -47,7 +47,8 @@ case "$mode" in
     # one process per test as ctest does: an instrumented process takes 0.1-0.5 s to start (the io tests scan
     # the ONNX conformance data to name their cases), which over 2,400 tests was 7 of ctest's 11 minutes.
     # Stage 1 (scripts/test.sh) keeps ctest's one-process-per-test isolation. A report ends its executable
-    # (halt_on_error) and fails the stage; the log names the test.
+    # (halt_on_error) and fails the stage; the log names the test. A hang ends at 20 minutes (timeout), as
+    # ctest's TIMEOUT properties did.
     logs="$root/$build/test-logs"
     rm -rf "$logs" && mkdir -p "$logs"
     exes=()
@@ -59,10 +60,11 @@ case "$mode" in
     # shellcheck disable=SC2016  # expanded by the inner bash
     printf '%s\n' "${exes[@]}" | (cd "$build/tests" && xargs -P "$jobs" -I{} bash -c '
       start=$SECONDS
-      if ./"$1" >"$2/$1.log" 2>&1; then
+      if timeout 1200 ./"$1" >"$2/$1.log" 2>&1; then
         echo "  passed $1 ($((SECONDS - start)) s)"
       else
-        echo "  FAILED $1 ($((SECONDS - start)) s), log $2/$1.log:"; tail -n 80 "$2/$1.log"; exit 1
+        rc=$?; [ $rc -eq 124 ] && echo "  $1 ran past 1200 s (timeout; the longest took 2 min)"
+        echo "  FAILED $1 (exit $rc, $((SECONDS - start)) s), log $2/$1.log:"; tail -n 80 "$2/$1.log"; exit 1
       fi' _ {} "$logs") || failed=1
     # The rest (install consumer, README snippets, examples, fuzz replays) through ctest.
     stage "ctest, all but the GoogleTest executables"

@@ -1,3 +1,4 @@
+#include <xvis/autodiff/detail/prepared_inputs.hpp>
 #include <xvis/autodiff/function.hpp>
 #include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/topo.hpp>
@@ -30,6 +31,7 @@ struct BasicFunction<T>::Plan {
         std::size_t out_slot;
         std::size_t buffer;  // index into buffers, or none when writing straight into an output tensor
         double seconds = 0;  // profiling
+        std::size_t prepared = none;  // index into Plan::prepared, or none
     };
     struct ParamBinding {
         std::size_t slot;
@@ -53,6 +55,7 @@ struct BasicFunction<T>::Plan {
     std::vector<const BasicTensor<T>*> bound;
     std::vector<ParamBinding> params;
     std::vector<BasicTensor<T>> constants;
+    detail::PreparedInputs<T> prepared;
     bool profiling = false;
     std::size_t profiled_runs = 0;
 };
@@ -162,6 +165,12 @@ BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inp
         }
         st.in_ptrs.assign(st.in_slots.size(), nullptr);
         workspace = std::max(workspace, node.op().workspace_size(in_shapes, node.shape()));
+        if (const int pi = node.op().prepared_input(); pi >= 0) {  // a weight's derived form, kept between runs
+            const Node& src = node.inputs().at(static_cast<std::size_t>(pi));
+            const std::size_t size = node.op().prepared_size(in_shapes, node.shape());
+            if (size > 0 && (src.kind() == NodeKind::constant || src.kind() == NodeKind::parameter))
+                st.prepared = p.prepared.add(node.op(), src.kind() == NodeKind::parameter ? src.parameter_storage() : nullptr, size);
+        }
         if (owner_output[s] == none) {
             const std::size_t need = shape_size(node.shape());
             std::size_t pick = none;
@@ -212,6 +221,7 @@ BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inp
     }
     for (auto& st : p.steps)
         p.value[st.out_slot] = st.buffer == none ? p.results[owner_output[st.out_slot]].data() : p.buffers[st.buffer];
+    p.prepared.allocate();
 }
 
 template <class T>
@@ -260,10 +270,13 @@ const std::vector<BasicTensor<T>>& BasicFunction<T>::run() {
         }
     }
     for (const auto& [slot, src] : p.aliases) p.value[slot] = p.value[src];
+    p.prepared.begin_run();
     for (auto& st : p.steps) {
         for (std::size_t k = 0; k < st.in_slots.size(); ++k) st.in_ptrs[k] = p.value[st.in_slots[k]];
         OpArgs<T> args{st.in_ptrs.data(), st.in_shapes.data(), st.in_slots.size(), const_cast<T*>(p.value[st.out_slot]),
                        p.shape[st.out_slot], p.workspace};
+        if (st.prepared != none)  // prepared (when stale) inside the step's time
+            args.prepared = p.prepared.prepared(st.prepared, st.in_ptrs[static_cast<std::size_t>(st.op->prepared_input())]);
         if (!p.profiling) {
             st.op->forward(args);
             continue;
@@ -296,6 +309,13 @@ std::size_t BasicFunction<T>::buffer_elements() const {
     for (std::size_t b : plan_->buffer_size) total += b;
     return total;
 }
+
+template <class T>
+std::size_t BasicFunction<T>::num_prepared() const { return plan_->prepared.count(); }
+template <class T>
+std::size_t BasicFunction<T>::prepared_elements() const { return plan_->prepared.elements(); }
+template <class T>
+std::size_t BasicFunction<T>::num_preparations() const { return plan_->prepared.preparations(); }
 
 template <class T>
 std::string BasicFunction<T>::plan_string() const {

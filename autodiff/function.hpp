@@ -2,7 +2,8 @@
 // Compiled function: a plan over the nodes that the outputs need, in topological order (dead nodes are never
 // visited), with intermediate buffers assigned by liveness so that a buffer is reused once its last reader
 // ran. All buffers are allocated at compile time: run() allocates nothing, so it can be called thousands
-// of times in an optimizer loop. Views (reshape, stop_gradient) share their input's buffer.
+// of times in an optimizer loop. What an op derives from a weight alone (Op::prepared_input) is kept between
+// runs (see num_prepared). Views (reshape, stop_gradient) share their input's buffer.
 // Separate functions may run concurrently on different threads; one function is not reentrant.
 // BasicFunction<double> runs the same graph in double precision (constants exactly, parameters converted at
 // every run): that is what gradcheck uses.
@@ -44,6 +45,12 @@ public:
     std::size_t num_steps() const;        // op evaluations per run
     std::size_t num_buffers() const;      // distinct intermediate buffers after liveness reuse
     std::size_t buffer_elements() const;  // total elements in intermediate buffers
+    // Prepared inputs (Op::prepared_input: e.g. Winograd's transformed filters of a convolution whose weights are
+    // a parameter or constant), kept between runs from the second run on and prepared again when a parameter's
+    // contents change (found by hashing them at every run): how many, their elements, prepare() calls so far.
+    std::size_t num_prepared() const;
+    std::size_t prepared_elements() const;
+    std::size_t num_preparations() const;
     std::string plan_string() const;
 
     // Per-step wall time, for finding what a graph spends its time on. Off by default (on, each step costs two

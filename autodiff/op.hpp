@@ -25,6 +25,7 @@ struct OpArgs {
     T* output;
     const Shape* output_shape;
     T* workspace;  // workspace_size() elements
+    const T* prepared = nullptr;  // prepare()'s output for this input (see Op::prepared_input), or null
 
     const T* in(std::size_t i) const { return inputs[i]; }
     const Shape& in_shape(std::size_t i) const { return *input_shapes[i]; }
@@ -53,6 +54,17 @@ public:
     virtual std::vector<Node> vjp(const Node& out, const Node& grad) const = 0;
     // Index of the input whose buffer the output shares (pure views: reshape, stop_gradient), or -1.
     virtual int alias_of() const { return -1; }
+
+    // Prepared input (as ONNX Runtime's PrePack): what forward() derives from input prepared_input() alone on
+    // every call, e.g. Winograd's transformed filters from a convolution's weights. When that input is a
+    // constant or a parameter, a compiled function that runs more than once calls prepare() into a buffer of
+    // prepared_size() elements that it keeps, again whenever the parameter's contents change, and passes the
+    // buffer as args.prepared; otherwise args.prepared is null and forward() derives what it needs itself. The
+    // two may differ by rounding (a prepared convolution can take another algorithm), never by more.
+    virtual int prepared_input() const { return -1; }
+    virtual std::size_t prepared_size(const std::vector<Shape>& /*inputs*/, const Shape& /*output*/) const { return 0; }
+    virtual void prepare(const float* /*input*/, float* /*prepared*/) const {}
+    virtual void prepare(const double* /*input*/, double* /*prepared*/) const {}
 };
 
 // Writes forward() once, as a template over the scalar type: derive as `struct MyOp : OpImpl<MyOp>` and give

@@ -99,8 +99,15 @@ public:
     std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        kernels::conv2d_forward(g_, a.in(0), a.in(1), a.output, a.workspace);
+        kernels::conv2d_forward(g_, a.in(0), a.in(1), a.output, a.workspace, a.prepared);
     }
+    // The weights' Winograd transform (3×3 stride-1 convolutions).
+    int prepared_input() const override { return 1; }
+    std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
+        return kernels::conv2d_prepared_size(g_, kernels::Conv2dPass::forward);
+    }
+    void prepare(const float* w, float* out) const override { kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::forward, w, out); }
+    void prepare(const double* w, double* out) const override { kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::forward, w, out); }
     std::vector<Node> vjp(const Node& out, const Node& g) const override {
         const Node& x = out.inputs()[0];
         const Node& w = out.inputs()[1];
@@ -129,7 +136,18 @@ public:
     std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
-        kernels::conv2d_backward_data(g_, a.in(0), a.in(1), a.output, a.workspace);
+        kernels::conv2d_backward_data(g_, a.in(0), a.in(1), a.output, a.workspace, a.prepared);
+    }
+    // The flipped, transposed weights' Winograd transform.
+    int prepared_input() const override { return 1; }
+    std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
+        return kernels::conv2d_prepared_size(g_, kernels::Conv2dPass::backward_data);
+    }
+    void prepare(const float* w, float* out) const override {
+        kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
+    }
+    void prepare(const double* w, double* out) const override {
+        kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
     }
     std::vector<Node> vjp(const Node& out, const Node& gz) const override {
         const Node& dy = out.inputs()[0];

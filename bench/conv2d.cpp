@@ -1,7 +1,9 @@
 // conv2d benchmarks at VGG and ResNet-18 layer sizes, batch 1 (the visualization workloads), forward,
 // backward-data and backward-weights, 1 and 2 threads. GFLOP/s counts 2·N·K·OH·OW·C/G·R·S per pass (the
 // direct convolution's work, also for Winograd, which does fewer multiply-adds: compare times, not peaks).
-// The 3×3 stride-1 layers run with both algorithms (arg algo: 0 = fast, i.e. Winograd, 1 = im2col GEMM).
+// The 3×3 stride-1 layers run with both algorithms (arg algo: 0 = fast, i.e. Winograd, 1 = im2col GEMM), and
+// forward and backward-data also with prepared weights (algo 2: fast, the filters transformed before timing, as
+// a compiled function keeps them between runs; a single layer's weights stay in cache, a whole network's do not).
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
@@ -23,18 +25,23 @@ void BM_conv2d(benchmark::State& state) {
     xvis::set_num_threads(int(state.range(6)));
     p.groups = std::size_t(state.range(7));
     const auto saved = xvis::kernels::conv2d_algorithm();
-    xvis::kernels::set_conv2d_algorithm(state.range(8) == 0 ? xvis::kernels::Conv2dAlgorithm::fast
-                                                           : xvis::kernels::Conv2dAlgorithm::gemm);
+    xvis::kernels::set_conv2d_algorithm(state.range(8) == 1 ? xvis::kernels::Conv2dAlgorithm::gemm
+                                                           : xvis::kernels::Conv2dAlgorithm::fast);
     const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C / p.groups, R, R}, p, "bench");
     auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
     auto w = xvis::random_uniform<float>({K, C / p.groups, R, R}, -1, 1, 2);
     auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
     xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
+    const auto which = pass == Pass::forward ? xvis::kernels::Conv2dPass::forward : xvis::kernels::Conv2dPass::backward_data;
+    const bool prepare = state.range(8) == 2;
+    xvis::Tensor prepared({prepare ? xvis::kernels::conv2d_prepared_size(g, which) + 1 : 1});
+    if (prepare) xvis::kernels::conv2d_prepare_weights(g, which, w.data(), prepared.data());
+    const float* pw = prepare && xvis::kernels::conv2d_prepared_size(g, which) > 0 ? prepared.data() : nullptr;
     for (auto _ : state) {
         if constexpr (pass == Pass::forward)
-            xvis::kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
+            xvis::kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data(), pw);
         else if constexpr (pass == Pass::backward_data)
-            xvis::kernels::conv2d_backward_data(g, y.data(), w.data(), x.data(), work.data());
+            xvis::kernels::conv2d_backward_data(g, y.data(), w.data(), x.data(), work.data(), pw);
         else
             xvis::kernels::conv2d_backward_weights(g, x.data(), y.data(), w.data(), work.data());
         benchmark::ClobberMemory();
@@ -44,10 +51,12 @@ void BM_conv2d(benchmark::State& state) {
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// algo 2 (prepared weights) only where there is something to prepare: forward and backward-data.
+template <int algos>
 void layers(benchmark::internal::Benchmark* b) {
     b->ArgNames({"C", "K", "HW", "RS", "stride", "pad", "threads", "groups", "algo"});
     for (int threads : {1, 2}) {
-        for (int algo : {0, 1}) {
+        for (int algo = 0; algo < algos; ++algo) {
             // VGG-style 3×3 pad 1.
             b->Args({3, 64, 64, 3, 1, 1, threads, 1, algo});
             b->Args({64, 64, 64, 3, 1, 1, threads, 1, algo});
@@ -69,8 +78,8 @@ void layers(benchmark::internal::Benchmark* b) {
     b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
-BENCHMARK(BM_conv2d<Pass::forward>)->Apply(layers);
-BENCHMARK(BM_conv2d<Pass::backward_data>)->Apply(layers);
-BENCHMARK(BM_conv2d<Pass::backward_weights>)->Apply(layers);
+BENCHMARK(BM_conv2d<Pass::forward>)->Apply(layers<3>);
+BENCHMARK(BM_conv2d<Pass::backward_data>)->Apply(layers<3>);
+BENCHMARK(BM_conv2d<Pass::backward_weights>)->Apply(layers<2>);
 
 }  // namespace

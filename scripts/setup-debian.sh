@@ -15,6 +15,7 @@ packages=(
   libcli11-dev                          # the xvis command line
   chromium                              # the gallery page's tests (headless; tests/io/gallery_browser.cpp)
   nlohmann-json3-dev                    # sweep manifests (JSON lines)
+  libxxhash-dev                         # hashes of parameters (compiled functions' prepared weights)
   libopenmpi-dev openmpi-bin            # sweeps over MPI ranks (optional: XVIS_USE_MPI follows what is found)
   clang libfuzzer-14-dev                # fuzz targets (scripts/fuzz.sh; GCC has no libFuzzer)
 )

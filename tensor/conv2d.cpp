@@ -29,12 +29,15 @@ void depthwise_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T
 template <class T>
 void depthwise_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T* dw);
 // conv2d_winograd.cpp: 3×3 stride-1 forward and backward-data
-bool winograd_applies(const Conv2dGeometry& g);
+bool winograd_applies(const Conv2dGeometry& g, bool prepared);
 std::size_t winograd_workspace_size(const Conv2dGeometry& g);
+std::size_t winograd_prepared_size(const Conv2dGeometry& g, bool backward_data);
 template <class T>
-void winograd_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace);
+void winograd_prepare(const Conv2dGeometry& g, bool backward_data, const T* w, T* prepared);
 template <class T>
-void winograd_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace);
+void winograd_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace, const T* prepared);
+template <class T>
+void winograd_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace, const T* prepared);
 }  // namespace detail
 
 namespace {
@@ -152,8 +155,17 @@ std::atomic<Conv2dAlgorithm> algorithm_choice{Conv2dAlgorithm::fast};
 void set_conv2d_algorithm(Conv2dAlgorithm algorithm) { algorithm_choice.store(algorithm, std::memory_order_relaxed); }
 Conv2dAlgorithm conv2d_algorithm() { return algorithm_choice.load(std::memory_order_relaxed); }
 
-bool conv2d_uses_winograd(const Conv2dGeometry& g) {
-    return conv2d_algorithm() == Conv2dAlgorithm::fast && detail::winograd_applies(g);
+bool conv2d_uses_winograd(const Conv2dGeometry& g, bool prepared) {
+    return conv2d_algorithm() == Conv2dAlgorithm::fast && detail::winograd_applies(g, prepared);
+}
+
+size_t conv2d_prepared_size(const Conv2dGeometry& g, Conv2dPass pass) {
+    return detail::winograd_applies(g, true) ? detail::winograd_prepared_size(g, pass == Conv2dPass::backward_data) : 0;
+}
+
+template <class T>
+void conv2d_prepare_weights(const Conv2dGeometry& g, Conv2dPass pass, const T* w, T* prepared) {
+    if (detail::winograd_applies(g, true)) detail::winograd_prepare(g, pass == Conv2dPass::backward_data, w, prepared);
 }
 
 size_t conv2d_workspace_size(const Conv2dGeometry& g) {
@@ -162,14 +174,14 @@ size_t conv2d_workspace_size(const Conv2dGeometry& g) {
     const size_t panels = is_pointwise(g) ? 0 : Q * panel_ld(g) * image_slots(g);
     const size_t partials = dw_partials(g) > 1 ? dw_partials(g) * g.K * Q : 0;
     // Enough for either algorithm: the choice can change between sizing a workspace and using it.
-    const size_t winograd = detail::winograd_applies(g) ? detail::winograd_workspace_size(g) : 0;
+    const size_t winograd = detail::winograd_applies(g, true) ? detail::winograd_workspace_size(g) : 0;
     return std::max({panels, partials, winograd});
 }
 
 template <class T>
-void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace) {
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace, const T* prepared) {
     if (detail::is_depthwise(g)) return detail::depthwise_forward(g, x, w, y);
-    if (conv2d_uses_winograd(g)) return detail::winograd_forward(g, x, w, y, workspace);
+    if (conv2d_uses_winograd(g, prepared != nullptr)) return detail::winograd_forward(g, x, w, y, workspace, prepared);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
@@ -193,9 +205,9 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* wo
 }
 
 template <class T>
-void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace) {
+void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace, const T* prepared) {
     if (detail::is_depthwise(g)) return detail::depthwise_backward_data(g, dy, w, dx);
-    if (conv2d_uses_winograd(g)) return detail::winograd_backward_data(g, dy, w, dx, workspace);
+    if (conv2d_uses_winograd(g, prepared != nullptr)) return detail::winograd_backward_data(g, dy, w, dx, workspace, prepared);
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
@@ -250,8 +262,9 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
 }
 
 #define XVIS_CONV2D_INSTANTIATE(T)                                                                   \
-    template void conv2d_forward<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);            \
-    template void conv2d_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);      \
+    template void conv2d_prepare_weights<T>(const Conv2dGeometry&, Conv2dPass, const T*, T*);      \
+    template void conv2d_forward<T>(const Conv2dGeometry&, const T*, const T*, T*, T*, const T*);  \
+    template void conv2d_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*, T*, const T*); \
     template void conv2d_backward_weights<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);
 XVIS_CONV2D_INSTANTIATE(float)
 XVIS_CONV2D_INSTANTIATE(double)

@@ -37,23 +37,38 @@ Conv2dGeometry make_conv2d_geometry(const Shape& x, const Shape& w, const Conv2d
 
 // Process-wide choice for forward and backward-data: `fast` (the default) takes Winograd's F(2×2, 3×3), 2.25×
 // fewer multiply-adds, wherever it applies (3×3 kernels, stride 1, no dilation, one group, >= 16 input and
-// output channels, >= 49 2×2 output tiles per image, i.e. 14×14 outputs); `gemm` always takes the im2col GEMM
-// (to compare, or for the im2col GEMM's rounding). Both are within the reference tests' tolerance, and the
-// workspace suits both, so the choice may change at any time.
+// output channels, >= 49 2×2 output tiles per image, i.e. 14×14 outputs; >= 16 with prepared weights, below);
+// `gemm` always takes the im2col GEMM (to compare, or for the im2col GEMM's rounding). Both are within the
+// reference tests' tolerance, and the workspace suits both, so the choice may change at any time.
 enum class Conv2dAlgorithm { fast, gemm };
 void set_conv2d_algorithm(Conv2dAlgorithm algorithm);
 Conv2dAlgorithm conv2d_algorithm();
-// Whether forward and backward-data of `g` take Winograd now.
-bool conv2d_uses_winograd(const Conv2dGeometry& g);
+// Whether forward and backward-data of `g` take Winograd now, with prepared weights or without.
+bool conv2d_uses_winograd(const Conv2dGeometry& g, bool prepared = false);
+
+// Prepared weights: what forward or backward-data derives from w on every call (Winograd's transformed
+// filters, 16/9 the size of w), computed once by a caller that knows when w changes (autodiff's compiled
+// functions, docs/autodiff.md). With them Winograd also takes images of >= 16 2×2 output tiles (7×7 outputs),
+// where transforming the filters on every call cost more than it saved.
+enum class Conv2dPass { forward, backward_data };
+// Elements conv2d_prepare_weights writes for `pass` (the same for float and double); 0 when that pass has
+// nothing to prepare for g (no Winograd with prepared weights).
+std::size_t conv2d_prepared_size(const Conv2dGeometry& g, Conv2dPass pass);
+// prepared (conv2d_prepared_size elements, overwritten) from w [K, C/G, R, S].
+template <class T>
+void conv2d_prepare_weights(const Conv2dGeometry& g, Conv2dPass pass, const T* w, T* prepared);
 
 // Scratch space (in elements of T) that the three functions below need; pass at least this many.
 std::size_t conv2d_workspace_size(const Conv2dGeometry& g);
 
+// y[N, K, OH, OW] (overwritten). `prepared`: conv2d_prepare_weights(g, forward, w) of this w, or nullptr.
 template <class T>
-void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace);
-// dx[N, C, H, W] (overwritten) from dy[N, K, OH, OW] and w.
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace, const T* prepared = nullptr);
+// dx[N, C, H, W] (overwritten) from dy[N, K, OH, OW] and w. `prepared`: conv2d_prepare_weights(g,
+// backward_data, w) of this w, or nullptr.
 template <class T>
-void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace);
+void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace,
+                          const T* prepared = nullptr);
 // dw[K, C/G, R, S] (overwritten) from x and dy, summed over the batch.
 template <class T>
 void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T* dw, T* workspace);

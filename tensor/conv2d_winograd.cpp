@@ -47,6 +47,9 @@ constexpr size_t max_slots = 8;              // per-thread block buffers in the 
 // (measured with xvis_bench BM_conv2d, docs/performance.md).
 constexpr size_t min_channels = 16;
 constexpr size_t min_tiles = 49;  // per image, not per batch: an image gets the same bits alone or in a batch
+// With the filters transformed once (prepared weights), the transforms of the inputs and outputs are all that
+// is added: a 7² output (16 tiles, ResNet's layer4) pays.
+constexpr size_t min_tiles_prepared = 16;
 // Below this many multiply-adds a second thread made the call slower (W1's 32→64 layer at 14², 1.6 M: 65 µs on
 // one thread, 83 on two), both threads transforming all the inputs and the region's fork and join to pay.
 constexpr size_t min_parallel_macs = size_t(1) << 22;
@@ -294,10 +297,12 @@ void run_tiles(const Plan& p, const T* in, const T* u, T* slots, int t, size_t b
     }
 }
 
+// `prepared`: U from prepare() (nullptr: transform the filters into the workspace first).
 template <class T, class Filter>
-void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace) {
+void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace, const T* prepared) {
     T* u = align_up(workspace);
     T* slots = u + filters_size(p);
+    const T* uu = prepared ? prepared : u;
     const size_t units = (p.tiles + p.nr - 1) / p.nr, panels = filter_panels(p);
     const size_t macs = positions * p.tiles * p.Ci * p.Ko;
     const int team = macs < min_parallel_macs ? 1 : int(std::min(size_t(team_threads()), slot_count()));
@@ -308,56 +313,88 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace)
         // the inputs itself (cheaper than sharing them).
         team_for(size_t(team), team, [&](size_t part, int t) {
             const size_t pb = panels * part / size_t(team), pe = panels * (part + 1) / size_t(team);
-            for (size_t panel = pb; panel < pe; ++panel) transform_filter_panel(p, filter, panel, u);
-            run_tiles(p, in, u, slots, t, 0, p.tiles, pb * p.mr, std::min(p.Ko, pe * p.mr), out);
+            if (!prepared)
+                for (size_t panel = pb; panel < pe; ++panel) transform_filter_panel(p, filter, panel, u);
+            run_tiles(p, in, uu, slots, t, 0, p.tiles, pb * p.mr, std::min(p.Ko, pe * p.mr), out);
         });
         return;
     }
-    transform_filters(p, filter, u, team);
+    if (!prepared) transform_filters(p, filter, u, team);
     const int nt = int(std::min(size_t(team), units));
     team_for(size_t(nt), nt, [&](size_t part, int t) {
         // Whole NR-tile units per thread, so only the last thread's last panel is partial.
         const size_t begin = std::min(p.tiles, units * part / size_t(nt) * p.nr);
         const size_t end = std::min(p.tiles, units * (part + 1) / size_t(nt) * p.nr);
-        run_tiles(p, in, u, slots, t, begin, end, 0, p.Ko, out);
+        run_tiles(p, in, uu, slots, t, begin, end, 0, p.Ko, out);
     });
+}
+
+// Prepared weights: U, from a 64-byte boundary on (the GEMM's panels: MR is a constant of the build, the same
+// for every micro-kernel).
+size_t prepared_elements(const Plan& p) { return align_elements + filters_size(p); }
+template <class T, class Filter>
+void prepare(const Plan& p, const Filter& filter, T* prepared) {
+    transform_filters(p, filter, align_up(prepared), team_threads());
+}
+
+// The filters of each pass, as filter(k, c, g) gives them to the transform.
+template <class T>
+auto forward_filter(const Conv2dGeometry& g, const T* w) {
+    return [w, C = g.C](size_t k, size_t c, T* f) { std::copy(w + (k * C + c) * 9, w + (k * C + c + 1) * 9, f); };
+}
+// Output channel c of backward-data is input channel c of the forward convolution, and the filter is flipped.
+template <class T>
+auto backward_data_filter(const Conv2dGeometry& g, const T* w) {
+    return [w, C = g.C](size_t c, size_t k, T* f) {
+        const T* src = w + (k * C + c) * 9;
+        for (size_t i = 0; i < 9; ++i) f[i] = src[8 - i];
+    };
 }
 
 }  // namespace
 
-bool winograd_applies(const Conv2dGeometry& g) {
+bool winograd_applies(const Conv2dGeometry& g, bool prepared) {
     const auto& q = g.p;
+    const size_t least = prepared ? min_tiles_prepared : min_tiles;
     return g.R == 3 && g.S == 3 && q.stride_h == 1 && q.stride_w == 1 && q.dilation_h == 1 && q.dilation_w == 1 &&
            q.groups == 1 && g.C >= min_channels && g.K >= min_channels &&
-           ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= min_tiles && ((g.H + 1) / 2) * ((g.W + 1) / 2) >= min_tiles;
+           ((g.OH + 1) / 2) * ((g.OW + 1) / 2) >= least && ((g.H + 1) / 2) * ((g.W + 1) / 2) >= least;
 }
 
 size_t winograd_workspace_size(const Conv2dGeometry& g) {  // the same for float and double (block_unit)
     return std::max(plan_workspace(forward_plan<float>(g)), plan_workspace(backward_data_plan<float>(g)));
 }
 
-template <class T>
-void winograd_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace) {
-    const size_t C = g.C;
-    run(forward_plan<T>(g), x, [&](size_t k, size_t c, T* f) { std::copy(w + (k * C + c) * 9, w + (k * C + c + 1) * 9, f); },
-        y, workspace);
+size_t winograd_prepared_size(const Conv2dGeometry& g, bool backward_data) {
+    const auto size = [&](auto zero) {
+        using T = decltype(zero);
+        return prepared_elements(backward_data ? backward_data_plan<T>(g) : forward_plan<T>(g));
+    };
+    return std::max(size(0.0f), size(0.0));
 }
 
 template <class T>
-void winograd_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace) {
-    const size_t C = g.C;
-    // Output channel c of this convolution is input channel c of the forward one, and the filter is flipped.
-    run(backward_data_plan<T>(g), dy,
-        [&](size_t c, size_t k, T* f) {
-            const T* src = w + (k * C + c) * 9;
-            for (size_t i = 0; i < 9; ++i) f[i] = src[8 - i];
-        },
-        dx, workspace);
+void winograd_prepare(const Conv2dGeometry& g, bool backward_data, const T* w, T* prepared) {
+    if (backward_data) prepare(backward_data_plan<T>(g), backward_data_filter(g, w), prepared);
+    else prepare(forward_plan<T>(g), forward_filter(g, w), prepared);
+}
+
+template <class T>
+void winograd_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, T* workspace, const T* prepared) {
+    const Plan p = forward_plan<T>(g);
+    run(p, x, forward_filter(g, w), y, workspace, prepared ? align_up(prepared) : nullptr);
+}
+
+template <class T>
+void winograd_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace, const T* prepared) {
+    const Plan p = backward_data_plan<T>(g);
+    run(p, dy, backward_data_filter(g, w), dx, workspace, prepared ? align_up(prepared) : nullptr);
 }
 
 #define XVIS_WINOGRAD_INSTANTIATE(T)                                                                    \
-    template void winograd_forward<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);              \
-    template void winograd_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);
+    template void winograd_prepare<T>(const Conv2dGeometry&, bool, const T*, T*);                       \
+    template void winograd_forward<T>(const Conv2dGeometry&, const T*, const T*, T*, T*, const T*);    \
+    template void winograd_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*, T*, const T*);
 XVIS_WINOGRAD_INSTANTIATE(float)
 XVIS_WINOGRAD_INSTANTIATE(double)
 #undef XVIS_WINOGRAD_INSTANTIATE

@@ -130,6 +130,9 @@ int profile(const Args& a) {
     std::printf("%s", step.function->profile_string(40).c_str());
     // The steps' sum leaves out what runs between them and around the function (feeds, post-processing).
     std::printf("wall time per call: %.3f ms\n", wall / std::max(a.reps, 1));
+    const auto& f = *step.function;
+    std::printf("prepared inputs: %zu (%.1f MiB), prepared %zu times\n", f.num_prepared(),
+                double(f.prepared_elements()) * sizeof(float) / (1 << 20), f.num_preparations());
     return 0;
 }
 

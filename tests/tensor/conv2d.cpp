@@ -88,6 +88,9 @@ const std::vector<ConvCase>& cases() {
         {"winograd: 260 input channels (two K blocks), 20 output", {1, 260, 16, 16}, {20, 260, 3, 3},
          params(1, 1, 1, 1, 1)},
         {"winograd: several blocks per thread", {2, 16, 64, 62}, {16, 16, 3, 3}, params(1, 1, 1, 1, 1)},
+        // Winograd with prepared weights only (>= 16 tiles): ResNet's 7×7 layers, an odd 8×9 with pads 0 to 2.
+        {"prepared winograd: 7x7", {1, 32, 7, 7}, {24, 32, 3, 3}, params(1, 1, 1, 1, 1)},
+        {"prepared winograd: 8x9, asymmetric pads, batch 2", {2, 17, 8, 9}, {18, 17, 3, 3}, params(1, 2, 0, 1, 1)},
     };
     return all;
 }
@@ -127,8 +130,20 @@ struct AlgorithmGuard {
 
 bool is_winograd_case(const ConvCase& c) { return std::string(c.name).rfind("winograd", 0) == 0; }
 
+// Prepared weights (conv2d_prepare_weights), with a sentinel tail; empty where nothing is prepared.
 template <class T>
-void check_against_reference(int threads, kernels::Conv2dAlgorithm algorithm) {
+std::vector<T> prepare(const Conv2dGeometry& g, kernels::Conv2dPass pass, const std::vector<T>& w) {
+    const std::size_t n = kernels::conv2d_prepared_size(g, pass);
+    if (n == 0) return {};
+    std::vector<T> out(n + 16, T(-7));
+    kernels::conv2d_prepare_weights(g, pass, w.data(), out.data());
+    for (std::size_t i = n; i < out.size(); ++i) EXPECT_EQ(out[i], T(-7)) << "prepared weights overrun";
+    return out;
+}
+
+// With `prepared`, forward and backward-data take prepared weights wherever the geometry has some.
+template <class T>
+void check_against_reference(int threads, kernels::Conv2dAlgorithm algorithm, bool prepared = false) {
     ThreadGuard guard;
     AlgorithmGuard algorithm_guard;
     set_num_threads(threads);
@@ -141,6 +156,15 @@ void check_against_reference(int threads, kernels::Conv2dAlgorithm algorithm) {
         if (algorithm == kernels::Conv2dAlgorithm::gemm || is_winograd_case(c)) {
             EXPECT_EQ(kernels::conv2d_uses_winograd(g), algorithm == kernels::Conv2dAlgorithm::fast);
         }
+        const bool prepared_case = std::string(c.name).rfind("prepared", 0) == 0;
+        if (prepared_case) {
+            EXPECT_FALSE(kernels::conv2d_uses_winograd(g));
+            EXPECT_EQ(kernels::conv2d_uses_winograd(g, true), algorithm == kernels::Conv2dAlgorithm::fast);
+        }
+        // Something to prepare exactly where Winograd can take prepared weights.
+        if (algorithm == kernels::Conv2dAlgorithm::fast) {
+            EXPECT_EQ(kernels::conv2d_prepared_size(g, kernels::Conv2dPass::forward) > 0, kernels::conv2d_uses_winograd(g, true));
+        }
         const auto x = random_vector<T>(shape_size(c.x), seed++);
         const auto w = random_vector<T>(shape_size(c.w), seed++);
         const auto dy = random_vector<T>(shape_size(g.output_shape()), seed++);
@@ -149,8 +173,10 @@ void check_against_reference(int threads, kernels::Conv2dAlgorithm algorithm) {
         std::vector<T> work(ws + 16, T(-7));
         const T nan = std::numeric_limits<T>::quiet_NaN();
         std::vector<T> y(dy.size(), nan), dx(x.size(), nan), dw(w.size(), nan);
-        kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data());
-        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+        const auto pf = prepared ? prepare(g, kernels::Conv2dPass::forward, w) : std::vector<T>();
+        const auto pb = prepared ? prepare(g, kernels::Conv2dPass::backward_data, w) : std::vector<T>();
+        kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data(), pf.empty() ? nullptr : pf.data());
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data(), pb.empty() ? nullptr : pb.data());
         kernels::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), work.data());
         for (std::size_t i = ws; i < work.size(); ++i) ASSERT_EQ(work[i], T(-7)) << "workspace overrun";
 
@@ -184,6 +210,38 @@ TEST(Conv2d, DoubleMatchesReferenceOneThread) { check_against_reference<double>(
 TEST(Conv2d, DoubleMatchesReferenceTwoThreads) { check_against_reference<double>(2, fast); }
 TEST(Conv2d, GemmAlgorithmFloatMatchesReference) { check_against_reference<float>(2, gemm); }
 TEST(Conv2d, GemmAlgorithmDoubleMatchesReference) { check_against_reference<double>(1, gemm); }
+TEST(Conv2d, PreparedFloatMatchesReferenceOneThread) { check_against_reference<float>(1, fast, true); }
+TEST(Conv2d, PreparedFloatMatchesReferenceTwoThreads) { check_against_reference<float>(2, fast, true); }
+TEST(Conv2d, PreparedDoubleMatchesReference) { check_against_reference<double>(2, fast, true); }
+// Prepared weights left unused when the algorithm is `gemm`.
+TEST(Conv2d, PreparedGemmAlgorithmFloatMatchesReference) { check_against_reference<float>(2, gemm, true); }
+
+// Where Winograd applies either way (>= 49 tiles), prepared weights are the filters' transform computed once:
+// the same bits as transforming them on every call, so a compiled function's first (unprepared) run and its
+// later ones agree. Channel counts that fill no whole panel, 1 and 2 threads.
+TEST(Conv2d, PreparedSameBitsAsUnprepared) {
+    ThreadGuard guard;
+    for (const int threads : {1, 2}) {
+        set_num_threads(threads);
+        for (const Shape& xs : {Shape{1, 136, 14, 14}, Shape{2, 19, 17, 15}}) {
+            SCOPED_TRACE(shape_to_string(xs));
+            const Shape ws{40, xs[1], 3, 3};
+            const auto g = kernels::make_conv2d_geometry(xs, ws, params(1, 1, 1, 1, 1));
+            ASSERT_TRUE(kernels::conv2d_uses_winograd(g));
+            const auto x = random_vector<float>(shape_size(xs), 11), w = random_vector<float>(shape_size(ws), 12);
+            const auto dy = random_vector<float>(shape_size(g.output_shape()), 13);
+            const auto pf = prepare(g, kernels::Conv2dPass::forward, w), pb = prepare(g, kernels::Conv2dPass::backward_data, w);
+            std::vector<float> work(kernels::conv2d_workspace_size(g)), y[2], dx[2];
+            for (int k = 0; k < 2; ++k) {
+                y[k].assign(dy.size(), 0.0f), dx[k].assign(x.size(), 0.0f);
+                kernels::conv2d_forward(g, x.data(), w.data(), y[k].data(), work.data(), k ? pf.data() : nullptr);
+                kernels::conv2d_backward_data(g, dy.data(), w.data(), dx[k].data(), work.data(), k ? pb.data() : nullptr);
+            }
+            for (std::size_t i = 0; i < y[0].size(); ++i) ASSERT_EQ(y[0][i], y[1][i]) << "forward element " << i;
+            for (std::size_t i = 0; i < dx[0].size(); ++i) ASSERT_EQ(dx[0][i], dx[1][i]) << "backward-data element " << i;
+        }
+    }
+}
 
 // <conv(x, w), dy> = <x, backward_data(dy, w)> = <w, backward_weights(x, dy)>: the backward passes are the
 // adjoints of the forward pass, checked without any reference implementation.

@@ -127,7 +127,7 @@ int profile(const Args& a) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < a.reps; ++i) step.run();
     const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%s", step.function->profile_string(40).c_str());
+    std::printf("%s", step.function->profile_string(400).c_str());
     // The steps' sum leaves out what runs between them and around the function (feeds, post-processing).
     std::printf("wall time per call: %.3f ms\n", wall / std::max(a.reps, 1));
     const auto& f = *step.function;

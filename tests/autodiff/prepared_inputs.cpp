@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <memory>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "support/counting_allocator.hpp"
 
@@ -121,6 +124,33 @@ TEST(PreparedInputs, FunctionsSharingWeightsEachSeeTheChange) {
     EXPECT_EQ(f1.num_preparations(), 2u);
     EXPECT_EQ(f2.num_preparations(), 2u);
     EXPECT_EQ(relative_difference(f1.output(0), f2.output(0)), 0.0);
+}
+
+// Functions sharing weights run on separate threads (each hashes them and keeps its own prepared filters):
+// every run gives the bits of its function's second run.
+TEST(PreparedInputs, FunctionsSharingWeightsRunConcurrently) {
+    auto w = std::make_shared<Tensor>(random_uniform<float>({24, 32, 3, 3}, -1, 1, 29));
+    ConvGraph g(parameter(w, "w"));
+    Function f1 = compile({g.y, g.dx}, {g.x}), f2 = compile({g.y}, {g.x});
+    const Tensor x2 = random_uniform<float>({1, 32, 7, 7}, -1, 1, 30);
+    f1(input()), f2(x2);
+    const std::vector<Tensor> want1 = f1(input()), want2 = f2(x2);
+    bool same1 = true, same2 = true;
+    auto loop = [](Function& f, const Tensor& x, const std::vector<Tensor>& want, bool& same) {
+        for (int k = 0; k < 20; ++k) {
+            const auto& r = f(x);
+            for (std::size_t o = 0; o < r.size(); ++o)
+                if (relative_difference(r[o], want[o]) != 0.0) same = false;
+        }
+    };
+    std::thread t1(loop, std::ref(f1), std::cref(input()), std::cref(want1), std::ref(same1));
+    std::thread t2(loop, std::ref(f2), std::cref(x2), std::cref(want2), std::ref(same2));
+    t1.join();
+    t2.join();
+    EXPECT_TRUE(same1);
+    EXPECT_TRUE(same2);
+    EXPECT_EQ(f1.num_preparations(), 2u);
+    EXPECT_EQ(f2.num_preparations(), 1u);
 }
 
 // Double functions (gradcheck) prepare from the converted weights and agree with float ones.

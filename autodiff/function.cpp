@@ -32,6 +32,7 @@ struct BasicFunction<T>::Plan {
         std::size_t buffer;  // index into buffers, or none when writing straight into an output tensor
         double seconds = 0;  // profiling
         std::size_t prepared = none;  // index into Plan::prepared, or none
+        std::size_t prepared_from = 0;  // the input it is prepared from (Op::prepared_input)
     };
     struct ParamBinding {
         std::size_t slot;
@@ -168,8 +169,10 @@ BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inp
         if (const int pi = node.op().prepared_input(); pi >= 0) {  // a weight's derived form, kept between runs
             const Node& src = node.inputs().at(static_cast<std::size_t>(pi));
             const std::size_t size = node.op().prepared_size(in_shapes, node.shape());
-            if (size > 0 && (src.kind() == NodeKind::constant || src.kind() == NodeKind::parameter))
+            if (size > 0 && (src.kind() == NodeKind::constant || src.kind() == NodeKind::parameter)) {
                 st.prepared = p.prepared.add(node.op(), src.kind() == NodeKind::parameter ? src.parameter_storage() : nullptr, size);
+                st.prepared_from = static_cast<std::size_t>(pi);
+            }
         }
         if (owner_output[s] == none) {
             const std::size_t need = shape_size(node.shape());
@@ -276,7 +279,7 @@ const std::vector<BasicTensor<T>>& BasicFunction<T>::run() {
         OpArgs<T> args{st.in_ptrs.data(), st.in_shapes.data(), st.in_slots.size(), const_cast<T*>(p.value[st.out_slot]),
                        p.shape[st.out_slot], p.workspace};
         if (st.prepared != none)  // prepared (when stale) inside the step's time
-            args.prepared = p.prepared.prepared(st.prepared, st.in_ptrs[static_cast<std::size_t>(st.op->prepared_input())]);
+            args.prepared = p.prepared.prepared(st.prepared, st.in_ptrs[st.prepared_from]);
         if (!p.profiling) {
             st.op->forward(args);
             continue;

@@ -33,10 +33,10 @@ void BM_conv2d(benchmark::State& state) {
     auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
     xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
     const auto which = pass == Pass::forward ? xvis::kernels::Conv2dPass::forward : xvis::kernels::Conv2dPass::backward_data;
-    const bool prepare = state.range(8) == 2;
-    xvis::Tensor prepared({prepare ? xvis::kernels::conv2d_prepared_size(g, which) + 1 : 1});
-    if (prepare) xvis::kernels::conv2d_prepare_weights(g, which, w.data(), prepared.data());
-    const float* pw = prepare && xvis::kernels::conv2d_prepared_size(g, which) > 0 ? prepared.data() : nullptr;
+    const std::size_t prepared_size = state.range(8) == 2 ? xvis::kernels::conv2d_prepared_size(g, which) : 0;
+    xvis::Tensor prepared({prepared_size + 1});
+    if (prepared_size) xvis::kernels::conv2d_prepare_weights(g, which, w.data(), prepared.data());
+    const float* pw = prepared_size ? prepared.data() : nullptr;
     for (auto _ : state) {
         if constexpr (pass == Pass::forward)
             xvis::kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data(), pw);

@@ -297,12 +297,12 @@ void run_tiles(const Plan& p, const T* in, const T* u, T* slots, int t, size_t b
     }
 }
 
-// `prepared`: U from prepare() (nullptr: transform the filters into the workspace first).
+// `prepared`: U from winograd_prepare() (nullptr: transform the filters into the workspace first).
 template <class T, class Filter>
 void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace, const T* prepared) {
     T* u = align_up(workspace);
     T* slots = u + filters_size(p);
-    const T* uu = prepared ? prepared : u;
+    const T* filters = prepared ? prepared : u;
     const size_t units = (p.tiles + p.nr - 1) / p.nr, panels = filter_panels(p);
     const size_t macs = positions * p.tiles * p.Ci * p.Ko;
     const int team = macs < min_parallel_macs ? 1 : int(std::min(size_t(team_threads()), slot_count()));
@@ -315,7 +315,7 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace,
             const size_t pb = panels * part / size_t(team), pe = panels * (part + 1) / size_t(team);
             if (!prepared)
                 for (size_t panel = pb; panel < pe; ++panel) transform_filter_panel(p, filter, panel, u);
-            run_tiles(p, in, uu, slots, t, 0, p.tiles, pb * p.mr, std::min(p.Ko, pe * p.mr), out);
+            run_tiles(p, in, filters, slots, t, 0, p.tiles, pb * p.mr, std::min(p.Ko, pe * p.mr), out);
         });
         return;
     }
@@ -325,17 +325,13 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace,
         // Whole NR-tile units per thread, so only the last thread's last panel is partial.
         const size_t begin = std::min(p.tiles, units * part / size_t(nt) * p.nr);
         const size_t end = std::min(p.tiles, units * (part + 1) / size_t(nt) * p.nr);
-        run_tiles(p, in, uu, slots, t, begin, end, 0, p.Ko, out);
+        run_tiles(p, in, filters, slots, t, begin, end, 0, p.Ko, out);
     });
 }
 
 // Prepared weights: U, from a 64-byte boundary on (the GEMM's panels: MR is a constant of the build, the same
 // for every micro-kernel).
 size_t prepared_elements(const Plan& p) { return align_elements + filters_size(p); }
-template <class T, class Filter>
-void prepare(const Plan& p, const Filter& filter, T* prepared) {
-    transform_filters(p, filter, align_up(prepared), team_threads());
-}
 
 // The filters of each pass, as filter(k, c, g) gives them to the transform.
 template <class T>
@@ -375,8 +371,8 @@ size_t winograd_prepared_size(const Conv2dGeometry& g, bool backward_data) {
 
 template <class T>
 void winograd_prepare(const Conv2dGeometry& g, bool backward_data, const T* w, T* prepared) {
-    if (backward_data) prepare(backward_data_plan<T>(g), backward_data_filter(g, w), prepared);
-    else prepare(forward_plan<T>(g), forward_filter(g, w), prepared);
+    if (backward_data) transform_filters(backward_data_plan<T>(g), backward_data_filter(g, w), align_up(prepared), team_threads());
+    else transform_filters(forward_plan<T>(g), forward_filter(g, w), align_up(prepared), team_threads());
 }
 
 template <class T>

@@ -11,10 +11,12 @@ void set_num_threads(int n);
 
 // Adaptive team sizes, on by default. A kernel's parallel region ends at a barrier, so when another process
 // shares a core with one of the team's threads every region waits for that thread's next time slice: 2-thread
-// runs on a 2-core machine with one core busy were 3–30× slower than 1 thread. With adaptation, a region whose
-// master waited more than 1 ms (and more than half its own share) for the others steps the kernels down to one
-// thread for 100 ms (doubling up to 1.6 s while it keeps happening), then tries the whole team again. Results
-// are the same bits with any team size. Off: every region takes num_threads() threads.
+// runs on a 2-core machine with one core busy were 3–30× slower than 1 thread. With adaptation, two regions
+// within 50 ms whose master waited more than 1 ms (and more than half its own share) for the others, while
+// other processes' CPU time (Linux: /proc/stat) says they take the cores the team needs, step the kernels down
+// to one thread for 100 ms (doubling up to 1.6 s while it keeps happening), then the whole team is tried again.
+// (Late regions on an idle VM, a vCPU woken late, do not.) Results are the same bits with any team size. Off:
+// every region takes num_threads() threads.
 void set_adaptive_threads(bool on);
 bool adaptive_threads();
 

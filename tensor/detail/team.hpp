@@ -10,14 +10,19 @@
 //
 // How: after each region of two or more threads, the master compares the time it waited (at the fork for the
 // pooled threads to be back from the last region, at the join for the others to finish) with the time its own
-// share took. A wait of more than 1 ms that is also more than
-// half the master's share cannot come from a static split of even work: it is a descheduled thread. A second
-// such region within 50 ms of the first (a busy core makes every region late; a lone one is a hiccup of the
-// host, which on a VM comes about once a second) steps the team down: every region runs on one thread for a
-// back-off of 100 ms, doubled (up to 1.6 s) while the team keeps being late right after each back-off, and back
-// to 100 ms once it is on time. (Stepping down on every lone late region kept a 2-thread ResNet-18 batch of 64
-// on one thread most of the time: 5.9-6.9 s a call against 3.2-3.9 s with the watch off.) Results do not change: every kernel
-// gives the same bits with any number of threads.
+// share took. A wait of more than 1 ms that is also more than half the master's share cannot come from a static
+// split of even work. It may be a descheduled thread, but on a VM it is as often a host hiccup: an idle vCPU
+// woken late, a guest kernel thread (DAMON's kdamond) preempting a worker. Those came several times a second
+// on an idle 2-core VM (ViT-B/16 at 2 threads: 15 late regions in 3 calls) and kept a 2-thread run on one thread
+// (ViT-B/16 saliency 510 ms a call against 310 with the watch off). So a late region is only believed when the
+// other processes' CPU time says the team cannot have its cores: over the last 100 ms or more (/proc/stat's busy
+// time of all CPUs minus this process's getrusage), others used more than the CPUs the team leaves free, plus
+// half a core. A second such region within 50 ms of the first (a busy core makes every region late) steps the
+// team down: every region runs on one thread for a back-off of 100 ms, doubled (up to 1.6 s) while the team
+// keeps being late right after each back-off, and back to 100 ms once it is on time. (Stepping down on every
+// lone late region kept a 2-thread ResNet-18 batch of 64 on one thread most of the time: 5.9-6.9 s a call
+// against 3.2-3.9 s with the watch off.) Results do not change: every kernel gives the same bits with any
+// number of threads.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,10 +42,36 @@ void set_team_watch(bool on);
 bool team_watch();
 // Whether the watch has the team stepped down at `now` (team_clock()).
 bool team_stepped_down(std::int64_t now);
-// Reports one region of two or more threads: forked at `fork`, the master's share begun at `master_begin` and
-// done at `master_done`, every thread done at `end`. The master waited (master_begin - fork) + (end -
-// master_done): libgomp's fork waits for every pooled thread to be back from the last region, the join for
-// every thread to finish this one. May step the team down.
+// Whether a region of two or more threads was late: forked at `fork`, the master's share begun at
+// `master_begin` and done at `master_done`, every thread done at `end`. The master waited (master_begin - fork)
+// + (end - master_done) (libgomp's fork waits for every pooled thread to be back from the last region, the join
+// for every thread to finish this one); late: more than 1 ms and more than half its share.
+bool team_region_late(std::int64_t fork, std::int64_t master_begin, std::int64_t master_done, std::int64_t end);
+
+// What other processes do with the CPUs, as a late region reads it.
+enum class OtherLoad { free, busy };
+
+// CPU time read at one instant: busy time of all CPUs (/proc/stat: user, nice, system, irq, softirq) and this
+// process's (getrusage), in nanoseconds, at `at` (team_clock()).
+struct CpuTimes {
+    std::int64_t at = 0, all_busy = 0, self = 0;
+};
+// busy when the others' average cores between `before` and `after`, (Δall_busy − Δself) / Δat, exceed the
+// CPUs that a team of `team` threads leaves free of `cpus`, plus half a core.
+OtherLoad judge_other_load(const CpuTimes& before, const CpuTimes& after, int cpus, int team);
+// The busy ticks of /proc/stat's first line ("cpu  user nice system idle iowait irq softirq steal ..."), in
+// ticks; -1 when the line is not that.
+std::int64_t parse_proc_stat_busy(const char* line);
+// The other processes' load at `now`, judged over the time since the last reading if that was 100 ms or more
+// ago (then the reading is renewed), else the last judgement (free before the first). busy where /proc/stat
+// cannot be read (another OS): every late region is believed, as before.
+OtherLoad other_load(std::int64_t now);
+
+// A late region ended at `end`, with the others' load then: may step the team down (a second late region with
+// others busy within 50 ms of the last late one).
+void team_late(std::int64_t end, OtherLoad others);
+// Reports a region of two or more threads (times as for team_region_late): if it was late, team_late(end,
+// other_load(end)).
 void team_region(std::int64_t fork, std::int64_t master_begin, std::int64_t master_done, std::int64_t end);
 
 // Threads for a parallel region now: the configured count (omp_get_max_threads), 1 inside a parallel region,

@@ -28,9 +28,12 @@ struct TeamGuard {
     }
 };
 
-// A region that ended at `end`, 5 ms after its fork, whose master did its share in 0.1 ms: it waited 4.9 ms for
-// a descheduled thread.
-void late_region(std::int64_t end) { team_region(end - 5 * ms, end - 5 * ms, end - 5 * ms + ms / 10, end); }
+// A region that ended at `end`, 5 ms after its fork, whose master did its share in 0.1 ms (it waited 4.9 ms for a
+// descheduled thread), while other processes kept the CPUs busy.
+void late_region(std::int64_t end, OtherLoad others = OtherLoad::busy) {
+    ASSERT_TRUE(team_region_late(end - 5 * ms, end - 5 * ms, end - 5 * ms + ms / 10, end));
+    team_late(end, others);
+}
 
 // Two late regions, 10 ms apart, the second ending at `end`: what a busy core does.
 void late_regions(std::int64_t end) {
@@ -38,20 +41,66 @@ void late_regions(std::int64_t end) {
     late_region(end);
 }
 
-TEST(TeamWatch, WaitsOfEvenWorkDoNotStepDown) {
+TEST(TeamWatch, WaitsOfEvenWorkAreNotLate) {
+    const std::int64_t t = 1000 * ms;
+    EXPECT_FALSE(team_region_late(t, t, t + 10 * ms, t + 10 * ms + ms / 2));  // 0.5 ms at the join: a wake-up
+    EXPECT_FALSE(team_region_late(t, t + ms / 2, t + 5 * ms, t + 6 * ms));    // 0.5 + 1 ms, not over half the 4.5 ms share
+    EXPECT_FALSE(team_region_late(t, t + ms / 2, t + ms / 2, t + ms));        // 1 ms in all: not more than the floor
+    EXPECT_TRUE(team_region_late(t, t + 3 * ms, t + 3 * ms + ms / 10, t + 4 * ms));  // the fork waited 3 ms
+    EXPECT_TRUE(team_region_late(t, t, t + ms, t + 3 * ms));                  // the join 2 ms, the share 1 ms
+}
+
+TEST(TeamWatch, ALateRegionStepsDownOnlyWhenAnotherFollowsWithin50ms) {
     TeamGuard guard;
     const std::int64_t t = 1000 * ms;
-    team_region(t, t, t + 10 * ms, t + 10 * ms + ms / 2);          // 0.5 ms at the join: a wake-up
-    team_region(t, t + ms / 2, t + 5 * ms, t + 6 * ms);            // 0.5 + 1 ms, not over half the 4.5 ms share
-    team_region(t, t + ms / 2, t + ms / 2, t + ms);                // 1 ms in all: not more than the floor
-    EXPECT_FALSE(team_stepped_down(t + 7 * ms));
-    team_region(t, t + 3 * ms, t + 3 * ms + ms / 10, t + 4 * ms);  // the fork waited 3 ms: late, but alone
-    EXPECT_FALSE(team_stepped_down(t + 7 * ms));
-    team_region(t + 5 * ms, t + 5 * ms, t + 5 * ms + ms / 10, t + 7 * ms);  // late again 3 ms later
-    EXPECT_TRUE(team_stepped_down(t + 7 * ms));
+    late_region(t);
+    EXPECT_FALSE(team_stepped_down(t));  // alone
+    late_region(t + 3 * ms);             // late again 3 ms later
+    EXPECT_TRUE(team_stepped_down(t + 4 * ms));
     set_team_watch(true);
-    EXPECT_FALSE(team_stepped_down(t + 7 * ms));
+    EXPECT_FALSE(team_stepped_down(t + 4 * ms));
     EXPECT_FALSE(team_stepped_down(t + 100 * ms));
+}
+
+// Late regions on a machine whose other processes leave the team its cores: a host hiccup (a vCPU woken late,
+// a kernel thread), however often.
+TEST(TeamWatch, LateRegionsWithTheCoresFreeNeverStepDown) {
+    TeamGuard guard;
+    for (std::int64_t end = 1000 * ms; end < 2000 * ms; end += 2 * ms) {
+        late_region(end, OtherLoad::free);
+        EXPECT_FALSE(team_stepped_down(end)) << end / ms;
+    }
+    late_region(2000 * ms);  // others busy now, and the last late region 2 ms ago
+    EXPECT_TRUE(team_stepped_down(2000 * ms));
+}
+
+TEST(TeamWatch, OthersLoadFromCpuTimes) {
+    const std::int64_t s = 1'000'000'000;
+    const CpuTimes before{1 * s, 50 * s, 10 * s};
+    // 2 CPUs, a team of 2, over 0.2 s: the others' cores are (Δall − Δself) / Δat.
+    const auto after = [&](double all, double self) {
+        return CpuTimes{1 * s + s / 5, 50 * s + std::int64_t(all * 0.2 * double(s)), 10 * s + std::int64_t(self * 0.2 * double(s))};
+    };
+    EXPECT_EQ(judge_other_load(before, after(2.0, 2.0), 2, 2), OtherLoad::free);  // the team alone
+    EXPECT_EQ(judge_other_load(before, after(2.3, 2.0), 2, 2), OtherLoad::free);  // kernel threads, 0.3 cores
+    EXPECT_EQ(judge_other_load(before, after(2.0, 1.0), 2, 2), OtherLoad::busy);  // a busy core took half the team's
+    EXPECT_EQ(judge_other_load(before, after(1.7, 1.0), 2, 2), OtherLoad::busy);  // 0.7 cores
+    EXPECT_EQ(judge_other_load(before, after(1.4, 1.0), 2, 2), OtherLoad::free);  // 0.4 cores
+    // 64 CPUs, a team of 2: 61 busy cores of others leave the team its two.
+    EXPECT_EQ(judge_other_load(before, after(63.0, 2.0), 64, 2), OtherLoad::free);
+    EXPECT_EQ(judge_other_load(before, after(64.0, 1.0), 64, 2), OtherLoad::busy);
+    EXPECT_EQ(judge_other_load(before, before, 2, 2), OtherLoad::free);  // no time between: nothing to tell
+}
+
+TEST(TeamWatch, ProcStatBusyTicks) {
+    // user nice system idle iowait irq softirq steal guest guest_nice: busy = user + nice + system + irq + softirq
+    EXPECT_EQ(parse_proc_stat_busy("cpu  173524 7 54358 196747 1001 3 764 11 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"),
+              173524 + 7 + 54358 + 3 + 764);
+    EXPECT_EQ(parse_proc_stat_busy("cpu  1 2 3 4 5 6 7\n"), 1 + 2 + 3 + 6 + 7);
+    EXPECT_EQ(parse_proc_stat_busy("cpu0 1 2 3 4 5 6 7\n"), -1);  // a CPU's line, not the sum
+    EXPECT_EQ(parse_proc_stat_busy("cpu  1 2 3\n"), -1);          // too few fields
+    EXPECT_EQ(parse_proc_stat_busy("intr 1 2 3 4 5 6 7\n"), -1);
+    EXPECT_EQ(parse_proc_stat_busy(""), -1);
 }
 
 TEST(TeamWatch, LoneLateRegionsDoNotStepDown) {

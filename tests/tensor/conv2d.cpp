@@ -331,12 +331,13 @@ TEST(Conv2d, BackwardWeightsSameBitsForAnyThreadCount) {
 
 // Winograd's threads take disjoint tile ranges, or with few tiles disjoint ranges of output channels, and no
 // tile's sums depend on its block or its rows: forward and backward-data give the same bits with 1 and 2
-// threads. A batch of 3 with 330 tiles (ranges cross images), and one 14×14 image (49 tiles, 40 output channels
-// in panels of 6 or 12, the last partial: split by output channels). Both have more than the 4 M multiply-adds
-// (16 · tiles · 136 · 40) below which Winograd keeps to one thread.
+// threads. A batch of 3 with 330 tiles (ranges cross images), one 14×14 image (49 tiles, 40 output channels
+// in panels of 6 or 12, the last partial: split by output channels, the input transform shared) and one 27×27
+// image (196 tiles in 7 blocks: the shared input transform's two alternating buffers). All have more than the
+// 4 M multiply-adds (16 · tiles · 136 · 40) below which Winograd keeps to one thread.
 TEST(Conv2d, WinogradSameBitsForAnyThreadCount) {
     ThreadGuard guard;
-    for (const Shape& xs : {Shape{3, 136, 21, 19}, Shape{1, 136, 14, 14}}) {
+    for (const Shape& xs : {Shape{3, 136, 21, 19}, Shape{1, 136, 14, 14}, Shape{1, 136, 27, 27}}) {
         SCOPED_TRACE(shape_to_string(xs));
         const auto g = kernels::make_conv2d_geometry(xs, {40, 136, 3, 3}, params(1, 1, 1, 1, 1));
         ASSERT_TRUE(kernels::conv2d_uses_winograd(g));

@@ -1,6 +1,7 @@
 // The team watch of tensor/detail/team.hpp: process-wide state (kernels run from any thread): atomics, and a
 // mutex around the CPU-time reading, which only late regions take.
 #include <xvis/tensor/detail/team.hpp>
+#include <xvis/tensor/runtime.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -66,13 +67,6 @@ int team_cpus() {
     return 1;
 #endif
 }
-int team_size() {
-#ifdef XVIS_HAVE_OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
 
 }  // namespace
 
@@ -134,7 +128,7 @@ OtherLoad other_load(std::int64_t now) {
         CpuTimes t;
         if (!read_cpu_times(now, t)) return OtherLoad::busy;
         if (load_reading.at != 0)
-            others_busy.store(judge_other_load(load_reading, t, team_cpus(), team_size()) == OtherLoad::busy,
+            others_busy.store(judge_other_load(load_reading, t, team_cpus(), num_threads()) == OtherLoad::busy,
                               std::memory_order_relaxed);
         load_reading = t;
     }

@@ -391,6 +391,24 @@ def references(model, x, k, dtype):
     return y.detach(), g.detach()
 
 
+def vit_gradcam_reference(model, x, k):
+    """Grad-CAM on the tokens entering the last block's attention (encoder.layers[-1].ln_1's output, pytorch-grad-cam's
+    target layer for ViTs), the class token dropped and the patch tokens laid out as their grid (its
+    reshape_transform), in float64: (cam [N, h, w], cam upsampled bilinearly to the input [N, H, W], not normalized)."""
+    m = copy.deepcopy(model).to(torch.float64).eval()
+    seen = {}
+    m.encoder.layers[-1].ln_1.register_forward_hook(lambda _m, _i, out: seen.setdefault('A', out))
+    y = m(x.detach().to(torch.float64))
+    a = seen['A']
+    (g,) = torch.autograd.grad(y[:, k].sum(), a)
+    side = int(round(math.sqrt(a.shape[1] - 1)))
+    grid = lambda t: t[:, 1:, :].reshape(t.shape[0], side, side, t.shape[2])
+    weights = grid(g).mean((1, 2))                                             # [N, C]
+    cam = F.relu((grid(a) * weights[:, None, None, :]).sum(-1)).detach()      # [N, h, w]
+    up = F.interpolate(cam[:, None], size=x.shape[2:], mode='bilinear', align_corners=False)[:, 0]
+    return cam, up
+
+
 def check_onnx(path, in_shape, out_shape):
     """onnx.checker (with shape inference) and the declared input / output ranks."""
     model = onnx.load(path)
@@ -460,6 +478,10 @@ def export_torch(name, build, shape, opset, kind, out_dir, use_double=True, max_
     save_tensor(os.path.join(out_dir, name + '.input.pb'), x.numpy(), 'input')
     save_tensor(os.path.join(out_dir, name + '.logits.pb'), y.numpy(), 'logits')
     save_tensor(os.path.join(out_dir, name + '.grad.pb'), g.numpy(), 'input_grad')
+    if name == 'vit':
+        cam, up = vit_gradcam_reference(model, x, K_CLASS)
+        save_tensor(os.path.join(out_dir, name + '.gradcam.pb'), cam.numpy(), 'gradcam')
+        save_tensor(os.path.join(out_dir, name + '.gradcam_upsampled.pb'), up.numpy(), 'gradcam_upsampled')
     stats = dict(
         logit_std=float(y.std()), grad_absmax=float(g.abs().max()),
         fp32_logit_relerr=float((y32.double() - y).abs().max() / y.abs().max()),

@@ -33,6 +33,7 @@ ScoreCamOptions cam_options(const AttributionOptions& o) {
     c.use_logits = o.use_logits;
     c.data_format = o.data_format;
     c.feature_format = o.feature_format;
+    c.token_grid = o.token_grid;
     c.max_channels = o.max_channels;
     c.batch = o.score_batch;
     return c;

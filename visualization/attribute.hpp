@@ -10,6 +10,7 @@
 #include <xvis/optimizer/grad_modifiers.hpp>
 #include <xvis/tensor/enum_names.hpp>
 #include <xvis/visualization/backprop_modifier_kind.hpp>
+#include <xvis/visualization/cam.hpp>
 #include <xvis/visualization/explainer.hpp>
 #include <xvis/visualization/integrated_gradients.hpp>
 
@@ -81,6 +82,7 @@ struct AttributionOptions {
     Interpolation interpolation = Interpolation::bilinear;
     bool use_logits = false;
     std::optional<DataFormat> feature_format;
+    std::optional<TokenGrid> token_grid;  // CamOptions::token_grid
     std::size_t max_channels = 0;  // Score-CAM
     std::size_t score_batch = 16;  // Score-CAM
 };

@@ -12,7 +12,41 @@ namespace xvis {
 
 namespace detail {
 
-MapLayout map_layout(const Shape& s, DataFormat f, const std::string& call) {
+namespace {
+
+// The grid's sides for `positions` tokens: the ones given, one derived from the other, or the square root.
+std::pair<std::size_t, std::size_t> grid_sides(const TokenGrid& g, std::size_t positions, const Shape& s, const std::string& call) {
+    std::size_t h = g.height, w = g.width;
+    if (h == 0 && w == 0) {
+        h = w = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(positions))));
+        if (h * w != positions)
+            throw ShapeError(call + ": token_grid: the " + std::to_string(positions) + " tokens of " + shape_to_string(s) + " after skipping " +
+                             std::to_string(g.skip) + " are not a square grid; give its height and width");
+    } else if (h == 0 || w == 0) {
+        const std::size_t known = h ? h : w;
+        if (positions % known != 0)
+            throw ShapeError(call + ": token_grid: " + std::to_string(positions) + " tokens of " + shape_to_string(s) + " after skipping " +
+                             std::to_string(g.skip) + " are not rows of " + std::to_string(known));
+        (h ? w : h) = positions / known;
+    }
+    if (h * w != positions)
+        throw ShapeError(call + ": token_grid " + std::to_string(h) + "x" + std::to_string(w) + " needs " + std::to_string(h * w) +
+                         " tokens after skipping " + std::to_string(g.skip) + "; " + shape_to_string(s) + " has " + std::to_string(positions));
+    return {h, w};
+}
+
+}  // namespace
+
+MapLayout map_layout(const Shape& s, DataFormat f, const std::string& call, const std::optional<TokenGrid>& grid) {
+    if (grid) {
+        if (s.size() != 3)
+            throw ShapeError(call + ": token_grid needs the penultimate layer's output as tokens [N, T, C]; it is " + shape_to_string(s));
+        if (grid->skip >= s[1])
+            throw ShapeError(call + ": token_grid skips " + std::to_string(grid->skip) + " tokens of " + shape_to_string(s) + ": none left");
+        const auto [h, w] = grid_sides(*grid, s[1] - grid->skip, s, call);
+        if (h * w <= 1) throw ShapeError(call + ": token_grid " + shape_to_string(s) + " is a 1x1 map: nothing to localize");
+        return {s[0], s[2], h, w, false, grid->skip, s[1]};
+    }
     if (s.size() != 3 && s.size() != 4)
         throw ShapeError(call + ": the penultimate layer's output " + shape_to_string(s) + " must have 1 or 2 spatial axes (rank 3 or 4)");
     const bool cf = f == DataFormat::channels_first;
@@ -37,7 +71,15 @@ void upsample_cam(const Tensor& cam, Interpolation interpolation, bool normalize
     if (normalize) finish_saliency(heatmap, true, true, DataFormat::channels_first, heatmap);
 }
 
-DataFormat cam_feature_format(const Model& model, std::int64_t index, const CamOptions& o, DataFormat input_format) {
+DataFormat cam_feature_format(const Model& model, std::int64_t index, const CamOptions& o, DataFormat input_format, const std::string& call) {
+    if (o.token_grid) {
+        if (!o.penultimate_layer)
+            throw std::invalid_argument(call + ": token_grid needs penultimate_layer, the layer of tokens to map (a ViT: the LayerNorm "
+                                        "before the last block's attention)");
+        if (o.feature_format == DataFormat::channels_first)
+            throw std::invalid_argument(call + ": token_grid reads tokens [N, T, C], channels last; feature_format is channels_first");
+        return DataFormat::channels_last;
+    }
     if (o.feature_format) return *o.feature_format;
     const LayerPtr& l = model.layer(index);
     if (auto conv = std::dynamic_pointer_cast<Conv2D>(l)) return conv->data_format();
@@ -135,12 +177,12 @@ GradCam::GradCam(const Model& model, LayerId layer, std::vector<std::int64_t> fi
     : penultimate_(find_penultimate_layer(model, layer.index(model), o.penultimate_layer)),
       o_(std::move(o)),
       format_(o_.data_format.value_or(model_data_format(model))),
-      feature_format_(detail::cam_feature_format(model, penultimate_, o_, format_)),
+      feature_format_(detail::cam_feature_format(model, penultimate_, o_, format_, name_of(weighting))),
       grad_(model, layer, filters, input_shape, format_, o_.use_logits, o_.backprop_modifier, penultimate_, name_of(weighting)),
       weighting_(weighting),
       modifier_(grad_modifier(o_.grad_modifier)) {
     const Shape& a = grad_.gradient().shape();
-    const detail::MapLayout m = detail::map_layout(a, feature_format_, name_of(weighting));
+    const detail::MapLayout m = detail::map_layout(a, feature_format_, name_of(weighting), o_.token_grid);
     r_.activations = Tensor(a);
     r_.gradients = Tensor(a);
     r_.weights = weighting == CamWeighting::layercam ? Tensor(a) : Tensor({m.n, m.c});
@@ -153,7 +195,7 @@ const CamResult& GradCam::explain(const Tensor& x) {
     std::copy(grad_.wrt_value().begin(), grad_.wrt_value().end(), r_.activations.begin());
     std::copy(grad_.gradient().begin(), grad_.gradient().end(), r_.gradients.begin());
     if (modifier_) modifier_(r_.gradients);
-    combine(r_, detail::map_layout(r_.activations.shape(), feature_format_, name_of(weighting_)), weighting_);
+    combine(r_, detail::map_layout(r_.activations.shape(), feature_format_, name_of(weighting_), o_.token_grid), weighting_);
     detail::upsample_cam(r_.cam, o_.interpolation, o_.normalize, r_.heatmap);
     return r_;
 }
@@ -178,7 +220,9 @@ Tensor visualize_cam_with_losses(const Node& input, const WeightedLosses& losses
     r.activations = sg.wrt_value();
     r.gradients = sg.gradient();
     if (const auto m = grad_modifier(o.grad_modifier)) m(r.gradients);
-    const detail::MapLayout m = detail::map_layout(r.gradients.shape(), o.feature_format.value_or(format), "visualize_cam");
+    if (o.token_grid && o.feature_format == DataFormat::channels_first)
+        throw std::invalid_argument("visualize_cam: token_grid reads tokens [N, T, C], channels last; feature_format is channels_first");
+    const detail::MapLayout m = detail::map_layout(r.gradients.shape(), o.feature_format.value_or(format), "visualize_cam", o.token_grid);
     r.weights = Tensor({m.n, m.c});
     r.cam = Tensor({m.n, m.h, m.w});
     combine(r, m, CamWeighting::gradcam);

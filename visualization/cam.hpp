@@ -15,12 +15,22 @@
 #include <xvis/visualization/backprop_modifier_kind.hpp>
 #include <xvis/visualization/explainer.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace xvis {
+
+// A transformer's tokens as a map (pytorch-grad-cam's reshape_transform for ViTs): A is [N, T, C]; its first
+// `skip` tokens (a ViT's class token) are not positions, the other T − skip are an height × width grid in row-major
+// order, channels last. height = width = 0: a square grid, √(T − skip) a side; one of them 0: T − skip over the
+// other.
+struct TokenGrid {
+    std::size_t skip = 1;
+    std::size_t height = 0, width = 0;
+};
 
 struct CamOptions {
     // Layer index of A; empty: the nearest Conv2D or (non-global) pooling layer before layer − 1 (keras-vis).
@@ -34,9 +44,14 @@ struct CamOptions {
     // Layout of the feature map A. Default: the input's for Keras layers (Conv2D, pooling); channels_first for
     // imported ONNX graphs, whose ops are NCHW even behind an NHWC input (a Keras model exported by tf2onnx).
     std::optional<DataFormat> feature_format;
+    // A is a token sequence [N, T, C] laid out as a grid (a ViT): needs penultimate_layer, which for a ViT is
+    // usually the LayerNorm before the last block's attention (the last layer whose patch tokens reach the score:
+    // after it only the class token does). feature_format, if set, must be channels_last.
+    std::optional<TokenGrid> token_grid;
 };
 
-// Everything a CAM computes, for N samples; A is [N, C, h, w] or [N, h, w, C] (feature format; 1-D: no h).
+// Everything a CAM computes, for N samples; A is [N, C, h, w] or [N, h, w, C] (feature format; 1-D: no h), or
+// [N, T, C] with a token grid.
 struct CamResult {
     Tensor activations;  // A
     Tensor gradients;    // ∂score/∂A after the grad modifier (Score-CAM: shape [0])
@@ -102,15 +117,22 @@ Tensor visualize_cam_with_losses(const Node& input, const WeightedLosses& losses
 std::int64_t find_penultimate_layer(const Model& model, std::int64_t layer, std::optional<std::int64_t> penultimate = {});
 
 namespace detail {
-// The layout of A the options ask for, or the default above for penultimate layer `index`.
-DataFormat cam_feature_format(const Model& model, std::int64_t index, const CamOptions& o, DataFormat input_format);
-// Spatial layout of a feature map [N, C, spatial...] or [N, spatial..., C] with 1 or 2 spatial axes.
+// The layout of A the options ask for, or the default above for penultimate layer `index` (channels_last with
+// a token grid, which needs an explicit penultimate_layer: std::invalid_argument naming `call` otherwise).
+DataFormat cam_feature_format(const Model& model, std::int64_t index, const CamOptions& o, DataFormat input_format, const std::string& call);
+// Spatial layout of a feature map [N, C, spatial...] or [N, spatial..., C] with 1 or 2 spatial axes, or of
+// tokens [N, T, C] whose last h·w are the positions (channels last, `tokens` = T, `skip` = T − h·w).
 struct MapLayout {
     std::size_t n, c, h, w;
     bool cf;
-    std::size_t at(std::size_t b, std::size_t k, std::size_t p) const { return cf ? (b * c + k) * h * w + p : (b * h * w + p) * c + k; }
+    std::size_t skip = 0, tokens = 0;  // tokens 0: h·w
+    std::size_t at(std::size_t b, std::size_t k, std::size_t p) const {
+        return cf ? (b * c + k) * h * w + p : (b * (tokens ? tokens : h * w) + skip + p) * c + k;
+    }
 };
-MapLayout map_layout(const Shape& s, DataFormat f, const std::string& call);
+// The layout of A [N, ...] in format f, or as tokens on `grid`; ShapeError naming `call` when A's shape does not
+// fit (rank, a 1×1 map, tokens that do not make the grid).
+MapLayout map_layout(const Shape& s, DataFormat f, const std::string& call, const std::optional<TokenGrid>& grid = {});
 // Upsamples each [h, w] map of cam [N, h, w] to heatmap [N, H, W] (or [N, W]), then normalizes per sample.
 void upsample_cam(const Tensor& cam, Interpolation interpolation, bool normalize, Tensor& heatmap);
 Shape heatmap_shape(const Shape& input, std::size_t n, DataFormat input_format);

@@ -34,7 +34,7 @@ ScoreCam::ScoreCam(const Model& model, LayerId layer, std::vector<std::int64_t> 
     if (o_.batch == 0) throw std::invalid_argument("ScoreCam: batch must be >= 1");
     const std::int64_t index = layer.index(model);
     const std::int64_t pen = find_penultimate_layer(model, index, o_.penultimate_layer);
-    feature_format_ = detail::cam_feature_format(model, pen, o_, format_);
+    feature_format_ = detail::cam_feature_format(model, pen, o_, format_, "ScoreCam");
     const std::size_t n = input_shape_[0];
     activation_graph_ = detail::graph_for(model, n);
     per_sample_ = activation_graph_.batch_size() != n;
@@ -45,7 +45,7 @@ ScoreCam::ScoreCam(const Model& model, LayerId layer, std::vector<std::int64_t> 
 
     Shape a = activation_graph_.layer_output(pen).shape();
     a[0] = n;
-    const detail::MapLayout m = detail::map_layout(a, feature_format_, "ScoreCam");
+    const detail::MapLayout m = detail::map_layout(a, feature_format_, "ScoreCam", o_.token_grid);
     r_.activations = Tensor(a);
     r_.gradients = Tensor(Shape{0});  // gradient-free
     r_.weights = Tensor({m.n, m.c});
@@ -75,7 +75,7 @@ const CamResult& ScoreCam::explain(const Tensor& seed) {
         }
     }
     const Tensor& a = r_.activations;
-    const detail::MapLayout lay = detail::map_layout(a.shape(), feature_format_, "ScoreCam");
+    const detail::MapLayout lay = detail::map_layout(a.shape(), feature_format_, "ScoreCam", o_.token_grid);
     const bool cf = format_ == DataFormat::channels_first;
     const std::size_t ic = input_shape_[channel_axis(input_shape_.size(), format_)];
     const std::size_t per = seed.size() / n, ip = per / ic;  // elements and spatial positions of one input

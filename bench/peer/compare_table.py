@@ -10,6 +10,9 @@ SALIENCY = ('forward, d logit₃/d input, |g|, max over channels, per-sample nor
 GRADCAM = ('forward, d logit₃/d A (nothing below A), channel weights, relu(Σ w·A), bilinear upsampling to 224², '
            'normalization; xvis: a reused GradCam (compiled before timing); PyTorch: a forward hook makes A the graph\'s '
            'leaf; A = the input of the head\'s global average pool')
+GRADCAM_TOKENS = ('as the Grad-CAM rows, with A = the tokens entering the last block\'s attention (encoder_layer_11 '
+                  'ln_1 output, [1, 197, 768]), class token dropped and the 196 patch tokens read as 14×14 '
+                  '(pytorch-grad-cam\'s reshape_transform; xvis: CamOptions::token_grid)')
 LOSS = 'loss value and its input gradient (xvis: one compiled function; PyTorch: autograd.grad)'
 WORKLOADS = [
     ('conv_fwd', 'conv 3×3 64→64 on 56², forward', 'conv', '≥ 80 % of FMA peak',
@@ -31,8 +34,8 @@ WORKLOADS = [
 for _m, _label in [('resnet50', 'ResNet-50'), ('mobilenet_v2', 'MobileNetV2'), ('efficientnet_b0', 'EfficientNet-B0'),
                    ('convnext_tiny', 'ConvNeXt-T'), ('vit_b_16', 'ViT-B/16')]:
     WORKLOADS.append((_m + '_saliency_b1', _label + ' saliency, batch 1', 'models', (1.2, 1.5), SALIENCY))
-    if _m != 'vit_b_16':
-        WORKLOADS.append((_m + '_gradcam_b1', _label + ' Grad-CAM, batch 1, compiled', 'models', (1.2, 1.5), GRADCAM))
+    WORKLOADS.append((_m + '_gradcam_b1', _label + ' Grad-CAM, batch 1, compiled', 'models', (1.2, 1.5),
+                      GRADCAM_TOKENS if _m == 'vit_b_16' else GRADCAM))
 WORKLOADS += [
     ('resnet18_saliency_b64', 'ResNet-18 saliency, batch 64', 'batch64', (1.2, 1.5), SALIENCY),
     ('train_epoch', 'Fashion-MNIST training epoch (W1 CNN, batch 64, Adam)', 'train', (1.2, 1.5),
@@ -48,7 +51,7 @@ RSS = 'resnet50_saliency_b1'                       # its 1-thread runs give the 
 
 # (warmup, reps, min_time s) per run; quick mode uses QUICK_TIMING unless the workload is heavier.
 TIMING = {'default': (2, 5, 0.5), 'w2_am_step': (1, 5, 1.0), 'train_epoch': (0, 1, 0.0),
-          'resnet18_saliency_b64': (1, 2, 0.0), 'vit_b_16_saliency_b1': (1, 5, 1.0), 'convnext_tiny_saliency_b1': (1, 5, 1.0),
+          'resnet18_saliency_b64': (1, 2, 0.0), 'vit_b_16_saliency_b1': (1, 5, 1.0), 'vit_b_16_gradcam_b1': (1, 5, 1.0), 'convnext_tiny_saliency_b1': (1, 5, 1.0),
           'resnet50_saliency_b1': (1, 5, 1.0)}
 QUICK_TIMING = {'default': (1, 3, 0.2), 'train_epoch': (0, 1, 0.0), 'resnet18_saliency_b64': (1, 1, 0.0)}
 

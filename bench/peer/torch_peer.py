@@ -18,6 +18,7 @@ Timing as xvis_peer: set-up untimed, `warmup` untimed calls, then calls timed on
 import argparse
 import gzip
 import json
+import math
 import os
 import sys
 import time
@@ -102,9 +103,15 @@ def saliency(model, batch, shape):
     return step
 
 
-def gradcam(model, feature_module, batch):
+def vit_grid(a):
+    """pytorch-grad-cam's reshape_transform for ViTs: [N, 1 + h*w, C] tokens, class token dropped, to [N, C, h, w]."""
+    side = int(round(math.sqrt(a.shape[1] - 1)))
+    return a[:, 1:, :].reshape(a.shape[0], side, side, a.shape[2]).permute(0, 3, 1, 2)
+
+
+def gradcam(model, feature_module, batch, to_map=None):
     """Timed: forward (graph recorded from A = feature_module's output on), d logit_3 / d A, channel weights,
-    relu(sum w*A), bilinear upsampling to 224x224, normalization."""
+    relu(sum w*A), bilinear upsampling to 224x224, normalization. to_map: A's tokens to a map (ViT)."""
     x = torch.rand((batch, 3, 224, 224), generator=torch.Generator().manual_seed(1))
     seen = {}
 
@@ -117,13 +124,18 @@ def gradcam(model, feature_module, batch):
         y = model(x)
         a = seen['A']
         g, = torch.autograd.grad(y[:, CLASS].sum(), a)
+        if to_map is not None:
+            a, g = to_map(a), to_map(g)
         cam = F.relu((g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True))
         return normalize(F.interpolate(cam, size=x.shape[2:], mode='bilinear', align_corners=False)[:, 0])
     return step
 
 
 def feature_module(name, model):
-    """The module whose output feeds the head's global average pool (xvis_workloads.cpp: last_feature_map)."""
+    """The module whose output feeds the head's global average pool (xvis_workloads.cpp: last_feature_map); for
+    ViT-B/16 the LayerNorm before the last block's attention (xvis_workloads.cpp: vit_tokens_layer)."""
+    if name.startswith('vit'):
+        return model.encoder.layers[-1].ln_1
     return model.layer4 if name.startswith('resnet') else model.features
 
 
@@ -252,7 +264,8 @@ def make_workload(name, a):
             model = torchvision_model(model_name)
             if kind == '_saliency_b':
                 return saliency(model, batch, (3, 224, 224)), 1.0
-            return gradcam(model, feature_module(model_name, model), batch), 1.0
+            return gradcam(model, feature_module(model_name, model), batch,
+                           vit_grid if model_name.startswith('vit') else None), 1.0
     raise SystemExit(f'torch_peer: unknown workload {name!r}')
 
 

@@ -61,15 +61,21 @@ std::int64_t last_feature_map(const Model& m) {
     return static_cast<std::int64_t>(m.find_layer_idx(gap->inbound()[0]->name()));
 }
 
+// ViT-B/16's Grad-CAM layer, as torch_peer.py's feature_module: the LayerNorm before the last block's attention
+// (pytorch-grad-cam's target layer for ViTs: after it only the class token reaches the head), named by
+// torch.onnx.export; its 197 tokens are the class token and the 14×14 patches.
+constexpr const char* vit_tokens_layer = "/encoder/layers/encoder_layer_11/ln_1/LayerNormalization";
+
 // Grad-CAM of class 3, compiled once (a GradCam object). Timed: forward, d logit_3 / d A (nothing below A),
 // channel weights, relu(Σ w·A), bilinear upsampling to the input size, per-sample normalization.
-Step gradcam(std::shared_ptr<Model> m, std::size_t batch) {
+Step gradcam(std::shared_ptr<Model> m, std::size_t batch, bool tokens) {
     if (m->batch_size() != batch) m->build(batch);
     Shape s = m->input().shape();
     s[0] = batch;
     auto x = std::make_shared<Tensor>(random_uniform<float>(s, 0, 1, 1));
     CamOptions o;
-    o.penultimate_layer = last_feature_map(*m);
+    o.penultimate_layer = tokens ? static_cast<std::int64_t>(m->find_layer_idx(vit_tokens_layer)) : last_feature_map(*m);
+    if (tokens) o.token_grid = TokenGrid{};
     auto cam = std::make_shared<GradCam>(*m, -1, std::vector<std::int64_t>{3}, x->shape(), o);
     return {[m, x, cam] { (*cam)(*x); }};
 }
@@ -134,7 +140,7 @@ std::vector<std::string> workload_names() {
                                   "loss_tv", "loss_lp", "loss_am", "loss_am_64x112x112", "train_epoch"};
     for (const auto& m : imported_models) {
         n.push_back(m + "_saliency_b1");
-        if (m != "vit_b_16") n.push_back(m + "_gradcam_b1");
+        n.push_back(m + "_gradcam_b1");
     }
     n.push_back("resnet18_saliency_b64");
     return n;
@@ -155,7 +161,7 @@ Step make_workload(const std::string& name, const Settings& s) {
         if (at == std::string::npos) continue;
         const std::string model = name.substr(0, at);
         const std::size_t batch = std::stoul(name.substr(at + std::string(kind).size()));
-        return std::string(kind) == "_saliency_b" ? saliency(load(model, s), batch) : gradcam(load(model, s), batch);
+        return std::string(kind) == "_saliency_b" ? saliency(load(model, s), batch) : gradcam(load(model, s), batch, model == "vit_b_16");
     }
     std::string all;
     for (const auto& n : workload_names()) all += " " + n;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace xvis;
@@ -203,4 +204,112 @@ TEST(ScoreCam, ResultsCarryTheSoftmaxWeights) {
     EXPECT_NEAR(r.weights[0] + r.weights[1], 1.0, 1e-6);  // a softmax over the channels
     for (std::size_t p = 0; p < 16; ++p)
         EXPECT_NEAR(r.cam[p], std::max(0.0f, r.weights[0] * x[p] + r.weights[1] * 2 * x[p]), 1e-5) << p;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Token grids: Grad-CAM of a ViT on the tokens entering its last block's attention, against PyTorch's float64
+// Grad-CAM done as pytorch-grad-cam does it (class token dropped, patch tokens reshaped to their grid;
+// scripts/make_onnx_fixtures.py, vit_gradcam_reference). The reduced ViT: 32×32 input, 8×8 patches, 17 tokens
+// of 32 channels.
+namespace {
+
+std::string onnx_dir() { return std::string(XVIS_TEST_DATA) + "/onnx/"; }
+const char* vit_ln_1 = "/encoder/layers/encoder_layer_1/ln_1/LayerNormalization";
+
+CamOptions vit_cam_options(const Model& m) {
+    CamOptions o;
+    o.penultimate_layer = static_cast<std::int64_t>(m.find_layer_idx(vit_ln_1));
+    o.token_grid = TokenGrid{};
+    o.normalize = false;
+    return o;
+}
+
+void expect_close_to(const Tensor& got, const TensorD& ref, double tolerance, const char* what) {
+    ASSERT_EQ(got.shape(), ref.shape()) << what;
+    double scale = 0;
+    for (double r : ref) scale = std::max(scale, std::fabs(r));
+    ASSERT_GT(scale, 0.0) << what;
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], ref[i], tolerance * scale) << what << " element " << i;
+}
+
+}  // namespace
+
+TEST(GradCam, TokenGridOnViTMatchesPyTorch) {
+    Model m = import_onnx(onnx_dir() + "vit.onnx");
+    const Tensor x = load_onnx_tensor(onnx_dir() + "vit.input.pb").cast<float>();
+    GradCam cam(m, -1, {1}, x.shape(), vit_cam_options(m));
+    const CamResult& r = cam.explain(x);
+    EXPECT_EQ(r.activations.shape(), (Shape{1, 17, 32}));
+    EXPECT_EQ(r.weights.shape(), (Shape{1, 32}));
+    expect_close_to(r.cam, load_onnx_tensor(onnx_dir() + "vit.gradcam.pb"), 1e-3, "cam");
+    expect_close_to(r.heatmap, load_onnx_tensor(onnx_dir() + "vit.gradcam_upsampled.pb"), 1e-3, "heatmap");
+    // The class token carries gradient too (it is skipped, not zero): the map must not read it.
+    double class_token_grad = 0;
+    for (std::size_t c = 0; c < 32; ++c) class_token_grad += std::fabs(r.gradients[c]);
+    EXPECT_GT(class_token_grad, 0.0);
+
+    CamOptions rows = vit_cam_options(m);  // one side given, the other derived: the same grid
+    rows.token_grid->height = 4;
+    GradCam by_rows(m, -1, {1}, x.shape(), rows);
+    const Tensor& same = by_rows.explain(x).cam;
+    ASSERT_EQ(same.shape(), r.cam.shape());
+    EXPECT_TRUE(std::equal(same.begin(), same.end(), r.cam.begin()));
+}
+
+// LayerCAM and Grad-CAM++ read the same layout: their maps, recomputed here from the returned A and ∂score/∂A
+// by token index (token 1 + p is position p), agree.
+TEST(GradCam, TokenGridLayoutOfLayerCamAndPlusPlus) {
+    Model m = import_onnx(onnx_dir() + "vit.onnx");
+    const Tensor x = load_onnx_tensor(onnx_dir() + "vit.input.pb").cast<float>();
+    LayerCam layer(m, -1, {1}, x.shape(), vit_cam_options(m));
+    const CamResult& r = layer.explain(x);
+    ASSERT_EQ(r.cam.shape(), (Shape{1, 4, 4}));
+    for (std::size_t p = 0; p < 16; ++p) {
+        double v = 0;
+        for (std::size_t c = 0; c < 32; ++c) v += std::max(r.gradients[(1 + p) * 32 + c], 0.0f) * r.activations[(1 + p) * 32 + c];
+        EXPECT_NEAR(r.cam[p], std::max(v, 0.0), 1e-5 * (1 + std::fabs(v))) << p;
+    }
+    GradCamPlusPlus plus(m, -1, {1}, x.shape(), vit_cam_options(m));
+    EXPECT_EQ(plus.explain(x).cam.shape(), (Shape{1, 4, 4}));
+    ScoreCamOptions so;
+    static_cast<CamOptions&>(so) = vit_cam_options(m);
+    so.max_channels = 4;
+    EXPECT_EQ(score_cam(m, -1, {1}, x, so).shape(), (Shape{1, 32, 32}));
+}
+
+TEST(GradCam, TokenGridErrors) {
+    Model m = import_onnx(onnx_dir() + "vit.onnx");
+    const Tensor x = load_onnx_tensor(onnx_dir() + "vit.input.pb").cast<float>();
+    const auto message = [&](CamOptions o) -> std::string {
+        try {
+            GradCam(m, -1, {1}, x.shape(), o);
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return "no exception";
+    };
+    const auto contains = [](const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; };
+    CamOptions no_layer;
+    no_layer.token_grid = TokenGrid{};
+    EXPECT_TRUE(contains(message(no_layer), "token_grid needs penultimate_layer")) << message(no_layer);
+    CamOptions conv = vit_cam_options(m);  // the patch embedding's [1, 32, 4, 4] map is not tokens
+    conv.penultimate_layer = static_cast<std::int64_t>(m.find_layer_idx("/conv_proj/Conv"));
+    EXPECT_TRUE(contains(message(conv), "[N, T, C]")) << message(conv);
+    CamOptions cf = vit_cam_options(m);
+    cf.feature_format = DataFormat::channels_first;
+    EXPECT_TRUE(contains(message(cf), "channels_first")) << message(cf);
+    CamOptions no_skip = vit_cam_options(m);  // 17 tokens are no square
+    no_skip.token_grid->skip = 0;
+    EXPECT_TRUE(contains(message(no_skip), "not a square grid")) << message(no_skip);
+    CamOptions rows = vit_cam_options(m);
+    rows.token_grid->height = 3;
+    EXPECT_TRUE(contains(message(rows), "not rows of 3")) << message(rows);
+    CamOptions both = vit_cam_options(m);
+    both.token_grid->height = 2;
+    both.token_grid->width = 2;
+    EXPECT_TRUE(contains(message(both), "needs 4 tokens")) << message(both);
+    CamOptions all = vit_cam_options(m);
+    all.token_grid->skip = 17;
+    EXPECT_TRUE(contains(message(all), "none left")) << message(all);
+    EXPECT_THROW(GradCam(m, -1, {1}, x.shape(), no_skip), ShapeError);
 }

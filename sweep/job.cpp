@@ -219,6 +219,8 @@ std::string describe_job(const SweepJob& job) {
                         {"interpolation", enum_name(o.interpolation)},
                         {"use_logits", o.use_logits},
                         {"max_channels", o.max_channels}};
+        if (o.token_grid)  // only when set: the jobs of earlier sweeps keep their identity
+            j["options"]["token_grid"] = {{"skip", o.token_grid->skip}, {"height", o.token_grid->height}, {"width", o.token_grid->width}};
         j["colormap"] = to_string(a->colormap);
         j["alpha"] = a->alpha;
     } else {

@@ -57,6 +57,12 @@ MapLayout map_layout(const Shape& s, DataFormat f, const std::string& call, cons
     return {s[0], c, h, w, cf};
 }
 
+void check_map_rank(const Shape& a, const Shape& input, const std::optional<TokenGrid>& grid, const std::string& call) {
+    if (grid || a.size() != 3 || input.size() != 4) return;
+    throw ShapeError(call + ": the penultimate layer's output " + shape_to_string(a) + " has one spatial axis, the input " + shape_to_string(input) +
+                     " two; if it holds transformer tokens [N, T, C], read them as a map with token_grid (command line: --tokens)");
+}
+
 Shape heatmap_shape(const Shape& input, std::size_t n, DataFormat f) {
     const bool cf = f == DataFormat::channels_first;
     const std::size_t ih = input.size() == 4 ? (cf ? input[2] : input[1]) : 1;
@@ -182,6 +188,7 @@ GradCam::GradCam(const Model& model, LayerId layer, std::vector<std::int64_t> fi
       weighting_(weighting),
       modifier_(grad_modifier(o_.grad_modifier)) {
     const Shape& a = grad_.gradient().shape();
+    detail::check_map_rank(a, grad_.input_shape(), o_.token_grid, name_of(weighting));
     const detail::MapLayout m = detail::map_layout(a, feature_format_, name_of(weighting), o_.token_grid);
     r_.activations = Tensor(a);
     r_.gradients = Tensor(a);
@@ -220,6 +227,7 @@ Tensor visualize_cam_with_losses(const Node& input, const WeightedLosses& losses
     r.activations = sg.wrt_value();
     r.gradients = sg.gradient();
     if (const auto m = grad_modifier(o.grad_modifier)) m(r.gradients);
+    detail::check_map_rank(r.gradients.shape(), input.shape(), o.token_grid, "visualize_cam");
     if (o.token_grid && o.feature_format == DataFormat::channels_first)
         throw std::invalid_argument("visualize_cam: token_grid reads tokens [N, T, C], channels last; feature_format is channels_first");
     const detail::MapLayout m = detail::map_layout(r.gradients.shape(), o.feature_format.value_or(format), "visualize_cam", o.token_grid);

@@ -133,6 +133,9 @@ struct MapLayout {
 // The layout of A [N, ...] in format f, or as tokens on `grid`; ShapeError naming `call` when A's shape does not
 // fit (rank, a 1×1 map, tokens that do not make the grid).
 MapLayout map_layout(const Shape& s, DataFormat f, const std::string& call, const std::optional<TokenGrid>& grid = {});
+// A without a token grid must have as many spatial axes as the input: a rank-3 A under an image is a
+// transformer's tokens [N, T, C], which read as a 1-D map would give a meaningless heat-map (ShapeError).
+void check_map_rank(const Shape& a, const Shape& input, const std::optional<TokenGrid>& grid, const std::string& call);
 // Upsamples each [h, w] map of cam [N, h, w] to heatmap [N, H, W] (or [N, W]), then normalizes per sample.
 void upsample_cam(const Tensor& cam, Interpolation interpolation, bool normalize, Tensor& heatmap);
 Shape heatmap_shape(const Shape& input, std::size_t n, DataFormat input_format);

@@ -45,6 +45,7 @@ ScoreCam::ScoreCam(const Model& model, LayerId layer, std::vector<std::int64_t> 
 
     Shape a = activation_graph_.layer_output(pen).shape();
     a[0] = n;
+    detail::check_map_rank(a, input_shape_, o_.token_grid, "ScoreCam");
     const detail::MapLayout m = detail::map_layout(a, feature_format_, "ScoreCam", o_.token_grid);
     r_.activations = Tensor(a);
     r_.gradients = Tensor(Shape{0});  // gradient-free

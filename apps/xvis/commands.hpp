@@ -38,7 +38,7 @@ int run_activation(const ActivationArgs& a);
 
 struct AttributeArgs {
     std::string method = "saliency", model, layer = "-1", image, dataset = "/usr/share/datasets/fashion-mnist",
-                output = "xvis-out", backprop, penultimate, colormap = "jet";
+                output = "xvis-out", backprop, penultimate, tokens, colormap = "jet";
     long index = -1;
     int target = -1;  // class / filter; -1: the predicted class
     bool target_given = false;  // --class was given: checked against the layer's classes, negative values included
@@ -53,7 +53,7 @@ std::string attribute_methods();
 // One attribution heat-map for `method` (see attribute_methods()): [h, w] in [0, 1] at the model input's
 // resolution, for the picture's values (gradient methods go through gradient_to_image's chain rule).
 Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_t layer, int target, const ModelInput& in,
-                       BackpropModifier backprop, const std::string& penultimate, std::uint64_t seed);
+                       BackpropModifier backprop, const std::string& penultimate, const std::string& tokens, std::uint64_t seed);
 
 struct SweepArgs {
     std::string model, method = "saliency", output = "xvis-sweep", shard, backend = "auto", command;
@@ -61,7 +61,7 @@ struct SweepArgs {
     std::string images, image_list, dataset = "/usr/share/datasets/fashion-mnist", split = "test", indices;
     std::string classes;  // "0,3,5", "label", or "" (the top --top-k classes)
     int top_k = 1;
-    std::string layer = "-1", penultimate, backprop, colormap = "jet";
+    std::string layer = "-1", penultimate, tokens, backprop, colormap = "jet";
     double alpha = 0.5;
     // activation
     std::string layers = "-1", channels = "all";

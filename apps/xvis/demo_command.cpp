@@ -140,7 +140,7 @@ int demo(const DemoArgs& a) {
             item.id = "fashion-mnist:test:" + std::to_string(i) + "/class:" + std::to_string(k);
             item.images = {{"input", stem + "_input.png"}};
             for (const char* method : {"saliency", "gradcam"}) {
-                const Tensor map = attribution_map(model, from_string<AttributionMethod>(method), -1, k, in, BackpropModifier::none, "", 0);
+                const Tensor map = attribution_map(model, from_string<AttributionMethod>(method), -1, k, in, BackpropModifier::none, "", "", 0);
                 write_png(a.output + "/" + stem + "_" + method + ".png", enlarge8(overlay_heatmap(in.picture, map, 0.5, Colormap::jet)));
                 item.images.push_back({std::string(method == std::string("gradcam") ? "Grad-CAM" : method), stem + "_" + method + ".png"});
             }

@@ -24,6 +24,26 @@ std::int64_t resolve_layer(const Model& model, const std::string& spec) {
     return static_cast<std::int64_t>(model.find_layer_idx(spec));
 }
 
+std::optional<TokenGrid> parse_token_grid(const std::string& spec) {
+    if (spec.empty()) return std::nullopt;
+    const auto number = [&](const std::string& part) {
+        if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos)
+            throw std::invalid_argument("--tokens '" + spec + "': expected SKIP or SKIP:HxW with whole numbers (a ViT: 1, or 1:14x14)");
+        return static_cast<std::size_t>(std::stoul(part));
+    };
+    TokenGrid g;
+    const auto colon = spec.find(':');
+    g.skip = number(spec.substr(0, colon));
+    if (colon == std::string::npos) return g;
+    const std::string grid = spec.substr(colon + 1);
+    const auto x = grid.find('x');
+    if (x == std::string::npos) number("");  // throws the message above
+    g.height = number(grid.substr(0, x));
+    g.width = number(grid.substr(x + 1));
+    if (g.height == 0 || g.width == 0) throw std::invalid_argument("--tokens '" + spec + "': the grid's height and width must be at least 1");
+    return g;
+}
+
 ModelInput load_input(const std::string& image_path, long dataset_index, const std::string& dataset_dir, const Preprocessing& p,
                       std::size_t channels) {
     ModelInput in;

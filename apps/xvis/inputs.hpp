@@ -3,6 +3,7 @@
 #include <xvis/image/preprocess.hpp>
 #include <xvis/xvis.hpp>
 
+#include <optional>
 #include <string>
 
 namespace xvis::cli {
@@ -25,6 +26,8 @@ struct ModelInput {
 // `p` (see resolve_preprocessing).
 ModelInput load_input(const std::string& image_path, long dataset_index, const std::string& dataset_dir, const Preprocessing& p,
                       std::size_t channels);
+// --tokens: "" → none; "SKIP" → a square grid after SKIP leading tokens; "SKIP:HxW" → an H × W grid.
+std::optional<TokenGrid> parse_token_grid(const std::string& spec);
 // "0,3,5" → {0, 3, 5}; "all" or "" → {}.
 std::vector<std::int64_t> parse_indices(const std::string& text);
 

@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
         c->add_option("--class,--target", at.target, "class / filter to explain, 0..classes-1 (default: the predicted class)");
         c->add_option("--layer", at.layer, "layer holding the class scores")->capture_default_str();
         c->add_option("--penultimate", at.penultimate, "CAM layer (default: automatic search)");
+        c->add_option("--tokens", at.tokens, "CAM layer of transformer tokens [N, T, C] read as a map: SKIP leading tokens (a ViT class token: 1) then a square grid, or SKIP:HxW");
         c->add_option("--backprop", at.backprop, valid_names<BackpropModifier>())->check(enum_check<BackpropModifier>());
         c->add_option("--colormap", at.colormap, "jet, viridis or gray")->capture_default_str();
         c->add_option("--alpha", at.alpha, "heat-map weight in the overlay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
     sweep->add_option("--top-k", sw.top_k, "explain each image's k best classes")->check(positive)->excludes(sw_classes)->capture_default_str();
     sweep->add_option("--layer", sw.layer, "layer holding the class scores")->capture_default_str();
     sweep->add_option("--penultimate", sw.penultimate, "CAM layer (default: automatic search)");
+    sweep->add_option("--tokens", sw.tokens, "CAM layer of transformer tokens [N, T, C] read as a map: SKIP leading tokens (a ViT class token: 1) then a square grid, or SKIP:HxW");
     sweep->add_option("--backprop", sw.backprop, valid_names<BackpropModifier>())->check(enum_check<BackpropModifier>());
     sweep->add_option("--colormap", sw.colormap, "jet, viridis or gray")->check(enum_check<Colormap>())->capture_default_str();
     sweep->add_option("--alpha", sw.alpha, "heat-map weight in the overlay")->check(CLI::Range(0.0, 1.0))->capture_default_str();

@@ -80,6 +80,7 @@ SweepJob make_job(const SweepArgs& a, const Model& model) {
     at.options.backprop_modifier = from_string<BackpropModifier>(a.backprop);
     at.options.seed = a.seed;
     if (!a.penultimate.empty()) at.options.penultimate_layer = resolve_layer(model, a.penultimate);
+    at.options.token_grid = parse_token_grid(a.tokens);
     at.colormap = colormap_from_string(a.colormap);
     at.alpha = a.alpha;
     if (!a.images.empty()) {

@@ -57,7 +57,7 @@ std::string attribute_methods() {
 }
 
 Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_t layer, int target, const ModelInput& in,
-                       BackpropModifier backprop, const std::string& penultimate, std::uint64_t seed) {
+                       BackpropModifier backprop, const std::string& penultimate, const std::string& tokens, std::uint64_t seed) {
     const DataFormat format = format_of(in.p);
     const std::size_t h = in.p.height, w = in.p.width;
     AttributionOptions o;
@@ -65,6 +65,7 @@ Tensor attribution_map(const Model& model, AttributionMethod method, std::int64_
     o.data_format = format;
     o.seed = seed;
     if (!penultimate.empty()) o.penultimate_layer = resolve_layer(model, penultimate);
+    o.token_grid = parse_token_grid(tokens);
     if (is_cam(method)) return first_map(attribute(method, model, layer, {target}, in.x, o));
     // Raw input gradients: through the preprocessing's chain rule onto the picture's values (scale / std per
     // channel, BGR and gray conversions undone) at the model's resolution, then |.| and the max over the
@@ -194,7 +195,7 @@ int run_attribute(const AttributeArgs& a) {
     const int target = a.target_given ? a.target : static_cast<int>(predicted);
     const Colormap cmap = colormap_from_string(a.colormap);
     const Tensor map = attribution_map(model, from_string<AttributionMethod>(a.method), layer, target, in, from_string<BackpropModifier>(a.backprop),
-                                       a.penultimate, a.seed);
+                                       a.penultimate, a.tokens, a.seed);
 
     // The heat-map goes onto the picture as given, at its own size (Fashion-MNIST test images, which have no
     // file, are enlarged 8x so they can be seen).

@@ -1,6 +1,7 @@
 // The `xvis` command line, run as a user would: exit codes, messages and output files.
 #include <xvis/xvis.hpp>
 
+#include "cli/cli_support.hpp"
 #include "support/sanitizers.hpp"
 
 #include <gtest/gtest.h>
@@ -18,43 +19,9 @@
 #include <string>
 #include <sys/wait.h>
 
-namespace fs = std::filesystem;
+using namespace cli_test;
 
 namespace {
-
-struct CliRun {
-    int code;
-    std::string out;  // stdout and stderr
-};
-
-// Runs a shell command line, capturing stdout and stderr.
-CliRun run_shell(const std::string& cmd) {
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return {-1, "popen failed"};
-    std::string out;
-    std::array<char, 4096> buf;
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    const int status = pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-CliRun xvis_cli(const std::string& args) { return run_shell(std::string(XVIS_CLI_PATH) + " " + args + " 2>&1"); }
-
-fs::path scratch(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("xvis_cli_test_" + std::to_string(::getpid())) / name;
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-// A picture whose size differs from every model's input, so outputs at the model's size would show.
-std::string write_picture(const fs::path& dir, std::size_t h, std::size_t w, std::size_t c) {
-    xvis::Tensor img({h, w, c});
-    for (std::size_t i = 0; i < img.size(); ++i) img[i] = static_cast<float>((i * 37) % 256);
-    const std::string path = (dir / ("picture" + std::to_string(c) + ".png")).string();
-    xvis::write_png(path, img);
-    return path;
-}
 
 std::string write_labels(const fs::path& dir, std::size_t n) {
     const std::string path = (dir / ("labels" + std::to_string(n) + ".txt")).string();
@@ -62,8 +29,6 @@ std::string write_labels(const fs::path& dir, std::size_t n) {
     for (std::size_t k = 0; k < n; ++k) out << "thing number " << k << "\n";
     return path;
 }
-
-xvis::Shape png_shape(const fs::path& file) { return xvis::read_image(file.string()).shape(); }
 
 // Protocol-buffer encoding, just enough for a small ONNX model shaped like a Keras export (the ONNX headers are
 // private to the library): field numbers from onnx.proto.

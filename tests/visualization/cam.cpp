@@ -312,4 +312,11 @@ TEST(GradCam, TokenGridErrors) {
     all.token_grid->skip = 17;
     EXPECT_TRUE(contains(message(all), "none left")) << message(all);
     EXPECT_THROW(GradCam(m, -1, {1}, x.shape(), no_skip), ShapeError);
+    CamOptions plain;  // tokens without a grid would be read as a 1-D map under a 2-D image: refused, with the hint
+    plain.penultimate_layer = static_cast<std::int64_t>(m.find_layer_idx(vit_ln_1));
+    EXPECT_TRUE(contains(message(plain), "token_grid")) << message(plain);
+    EXPECT_THROW(GradCam(m, -1, {1}, x.shape(), plain), ShapeError);
+    ScoreCamOptions score;
+    score.penultimate_layer = plain.penultimate_layer;
+    EXPECT_THROW(score_cam(m, -1, {1}, x, score), ShapeError);
 }

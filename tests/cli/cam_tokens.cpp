@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 using namespace cli_test;
 
 namespace {
@@ -41,4 +46,29 @@ TEST(Cli, CamOnTransformerTokens) {
         EXPECT_NE(r.code, 0) << bad;
         EXPECT_TRUE(has(r, "--tokens '" + bad + "'")) << bad << ": " << r.out;
     }
+}
+
+TEST(Cli, SweepOnTransformerTokens) {
+    const fs::path d = scratch("sweep_tokens"), images = d / "images";
+    fs::create_directories(images);
+    write_picture(images, 36, 30, 3);
+    const std::string base = "--threads 1 sweep " + vit + " --method gradcam --images " + images.string() + " --penultimate " + ln_1;
+    const CliRun ok = xvis_cli(base + " --tokens 1 -o " + (d / "out").string());
+    ASSERT_EQ(ok.code, 0) << ok.out;
+    const auto manifest = [](const fs::path& out) {
+        std::ifstream in(out / "manifest.jsonl");
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string done = manifest(d / "out");
+    EXPECT_EQ(std::count(done.begin(), done.end(), '\n'), 1) << done;
+    EXPECT_TRUE(done.find("\"status\":\"ok\"") != std::string::npos) << done;
+    const CliRun other = xvis_cli(base + " --tokens 1:4x4 -o " + (d / "out").string());  // another job: not resumed
+    EXPECT_NE(other.code, 0);
+    EXPECT_TRUE(has(other, "another output folder")) << other.out;
+    // A sweep records an item's failure in its manifest line and goes on (docs/sweep.md).
+    const CliRun bad = xvis_cli(base + " --tokens 1:3x3 -o " + (d / "bad").string());
+    EXPECT_TRUE(has(bad, "1 failed")) << bad.out;
+    const std::string failed = manifest(d / "bad");
+    EXPECT_TRUE(failed.find("\"status\":\"error\"") != std::string::npos) << failed;
+    EXPECT_TRUE(failed.find("needs 9 tokens") != std::string::npos) << failed;
 }

@@ -248,6 +248,19 @@ TEST(GradCam, TokenGridOnViTMatchesPyTorch) {
     for (std::size_t c = 0; c < 32; ++c) class_token_grad += std::fabs(r.gradients[c]);
     EXPECT_GT(class_token_grad, 0.0);
 
+    // A batch of two copies (this ViT was exported for batch 1: explained sample by sample): both maps are PyTorch's,
+    // which a per-sample stride of h·w instead of the T tokens would break.
+    Shape twice = x.shape();
+    twice[0] = 2;
+    Tensor x2(twice);
+    std::copy(x.begin(), x.end(), x2.begin());
+    std::copy(x.begin(), x.end(), x2.begin() + static_cast<std::ptrdiff_t>(x.size()));
+    GradCam batch(m, -1, {1}, twice, vit_cam_options(m));
+    const TensorD ref = load_onnx_tensor(onnx_dir() + "vit.gradcam.pb");
+    const Tensor& cams = batch.explain(x2).cam;
+    ASSERT_EQ(cams.shape(), (Shape{2, 4, 4}));
+    for (std::size_t i = 0; i < cams.size(); ++i) ASSERT_NEAR(cams[i], ref[i % ref.size()], 1e-3 * std::fabs(ref[i % ref.size()]) + 1e-5) << i;
+
     CamOptions rows = vit_cam_options(m);  // one side given, the other derived: the same grid
     rows.token_grid->height = 4;
     GradCam by_rows(m, -1, {1}, x.shape(), rows);

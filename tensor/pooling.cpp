@@ -2,6 +2,7 @@
 // atomics). Every window holds at least one in-image cell (make_pool2d_geometry rejects pad >= kernel and
 // empty images, and ceil mode adds a window only when it starts before H + pt), so windows are clipped to the
 // image and padding never enters a max or a sum.
+#include <xvis/tensor/detail/pool_windows.hpp>
 #include <xvis/tensor/detail/strided.hpp>
 #include <xvis/tensor/pooling.hpp>
 
@@ -19,29 +20,14 @@ template <class T>
 void max_pool_2x2_backward_plane(const Pool2dGeometry& g, const T* x, const T* dy, T* dx);
 }  // namespace detail
 
+namespace detail {  // pooling_phased.cpp: windows clipped by rows only, vectorized across outputs
+template <class T>
+bool max_pool_backward_phased_plane(const Pool2dGeometry& g, const T* x, const T* dy, T* dx);
+}  // namespace detail
+
 namespace {
 
-// Window of output (oh, ow) clipped to the image: rows [h0, h1), cols [w0, w1); ph × pw: its extent clipped to
-// the padded image instead (the count_include_pad divisor: kh × kw unless a ceil-mode window overhangs).
-struct Window {
-    std::size_t h0, h1, w0, w1, ph, pw;
-};
-
-inline void clip(std::size_t o, std::size_t stride, std::size_t pad, std::size_t k, std::size_t n, std::size_t padded,
-                 std::size_t& b, std::size_t& e, std::size_t& in_padded) {
-    const std::size_t start = o * stride;  // position in the padded image
-    b = start > pad ? start - pad : 0;
-    e = std::min(n, start + k - pad);
-    in_padded = std::min(padded, start + k) - start;
-}
-inline void clip_rows(const Pool2dGeometry& g, std::size_t oh, Window& w) {
-    const auto& p = g.p;
-    clip(oh, p.stride_h, p.pad_top, p.kernel_h, g.H, p.pad_top + g.H + p.pad_bottom, w.h0, w.h1, w.ph);
-}
-inline void clip_cols(const Pool2dGeometry& g, std::size_t ow, Window& w) {
-    const auto& p = g.p;
-    clip(ow, p.stride_w, p.pad_left, p.kernel_w, g.W, p.pad_left + g.W + p.pad_right, w.w0, w.w1, w.pw);
-}
+using namespace detail;
 
 template <class T>
 using B = xsimd::batch<T>;
@@ -57,29 +43,6 @@ bool has_nan(const T* x, std::size_t n) {
     return nan;  // may be true for an infinite value too: it only selects the careful path
 }
 
-// Index (in the plane) of the first maximum of the window in row-major order. Without NaNs, a plain
-// `v > best` select that g++ compiles to vmaxss + cmov: branches would mispredict on half of the compares
-// of random data (~15 cycles each). With NaNs (checked per plane) the first NaN wins.
-template <class T>
-inline std::size_t window_argmax(const T* plane, std::size_t W, const Window& w, bool nan) {
-    std::size_t arg = w.h0 * W + w.w0;
-    T best = plane[arg];
-    for (std::size_t h = w.h0; h < w.h1; ++h)
-        for (std::size_t c = w.w0; c < w.w1; ++c) {
-            const std::size_t i = h * W + c;
-            const T v = plane[i];
-            const bool gt = v > best;
-            arg = gt ? i : arg;
-            best = gt ? v : best;
-        }
-    if (nan) {
-        for (std::size_t h = w.h0; h < w.h1; ++h)
-            for (std::size_t c = w.w0; c < w.w1; ++c)
-                if (plane[h * W + c] != plane[h * W + c]) return h * W + c;
-    }
-    return arg;
-}
-
 // Calls f(plane index) for every N·C plane, split across threads when the input is large.
 template <class F>
 void for_planes(const Pool2dGeometry& g, F&& f) {
@@ -88,19 +51,6 @@ void for_planes(const Pool2dGeometry& g, F&& f) {
     detail::parallel_ranges(planes, par, 1, [&](std::size_t b, std::size_t e) {
         for (std::size_t pl = b; pl < e; ++pl) f(pl);
     });
-}
-
-// Calls f(oh, ow, window) over the output positions of one plane.
-template <class F>
-inline void for_windows(const Pool2dGeometry& g, F&& f) {
-    for (std::size_t oh = 0; oh < g.OH; ++oh) {
-        Window w{};
-        clip_rows(g, oh, w);
-        for (std::size_t ow = 0; ow < g.OW; ++ow) {
-            clip_cols(g, ow, w);
-            f(oh * g.OW + ow, w);
-        }
-    }
 }
 
 template <class T>
@@ -247,6 +197,7 @@ void max_pool2d_backward(const Pool2dGeometry& g, const T* x, const T* dy, T* dx
         const bool nan = has_nan(xp, g.H * g.W);
         const T* dyp = dy + pl * g.OH * g.OW;
         T* dxp = dx + pl * g.H * g.W;
+        if (!nan && detail::max_pool_backward_phased_plane(g, xp, dyp, dxp)) return;
         std::fill(dxp, dxp + g.H * g.W, T(0));
         for_windows(g, [&](std::size_t o, const Window& w) { dxp[window_argmax(xp, g.W, w, nan)] += dyp[o]; });
     });

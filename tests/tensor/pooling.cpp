@@ -60,6 +60,11 @@ const std::vector<Case> cases = {
     {{4, 32, 28, 28}, params(3, 3, 2, 2, 1, 1, 1, 1)},         // above the parallel threshold
     {{3, 16, 30, 30}, params(2, 2, 2, 2)},
     {{1, 2, 3, 4100}, params(2, 3, 1, 2, 1, 0, 2, 0)},       // wider than the separable passes' row buffer
+    // backward's phased path (outputs whose windows no column padding clips, a vector of them at a time):
+    {{1, 4, 112, 112}, params(3, 3, 2, 2, 1, 1, 1, 1)},        // the ResNet stem's pooling
+    {{1, 2, 6, 70}, params(2, 4, 1, 3, 0, 1, 2, 1)},           // stride 3, padding on both sides, ragged end
+    {{2, 3, 5, 40}, params(3, 3, 1, 1, 1, 1, 1, 1)},           // stride 1 (GoogLeNet / Inception)
+    {{1, 1, 4, 37}, params(1, 5, 1, 4, 0, 0, 3, 0)},           // one window row, kernel wider than the stride
     // 2×2 / stride 2 fast path: full 8-window blocks, ragged ends, odd sizes, tiny planes.
     {{2, 3, 9, 33}, params(2, 2, 2, 2)},
     {{1, 2, 6, 16}, params(2, 2, 2, 2)},

@@ -2,7 +2,8 @@
 // C/G·R·S × OH·OW). 1×1 stride-1 unpadded convolutions skip im2col: the image already is the panel.
 // Forward and backward-weights hand the panel to the GEMM as a callback that it fills tile by tile from the
 // image (implicit im2col: 12-26 % faster than writing the panel out, measured on 3×3 and 7×7 layers);
-// backward-data writes its panel and scatters it back (col2im).
+// backward-data writes its panel and scatters it back (col2im), in blocks of output rows when the panel is
+// larger than L2 (backward_data_blocks).
 // Threads come from the GEMM and from the im2col / col2im loops (batch 1 is the common case); a batch of small
 // per-image GEMMs takes whole images per thread instead. Depthwise convolutions (one input channel per group)
 // skip the GEMM altogether: conv2d_depthwise.cpp.
@@ -146,6 +147,65 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
     detail::team_for(g.N, image_threads(g), [&](size_t n, int t) { f(n, workspace + size_t(t) * panel_size); });
 }
 
+// Backward-data of one large image in blocks of output rows (an ImageNet stem's 7×7 / 2 panel is 147 × 12544,
+// 7 MiB: written out whole and read back by col2im, it made the layer memory-bound, 22 % of the FMA peak).
+// A block's panel stays in L2: GEMM, then col2im of that block. Threads take blocks in two passes, the even
+// blocks then the odd ones: a block's dx rows overlap only its neighbours' (rows_per_block > (span − 1) / stride
+// − 1), so no two threads write one element. Blocks depend on the geometry alone, so every dx element sums its
+// contributions in one fixed order whatever the thread count.
+constexpr size_t block_panel_elements = size_t(1) << 16;  // 256 KiB of float: a quarter of a Zen 4 / 5 L2
+
+size_t dx_block_rows(const Conv2dGeometry& g) {
+    const size_t Q = g.C / g.p.groups * g.R * g.S, span = g.p.dilation_h * (g.R - 1) + 1;
+    const size_t least = (span + g.p.stride_h - 1) / g.p.stride_h;  // b·stride ≥ span: blocks i, i+2 apart
+    return std::max(least, block_panel_elements / std::max<size_t>(1, Q * g.OW));
+}
+
+// Per-thread block panels: as many as the machine has cores (at most 8), not the thread count of the moment,
+// so that whether a geometry takes the blocks (and so its sums' order) does not depend on the thread count.
+size_t block_slots() {
+#ifdef XVIS_HAVE_OPENMP
+    return std::min<size_t>(size_t(std::max(1, omp_get_num_procs())), 8);
+#else
+    return 1;
+#endif
+}
+
+// Whether backward-data takes the blocks (a property of one image's geometry: an image gets the same bits alone
+// and in a batch): a panel larger than L2, at least four blocks, and per-thread block panels that fit where the
+// whole panel would have gone.
+bool blocked_backward_data(const Conv2dGeometry& g) {
+    const size_t Q = g.C / g.p.groups * g.R * g.S, b = dx_block_rows(g);
+    return !is_pointwise(g) && Q * g.OH * g.OW > 4 * block_panel_elements && g.OH >= 4 * b &&
+           block_slots() * b * g.OW <= panel_ld(g);
+}
+
+// One image: dy [K, OH, OW] to dx [C, H, W], `threads` threads each on its block panel from `workspace`.
+template <class T>
+void backward_data_blocks(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace, int threads) {
+    const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
+    const size_t b = dx_block_rows(g), blocks = (g.OH + b - 1) / b, ld = b * g.OW;
+    std::fill(dx, dx + g.C * g.H * g.W, T(0));
+    detail::team_run(threads, [&](size_t t, size_t nt) {
+        T* panel = workspace + t * Q * ld;
+        for (size_t pass = 0; pass < 2; ++pass) {
+            const size_t mine = (blocks - pass + 1) / 2;  // blocks of this parity
+            for (size_t i = mine * t / nt; i < mine * (t + 1) / nt; ++i) {
+                const size_t oh0 = (2 * i + pass) * b, oh1 = std::min(g.OH, oh0 + b), n = (oh1 - oh0) * g.OW;
+                for (size_t gi = 0; gi < G; ++gi) {
+                    gemm<T>(true, false, Q, n, kg, T(1), w + gi * kg * Q, Q, dy + gi * kg * P + oh0 * g.OW, P, T(0), panel, ld);
+                    for (size_t c = 0; c < cg; ++c) detail::col2im_channel(g, c, panel, ld, oh0, oh1, dx + gi * cg * g.H * g.W);
+                }
+            }
+#ifdef XVIS_HAVE_OPENMP
+            if (nt > 1 && pass == 0) {
+#pragma omp barrier
+            }
+#endif
+        }
+    });
+}
+
 }  // namespace
 
 namespace {
@@ -211,6 +271,14 @@ void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* d
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
+    if (blocked_backward_data(g)) {
+        const size_t in = g.C * g.H * g.W, out = g.K * P;
+        if (image_threads(g) > 1)  // small images of a batch: whole images per thread, blocks on that thread
+            return for_images(g, Q * ld, workspace, [&](size_t n, T* panel) { backward_data_blocks(g, dy + n * out, w, dx + n * in, panel, 1); });
+        const int threads = int(std::min(size_t(detail::team_threads()), block_slots()));
+        for (size_t n = 0; n < g.N; ++n) backward_data_blocks(g, dy + n * out, w, dx + n * in, workspace, threads);
+        return;
+    }
     for_images(g, Q * ld, workspace, [&](size_t n, T* panel) {
         if (!pointwise) std::fill(dx + n * g.C * g.H * g.W, dx + (n + 1) * g.C * g.H * g.W, T(0));
         for (size_t gi = 0; gi < G; ++gi) {

@@ -103,30 +103,35 @@ struct PanelSource {
 };
 
 // The adjoint of im2col: dx[c, ih, iw] += col[...] for every panel entry that came from (c, ih, iw).
-// Parallel over channels, so no two threads write the same dx element.
+// col2im_channel: channel c's part for output rows [oh0, oh1), whose panel columns start at col (column
+// (oh − oh0)·OW + ow), on one thread.
 template <class T>
-void col2im(const Conv2dGeometry& g, size_t cg, const T* col, size_t ld, T* dx) {
+void col2im_channel(const Conv2dGeometry& g, size_t c, const T* col, size_t ld, size_t oh0, size_t oh1, T* dx) {
     const auto& p = g.p;
     const long H = long(g.H);
-    team_for(cg, copy_threads(cg * g.R * g.S * g.OH * g.OW), [&](size_t c, int) {
-        T* xc = dx + c * g.H * g.W;
-        for (size_t r = 0; r < g.R; ++r)
-            for (size_t s = 0; s < g.S; ++s) {
-                const T* src = col + ((c * g.R + r) * g.S + s) * ld;
-                size_t lo, hi;
-                valid_range(long(s * p.dilation_w) - long(p.pad_left), p.stride_w, g.W, g.OW, lo, hi);
-                const long iw0 = long(lo * p.stride_w + s * p.dilation_w) - long(p.pad_left);
-                for (size_t oh = 0; oh < g.OH; ++oh, src += g.OW) {
-                    const long ih = long(oh * p.stride_h + r * p.dilation_h) - long(p.pad_top);
-                    if (ih < 0 || ih >= H) continue;
-                    T* dst = xc + size_t(ih) * g.W + iw0;
-                    if (p.stride_w == 1)
-                        add_short(src + lo, dst, hi - lo);
-                    else
-                        for (size_t ow = lo; ow < hi; ++ow) dst[(ow - lo) * p.stride_w] += src[ow];
-                }
+    T* xc = dx + c * g.H * g.W;
+    for (size_t r = 0; r < g.R; ++r)
+        for (size_t s = 0; s < g.S; ++s) {
+            const T* src = col + ((c * g.R + r) * g.S + s) * ld;
+            size_t lo, hi;
+            valid_range(long(s * p.dilation_w) - long(p.pad_left), p.stride_w, g.W, g.OW, lo, hi);
+            const long iw0 = long(lo * p.stride_w + s * p.dilation_w) - long(p.pad_left);
+            for (size_t oh = oh0; oh < oh1; ++oh, src += g.OW) {
+                const long ih = long(oh * p.stride_h + r * p.dilation_h) - long(p.pad_top);
+                if (ih < 0 || ih >= H) continue;
+                T* dst = xc + size_t(ih) * g.W + iw0;
+                if (p.stride_w == 1)
+                    add_short(src + lo, dst, hi - lo);
+                else
+                    for (size_t ow = lo; ow < hi; ++ow) dst[(ow - lo) * p.stride_w] += src[ow];
             }
-    });
+        }
+}
+
+// col2im: the whole panel, parallel over channels, so no two threads write the same dx element.
+template <class T>
+void col2im(const Conv2dGeometry& g, size_t cg, const T* col, size_t ld, T* dx) {
+    team_for(cg, copy_threads(cg * g.R * g.S * g.OH * g.OW), [&](size_t c, int) { col2im_channel(g, c, col, ld, 0, g.OH, dx); });
 }
 
 }  // namespace xvis::kernels::detail

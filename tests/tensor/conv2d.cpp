@@ -68,6 +68,9 @@ const std::vector<ConvCase>& cases() {
         {"implicit panel: stride 2, asymmetric pad, dilation 2, groups 2", {2, 4, 30, 27}, {6, 2, 3, 3},
          params(2, 1, 2, 0, 1, 2, 2)},
         {"implicit panel: 7x7 stride 2 pad 3", {1, 3, 40, 40}, {8, 3, 7, 7}, params(2, 3, 3, 3, 3)},
+        // Backward-data in blocks of output rows (the panel, 147 × 2304, is larger than L2): a stem.
+        {"backward-data blocks: 7x7 stride 2 pad 3 on 96x96", {1, 3, 96, 96}, {16, 3, 7, 7}, params(2, 3, 3, 3, 3)},
+        {"backward-data blocks: 5x5 stride 1, groups 2, a batch of small images", {2, 8, 80, 80}, {6, 4, 5, 5}, params(1, 2, 2, 2, 2, 1, 2)},
         {"implicit panel: several K blocks, M blocks and tiles", {1, 30, 17, 17}, {150, 30, 3, 3},
          params(1, 1, 1, 1, 1)},
         // Small per-image GEMMs in a batch: whole images per thread, one workspace panel per thread.
@@ -354,6 +357,29 @@ TEST(Conv2d, WinogradSameBitsForAnyThreadCount) {
         }
         for (std::size_t i = 0; i < y[0].size(); ++i) ASSERT_EQ(y[0][i], y[1][i]) << "forward element " << i;
         for (std::size_t i = 0; i < dx[0].size(); ++i) ASSERT_EQ(dx[0][i], dx[1][i]) << "backward-data element " << i;
+    }
+}
+
+// Backward-data in blocks of output rows: threads take the even blocks, then the odd ones, and every dx element
+// adds its block contributions in that fixed order: the same bits with 1 and 2 threads, and alone or in a batch.
+TEST(Conv2d, BackwardDataBlocksSameBitsForAnyThreadCountAndBatch) {
+    ThreadGuard guard;
+    const Shape ws{16, 3, 7, 7};
+    const auto g = kernels::make_conv2d_geometry({3, 3, 96, 96}, ws, params(2, 3, 3, 3, 3));
+    const auto g1 = kernels::make_conv2d_geometry({1, 3, 96, 96}, ws, params(2, 3, 3, 3, 3));
+    const std::size_t in = 3 * 96 * 96, out = 16 * 48 * 48;
+    const auto w = random_vector<float>(shape_size(ws), 11), dy = random_vector<float>(3 * out, 12);
+    std::vector<float> work(kernels::conv2d_workspace_size(g)), dx(3 * in), dx1(in);
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+        for (std::size_t n = 0; n < 3; ++n) {
+            kernels::conv2d_backward_data(g1, dy.data() + n * out, w.data(), dx1.data(), work.data());
+            for (std::size_t i = 0; i < in; ++i) ASSERT_EQ(dx1[i], dx[n * in + i]) << threads << " threads, image " << n << ", element " << i;
+        }
+        static std::vector<float> first;
+        if (threads == 1) first = dx;
+        for (std::size_t i = 0; i < dx.size(); ++i) ASSERT_EQ(first[i], dx[i]) << "2 threads against 1, element " << i;
     }
 }
 

@@ -122,15 +122,17 @@ bool small_images(const Conv2dGeometry& g) {
 // number of threads, and training is reproducible).
 size_t dw_partials(const Conv2dGeometry& g) { return small_images(g) ? std::min<size_t>(g.N, 4) : 1; }
 
-size_t image_slots(const Conv2dGeometry& g) {
+// The machine's cores (1 without OpenMP): per-thread workspace is sized from it, never from the thread count of
+// the moment, so a geometry's workspace and path do not depend on set_num_threads.
+size_t processors() {
 #ifdef XVIS_HAVE_OPENMP
-    if (!small_images(g)) return 1;
-    return std::min({g.N, size_t(std::max(1, omp_get_num_procs())), max_image_slots});
+    return size_t(std::max(1, omp_get_num_procs()));
 #else
-    (void)g;
     return 1;
 #endif
 }
+
+size_t image_slots(const Conv2dGeometry& g) { return small_images(g) ? std::min({g.N, processors(), max_image_slots}) : 1; }
 
 // Threads for an image-parallel pass, or 1 for the per-image (GEMM-parallel) path.
 // (team_threads: 1 inside a region or while the team watch has the team stepped down.)
@@ -161,15 +163,9 @@ size_t dx_block_rows(const Conv2dGeometry& g) {
     return std::max(least, block_panel_elements / std::max<size_t>(1, Q * g.OW));
 }
 
-// Per-thread block panels: as many as the machine has cores (at most 8), not the thread count of the moment,
-// so that whether a geometry takes the blocks (and so its sums' order) does not depend on the thread count.
-size_t block_slots() {
-#ifdef XVIS_HAVE_OPENMP
-    return std::min<size_t>(size_t(std::max(1, omp_get_num_procs())), 8);
-#else
-    return 1;
-#endif
-}
+// Per-thread block panels: as many as the machine has cores (at most 8), so that whether a geometry takes the
+// blocks (and so its sums' order) does not depend on the thread count.
+size_t block_slots() { return std::min<size_t>(processors(), 8); }
 
 // Whether backward-data takes the blocks (a property of one image's geometry: an image gets the same bits alone
 // and in a batch): a panel larger than L2, at least four blocks, and per-thread block panels that fit where the

@@ -77,13 +77,20 @@ void upsample_cam(const Tensor& cam, Interpolation interpolation, bool normalize
     if (normalize) finish_saliency(heatmap, true, true, DataFormat::channels_first, heatmap);
 }
 
+namespace {
+// Tokens are channels last: a token grid with feature_format channels_first contradicts itself.
+void check_token_layout(const CamOptions& o, const std::string& call) {
+    if (o.token_grid && o.feature_format == DataFormat::channels_first)
+        throw std::invalid_argument(call + ": token_grid reads tokens [N, T, C], channels last; feature_format is channels_first");
+}
+}  // namespace
+
 DataFormat cam_feature_format(const Model& model, std::int64_t index, const CamOptions& o, DataFormat input_format, const std::string& call) {
+    check_token_layout(o, call);
     if (o.token_grid) {
         if (!o.penultimate_layer)
             throw std::invalid_argument(call + ": token_grid needs penultimate_layer, the layer of tokens to map (a ViT: the LayerNorm "
                                         "before the last block's attention)");
-        if (o.feature_format == DataFormat::channels_first)
-            throw std::invalid_argument(call + ": token_grid reads tokens [N, T, C], channels last; feature_format is channels_first");
         return DataFormat::channels_last;
     }
     if (o.feature_format) return *o.feature_format;
@@ -228,8 +235,7 @@ Tensor visualize_cam_with_losses(const Node& input, const WeightedLosses& losses
     r.gradients = sg.gradient();
     if (const auto m = grad_modifier(o.grad_modifier)) m(r.gradients);
     detail::check_map_rank(r.gradients.shape(), input.shape(), o.token_grid, "visualize_cam");
-    if (o.token_grid && o.feature_format == DataFormat::channels_first)
-        throw std::invalid_argument("visualize_cam: token_grid reads tokens [N, T, C], channels last; feature_format is channels_first");
+    detail::check_token_layout(o, "visualize_cam");
     const detail::MapLayout m = detail::map_layout(r.gradients.shape(), o.feature_format.value_or(format), "visualize_cam", o.token_grid);
     r.weights = Tensor({m.n, m.c});
     r.cam = Tensor({m.n, m.h, m.w});

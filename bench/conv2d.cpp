@@ -67,6 +67,8 @@ void layers(benchmark::internal::Benchmark* b) {
             b->Args({128, 128, 28, 3, 1, 1, threads, 1, algo});
             b->Args({256, 256, 14, 3, 1, 1, threads, 1, algo});
             b->Args({512, 512, 7, 3, 1, 1, threads, 1, algo});
+            // W1's (fashion_cnn's) second conv: small steps where per-call overheads show.
+            b->Args({32, 64, 14, 3, 1, 1, threads, 1, algo});
         }
         // ResNet-18: stem and a 1×1 stride-2 downsample.
         b->Args({3, 64, 224, 7, 2, 3, threads, 1, 0});

@@ -72,6 +72,8 @@ void im2col_row(const Conv2dGeometry& g, const T* x, size_t row, size_t col, siz
             for (size_t t = ow; t < a; ++t) out[t - ow] = T(0);
             if (p.stride_w == 1) {
                 copy_short(src + long(a) + off, out + (a - ow), b - a);
+            } else if (p.stride_w == 2) {  // a constant stride: the compiler vectorizes the gather
+                for (size_t t = a; t < b; ++t) out[t - ow] = src[long(2 * t) + off];
             } else {
                 for (size_t t = a; t < b; ++t) out[t - ow] = src[long(t * p.stride_w) + off];
             }
@@ -102,20 +104,49 @@ struct PanelSource {
     detail::MatrixSource<T> source() const { return {&PanelSource::fill, this}; }
 };
 
+// dst[2i] += a[i], dst[2i + 1] += b[i] for i < n: the interleaved adds of two kernel columns of a stride-2
+// convolution (contiguous in dx together, so they vectorize; each alone is a stride-2 scatter).
+template <class T>
+inline void add_pair_interleaved(const T* __restrict a, const T* __restrict b, T* __restrict dst, size_t n) {
+    for (size_t i = 0; i < n; ++i) dst[2 * i] += a[i], dst[2 * i + 1] += b[i];
+}
+
 // The adjoint of im2col: dx[c, ih, iw] += col[...] for every panel entry that came from (c, ih, iw).
 // col2im_channel: channel c's part for output rows [oh0, oh1), whose panel columns start at col (column
-// (oh − oh0)·OW + ow), on one thread.
+// (oh − oh0)·OW + ow), on one thread. With stride 2 (undilated) kernel columns s and s + 1 are added together:
+// their targets interleave (2·ow + s − pl and one more), so within a kernel row each dx element still gets at
+// most one term from the pair, and the terms arrive in the same order (r, then s) as one column at a time.
 template <class T>
 void col2im_channel(const Conv2dGeometry& g, size_t c, const T* col, size_t ld, size_t oh0, size_t oh1, T* dx) {
     const auto& p = g.p;
     const long H = long(g.H);
     T* xc = dx + c * g.H * g.W;
+    const bool pairs = p.stride_w == 2 && p.dilation_w == 1;
     for (size_t r = 0; r < g.R; ++r)
-        for (size_t s = 0; s < g.S; ++s) {
+        for (size_t s = 0; s < g.S;) {
             const T* src = col + ((c * g.R + r) * g.S + s) * ld;
             size_t lo, hi;
             valid_range(long(s * p.dilation_w) - long(p.pad_left), p.stride_w, g.W, g.OW, lo, hi);
             const long iw0 = long(lo * p.stride_w + s * p.dilation_w) - long(p.pad_left);
+            if (pairs && s + 1 < g.S) {
+                size_t lo1, hi1;  // column s + 1: targets 2·ow + s + 1 − pl
+                valid_range(long(s + 1) - long(p.pad_left), 2, g.W, g.OW, lo1, hi1);
+                const size_t m_lo = std::max(lo, lo1), m_hi = std::max(m_lo, std::min(hi, hi1));  // both valid
+                const long base = long(s) - long(p.pad_left);                                     // iw of ow = 0
+                for (size_t oh = oh0; oh < oh1; ++oh, src += g.OW) {
+                    const long ih = long(oh * p.stride_h + r * p.dilation_h) - long(p.pad_top);
+                    if (ih < 0 || ih >= H) continue;
+                    T* row = xc + size_t(ih) * g.W;
+                    const T* src1 = src + ld;
+                    for (size_t ow = lo; ow < std::min(hi, m_lo); ++ow) row[base + long(2 * ow)] += src[ow];
+                    for (size_t ow = std::max(lo, m_hi); ow < hi; ++ow) row[base + long(2 * ow)] += src[ow];
+                    for (size_t ow = lo1; ow < std::min(hi1, m_lo); ++ow) row[base + 1 + long(2 * ow)] += src1[ow];
+                    for (size_t ow = std::max(lo1, m_hi); ow < hi1; ++ow) row[base + 1 + long(2 * ow)] += src1[ow];
+                    if (m_lo < m_hi) add_pair_interleaved(src + m_lo, src1 + m_lo, row + base + long(2 * m_lo), m_hi - m_lo);
+                }
+                s += 2;
+                continue;
+            }
             for (size_t oh = oh0; oh < oh1; ++oh, src += g.OW) {
                 const long ih = long(oh * p.stride_h + r * p.dilation_h) - long(p.pad_top);
                 if (ih < 0 || ih >= H) continue;
@@ -125,6 +156,7 @@ void col2im_channel(const Conv2dGeometry& g, size_t c, const T* col, size_t ld, 
                 else
                     for (size_t ow = lo; ow < hi; ++ow) dst[(ow - lo) * p.stride_w] += src[ow];
             }
+            ++s;
         }
 }
 

@@ -58,6 +58,10 @@ const std::vector<ConvCase>& cases() {
         {"1x1 (no im2col)", {2, 8, 7, 7}, {5, 8, 1, 1}, params(1, 0, 0, 0, 0)},
         {"1x1 grouped (no im2col)", {1, 8, 5, 6}, {4, 2, 1, 1}, params(1, 0, 0, 0, 0, 1, 4)},
         {"1x1 stride 2 downsample", {1, 8, 9, 9}, {4, 8, 1, 1}, params(2, 0, 0, 0, 0)},
+        // Stride 2: im2col gathers every other column, col2im adds kernel columns s, s + 1 as one interleaved
+        // pair (an even kernel width: pairs only; asymmetric pads: the pair's valid ranges differ).
+        {"2x4 kernel stride 2, asymmetric pads, odd width", {1, 3, 9, 11}, {5, 3, 2, 4}, params(2, 0, 1, 2, 0)},
+        {"implicit panel: 2x2 stride 2 (a ConvNeXt downsample)", {1, 4, 24, 22}, {6, 4, 2, 2}, params(2, 0, 0, 0, 0)},
         {"1x3 kernel, batch 3", {3, 2, 5, 8}, {3, 2, 1, 3}, params(1, 0, 0, 1, 1)},
         {"5x5 stride 2 pad 2", {2, 3, 13, 13}, {8, 3, 5, 5}, params(2, 2, 2, 2, 2)},
         {"7x7 stride 2 pad 3", {1, 3, 20, 20}, {8, 3, 7, 7}, params(2, 3, 3, 3, 3)},

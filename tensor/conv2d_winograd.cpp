@@ -44,9 +44,10 @@ constexpr size_t min_tiles = 49;  // per image, not per batch: an image gets the
 // With the filters transformed once (prepared weights), the transforms of the inputs and outputs are all that
 // is added: a 7² output (16 tiles, ResNet's layer4) pays.
 constexpr size_t min_tiles_prepared = 16;
-// Below this many multiply-adds a second thread made the call slower (W1's 32→64 layer at 14², 1.6 M: 65 µs on
-// one thread, 83 on two), both threads transforming all the inputs and the region's fork and join to pay.
-constexpr size_t min_parallel_macs = size_t(1) << 22;
+// Below this many multiply-adds a second thread does not pay for the region's fork and join. (At 4 M, W1's
+// 32→64 layer at 14², 1.6 M, stayed on one thread: split by output channels, both threads transformed all the
+// inputs, 65 → 83 µs; split by tiles with prepared filters it takes 46 → 28 µs, below.)
+constexpr size_t min_parallel_macs = size_t(1) << 20;
 
 size_t slot_count() {
 #ifdef XVIS_HAVE_OPENMP
@@ -92,13 +93,20 @@ void run(const Plan& p, const T* in, const Filter& filter, T* out, T* workspace,
     const size_t units = (p.tiles + p.nr - 1) / p.nr, panels = filter_panels(p);
     const size_t macs = positions * p.tiles * p.Ci * p.Ko;
     const int team = macs < min_parallel_macs ? 1 : int(std::min(size_t(team_threads()), slot_count()));
-    if (team > 1 && units < 8 * size_t(team) && panels >= 2 * size_t(team)) {
-        // Few tiles (a small image at batch 1: 49 tiles at 14²): threads split the output channels instead.
-        // Each transforms and uses only its own filters' panels, so no core reads U written by another (split
-        // by tiles, both read all of U, and the filter transform was a separate region), and each transforms
-        // the inputs itself: sharing V (each thread transforming half the input channels, a barrier a block)
-        // was slower on the Zen 5 host, 128→128 at 28² 0.56 → 0.80 ms with prepared filters, the lines of V
-        // moving between the cores' caches twice a block.
+    // Split by tiles, each thread transforms only its tiles' inputs and outputs but reads all of U; split by
+    // output channels, each reads only its filters' panels but transforms all the inputs.
+    // Without prepared filters U is written on every call, and split by tiles half of what each core reads was
+    // written by the other (a separate region): the channel split wins with fewer than 8 tile units a thread
+    // (e.g. 49 tiles at 14² at batch 1). With prepared filters nothing is written, and the tiles win from 2
+    // units a thread: `xvis_bench BM_conv2d` algo 2 at 2 threads, min of 4 interleaved runs, 256→256 at 14²
+    // 510 → 466 µs forward and 491 → 457 backward-data, 128→128 at 28² 479 → 429 and 482 → 466, W1's 32→64
+    // at 14² 46 → 28 and 54 → 43 (docs/performance.md). Below 2 units (7², 16 tiles) only channels split.
+    const size_t few_units = (prepared ? 2 : 8) * size_t(team);
+    if (team > 1 && units < few_units && panels >= 2 * size_t(team)) {
+        // Few tiles: threads split the output channels. Each transforms and uses only its own filters' panels,
+        // so no core reads U written by another, and each transforms the inputs itself: sharing V (each thread
+        // transforming half the input channels, a barrier a block) was slower on the Zen 5 host, 128→128 at 28²
+        // 0.56 → 0.80 ms with prepared filters, the lines of V moving between the cores' caches twice a block.
         team_for(size_t(team), team, [&](size_t part, int t) {
             const size_t pb = panels * part / size_t(team), pe = panels * (part + 1) / size_t(team);
             if (!prepared)

@@ -70,6 +70,11 @@ void layers(benchmark::internal::Benchmark* b) {
             // W1's (fashion_cnn's) second conv: small steps where per-call overheads show.
             b->Args({32, 64, 14, 3, 1, 1, threads, 1, algo});
         }
+        // GEMM-path layers where its panels are narrow: ResNet-50's 1×1 at 14² and 7², a stride-2 3×3.
+        b->Args({256, 1024, 14, 1, 1, 0, threads, 1, 0});
+        b->Args({512, 2048, 7, 1, 1, 0, threads, 1, 0});
+        b->Args({2048, 512, 7, 1, 1, 0, threads, 1, 0});
+        b->Args({256, 512, 14, 3, 2, 1, threads, 1, 0});
         // ResNet-18: stem and a 1×1 stride-2 downsample.
         b->Args({3, 64, 224, 7, 2, 3, threads, 1, 0});
         b->Args({64, 128, 56, 1, 2, 0, threads, 1, 0});

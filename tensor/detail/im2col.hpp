@@ -142,7 +142,7 @@ void col2im_channel(const Conv2dGeometry& g, size_t c, const T* col, size_t ld, 
                     for (size_t ow = std::max(lo, m_hi); ow < hi; ++ow) row[base + long(2 * ow)] += src[ow];
                     for (size_t ow = lo1; ow < std::min(hi1, m_lo); ++ow) row[base + 1 + long(2 * ow)] += src1[ow];
                     for (size_t ow = std::max(lo1, m_hi); ow < hi1; ++ow) row[base + 1 + long(2 * ow)] += src1[ow];
-                    if (m_lo < m_hi) add_pair_interleaved(src + m_lo, src1 + m_lo, row + base + long(2 * m_lo), m_hi - m_lo);
+                    if (m_lo < m_hi) add_pair_interleaved(src + m_lo, src1 + m_lo, row + (base + long(2 * m_lo)), m_hi - m_lo);
                 }
                 s += 2;
                 continue;

@@ -70,11 +70,16 @@ void layers(benchmark::internal::Benchmark* b) {
             // W1's (fashion_cnn's) second conv: small steps where per-call overheads show.
             b->Args({32, 64, 14, 3, 1, 1, threads, 1, algo});
         }
-        // GEMM-path layers where its panels are narrow: ResNet-50's 1×1 at 14² and 7², a stride-2 3×3.
+        // GEMM-path layers where its panels are narrow: ResNet-50's 1×1 at 14² and 7², ResNet-18's layer4.0 3×3 / 2.
         b->Args({256, 1024, 14, 1, 1, 0, threads, 1, 0});
         b->Args({512, 2048, 7, 1, 1, 0, threads, 1, 0});
         b->Args({2048, 512, 7, 1, 1, 0, threads, 1, 0});
         b->Args({256, 512, 14, 3, 2, 1, threads, 1, 0});
+        // Stride-2 3×3 layers whose backward-data panels are larger than L2 (blocked): ResNet-50's layer2.0 and
+        // layer3.0 (torchvision's v1.5 strides the 3×3), ResNet-18's layer2.0.
+        b->Args({128, 128, 56, 3, 2, 1, threads, 1, 0});
+        b->Args({256, 256, 28, 3, 2, 1, threads, 1, 0});
+        b->Args({64, 128, 56, 3, 2, 1, threads, 1, 0});
         // ResNet-18: stem and a 1×1 stride-2 downsample.
         b->Args({3, 64, 224, 7, 2, 3, threads, 1, 0});
         b->Args({64, 128, 56, 1, 2, 0, threads, 1, 0});

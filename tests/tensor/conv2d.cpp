@@ -75,6 +75,11 @@ const std::vector<ConvCase>& cases() {
         // Backward-data in blocks of output rows (the panel, 147 × 2304, is larger than L2): a stem.
         {"backward-data blocks: 7x7 stride 2 pad 3 on 96x96", {1, 3, 96, 96}, {16, 3, 7, 7}, params(2, 3, 3, 3, 3)},
         {"backward-data blocks: 5x5 stride 1, groups 2, a batch of small images", {2, 8, 80, 80}, {6, 4, 5, 5}, params(1, 2, 2, 2, 2, 1, 2)},
+        // Backward-data in blocks of input channels (a channel's 9 panel rows are small, the panel larger than
+        // L2): a ResNet 3×3 / 2; a last block of 7 of 37 channels; groups 2; a batch of small images.
+        {"backward-data channel blocks: 3x3 stride 2, 37 channels", {1, 37, 64, 64}, {24, 37, 3, 3}, params(2, 1, 1, 1, 1)},
+        {"backward-data channel blocks: groups 2", {1, 72, 64, 64}, {24, 36, 3, 3}, params(2, 1, 1, 1, 1, 1, 2)},
+        {"backward-data channel blocks: a batch of small images", {3, 37, 64, 64}, {8, 37, 3, 3}, params(2, 1, 1, 1, 1)},
         {"implicit panel: several K blocks, M blocks and tiles", {1, 30, 17, 17}, {150, 30, 3, 3},
          params(1, 1, 1, 1, 1)},
         // Small per-image GEMMs in a batch: whole images per thread, one workspace panel per thread.
@@ -366,24 +371,32 @@ TEST(Conv2d, WinogradSameBitsForAnyThreadCount) {
 
 // Backward-data in blocks of output rows: threads take the even blocks, then the odd ones, and every dx element
 // adds its block contributions in that fixed order: the same bits with 1 and 2 threads, and alone or in a batch.
+// Blocks of input channels (a ResNet 3×3 / 2) depend on the geometry alone, and each writes only its channels.
 TEST(Conv2d, BackwardDataBlocksSameBitsForAnyThreadCountAndBatch) {
     ThreadGuard guard;
-    const Shape ws{16, 3, 7, 7};
-    const auto g = kernels::make_conv2d_geometry({3, 3, 96, 96}, ws, params(2, 3, 3, 3, 3));
-    const auto g1 = kernels::make_conv2d_geometry({1, 3, 96, 96}, ws, params(2, 3, 3, 3, 3));
-    const std::size_t in = 3 * 96 * 96, out = 16 * 48 * 48;
-    const auto w = random_vector<float>(shape_size(ws), 11), dy = random_vector<float>(3 * out, 12);
-    std::vector<float> work(kernels::conv2d_workspace_size(g)), dx(3 * in), dx1(in);
-    for (int threads : {1, 2}) {
-        set_num_threads(threads);
-        kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
-        for (std::size_t n = 0; n < 3; ++n) {
-            kernels::conv2d_backward_data(g1, dy.data() + n * out, w.data(), dx1.data(), work.data());
-            for (std::size_t i = 0; i < in; ++i) ASSERT_EQ(dx1[i], dx[n * in + i]) << threads << " threads, image " << n << ", element " << i;
+    struct Layer {
+        const char* name;
+        std::size_t C, K, HW, RS, pad;
+    };
+    for (const Layer& l : {Layer{"row blocks: a 7x7 / 2 stem", 3, 16, 96, 7, 3}, Layer{"channel blocks: a 3x3 / 2", 37, 24, 64, 3, 1}}) {
+        SCOPED_TRACE(l.name);
+        const Shape ws{l.K, l.C, l.RS, l.RS};
+        const auto p = params(2, l.pad, l.pad, l.pad, l.pad);
+        const auto g = kernels::make_conv2d_geometry({3, l.C, l.HW, l.HW}, ws, p);
+        const auto g1 = kernels::make_conv2d_geometry({1, l.C, l.HW, l.HW}, ws, p);
+        const std::size_t in = l.C * l.HW * l.HW, out = l.K * g.OH * g.OW;
+        const auto w = random_vector<float>(shape_size(ws), 11), dy = random_vector<float>(3 * out, 12);
+        std::vector<float> work(kernels::conv2d_workspace_size(g)), dx(3 * in), dx1(in), first;
+        for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            kernels::conv2d_backward_data(g, dy.data(), w.data(), dx.data(), work.data());
+            for (std::size_t n = 0; n < 3; ++n) {
+                kernels::conv2d_backward_data(g1, dy.data() + n * out, w.data(), dx1.data(), work.data());
+                for (std::size_t i = 0; i < in; ++i) ASSERT_EQ(dx1[i], dx[n * in + i]) << threads << " threads, image " << n << ", element " << i;
+            }
+            if (threads == 1) first = dx;
+            for (std::size_t i = 0; i < dx.size(); ++i) ASSERT_EQ(first[i], dx[i]) << "2 threads against 1, element " << i;
         }
-        static std::vector<float> first;
-        if (threads == 1) first = dx;
-        for (std::size_t i = 0; i < dx.size(); ++i) ASSERT_EQ(first[i], dx[i]) << "2 threads against 1, element " << i;
     }
 }
 

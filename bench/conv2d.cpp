@@ -75,9 +75,10 @@ void layers(benchmark::internal::Benchmark* b) {
         b->Args({512, 2048, 7, 1, 1, 0, threads, 1, 0});
         b->Args({2048, 512, 7, 1, 1, 0, threads, 1, 0});
         b->Args({256, 512, 14, 3, 2, 1, threads, 1, 0});
-        // Stride-2 3×3 layers whose backward-data panels are larger than L2 (blocked): ResNet-50's layer2.0 and
-        // layer3.0 (torchvision's v1.5 strides the 3×3), ResNet-18's layer2.0.
+        // Stride-2 3×3 layers (torchvision's ResNet-50 v1.5 strides the 3×3): backward-data in channel blocks,
+        // layer2.0 and layer3.0 of ResNet-50 and layer2.0 of ResNet-18; whole panel, layer4.0 of ResNet-50.
         b->Args({128, 128, 56, 3, 2, 1, threads, 1, 0});
+        b->Args({512, 512, 14, 3, 2, 1, threads, 1, 0});
         b->Args({256, 256, 28, 3, 2, 1, threads, 1, 0});
         b->Args({64, 128, 56, 3, 2, 1, threads, 1, 0});
         // ResNet-18: stem and a 1×1 stride-2 downsample.

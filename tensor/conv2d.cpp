@@ -2,12 +2,13 @@
 // C/G·R·S × OH·OW). 1×1 stride-1 unpadded convolutions skip im2col: the image already is the panel.
 // Forward and backward-weights hand the panel to the GEMM as a callback that it fills tile by tile from the
 // image (implicit im2col: 12-26 % faster than writing the panel out, measured on 3×3 and 7×7 layers);
-// backward-data writes its panel and scatters it back (col2im), in blocks of output rows when the panel is
-// larger than L2 (backward_data_blocks).
+// backward-data writes its panel and scatters it back (col2im), in blocks when the panel is larger than L2
+// (conv2d_blocks.cpp).
 // Threads come from the GEMM and from the im2col / col2im loops (batch 1 is the common case); a batch of small
 // per-image GEMMs takes whole images per thread instead. Depthwise convolutions (one input channel per group)
 // skip the GEMM altogether: conv2d_depthwise.cpp.
 #include <xvis/tensor/conv2d.hpp>
+#include <xvis/tensor/detail/conv2d_blocks.hpp>
 #include <xvis/tensor/detail/im2col.hpp>
 #include <xvis/tensor/gemm.hpp>
 
@@ -15,9 +16,6 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#ifdef XVIS_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 namespace xvis::kernels {
 
@@ -47,20 +45,14 @@ using std::size_t;
 using detail::col2im;
 using detail::im2col;
 using detail::PanelSource;
-
-bool is_pointwise(const Conv2dGeometry& g) {
-    const auto& p = g.p;
-    return g.R == 1 && g.S == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_bottom == 0 &&
-           p.pad_left == 0 && p.pad_right == 0;
-}
-
-// Leading dimension of the im2col panel: rows start on 64-byte boundaries, and a row pitch that is a multiple
-// of 4 KiB (e.g. 64×64 images in float) is avoided: the GEMM's packing reads 16 panel rows at once, and such a
-// pitch maps them all to the same L1 set.
-size_t panel_ld(const Conv2dGeometry& g) {
-    const size_t ld = (g.OH * g.OW + 15) / 16 * 16;
-    return ld % 512 == 0 ? ld + 16 : ld;
-}
+using detail::is_pointwise;
+using detail::panel_ld;
+using detail::processors;
+using detail::block_slots;
+using detail::blocked_backward_data;
+using detail::dx_block_channels;
+using detail::backward_data_blocks;
+using detail::backward_data_channel_blocks;
 
 // Output pixels from which the forward pass fills the GEMM's B tiles straight from the image.
 constexpr size_t min_implicit_columns = 128;
@@ -122,16 +114,6 @@ bool small_images(const Conv2dGeometry& g) {
 // number of threads, and training is reproducible).
 size_t dw_partials(const Conv2dGeometry& g) { return small_images(g) ? std::min<size_t>(g.N, 4) : 1; }
 
-// The machine's cores (1 without OpenMP): per-thread workspace is sized from it, never from the thread count of
-// the moment, so a geometry's workspace and path do not depend on set_num_threads.
-size_t processors() {
-#ifdef XVIS_HAVE_OPENMP
-    return size_t(std::max(1, omp_get_num_procs()));
-#else
-    return 1;
-#endif
-}
-
 size_t image_slots(const Conv2dGeometry& g) { return small_images(g) ? std::min({g.N, processors(), max_image_slots}) : 1; }
 
 // Threads for an image-parallel pass, or 1 for the per-image (GEMM-parallel) path.
@@ -149,99 +131,8 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
     detail::team_for(g.N, image_threads(g), [&](size_t n, int t) { f(n, workspace + size_t(t) * panel_size); });
 }
 
-// Backward-data of one large image in blocks of output rows (an ImageNet stem's 7×7 / 2 panel is 147 × 12544,
-// 7 MiB: written out whole and read back by col2im, it made the layer memory-bound, 22 % of the FMA peak).
-// A block's panel stays in L2: GEMM, then col2im of that block. Threads take blocks in two passes, the even
-// blocks then the odd ones: a block's dx rows overlap only its neighbours' (rows_per_block > (span − 1) / stride
-// − 1), so no two threads write one element. Blocks depend on the geometry alone, so every dx element sums its
-// contributions in one fixed order whatever the thread count.
-constexpr size_t block_panel_elements = size_t(1) << 16;  // 256 KiB of float: a quarter of a Zen 4 / 5 L2
-
-size_t dx_block_rows(const Conv2dGeometry& g) {
-    const size_t Q = g.C / g.p.groups * g.R * g.S, span = g.p.dilation_h * (g.R - 1) + 1;
-    const size_t least = (span + g.p.stride_h - 1) / g.p.stride_h;  // b·stride ≥ span: blocks i, i+2 apart
-    return std::max(least, block_panel_elements / std::max<size_t>(1, Q * g.OW));
-}
-
-// Per-thread block panels: as many as the machine has cores (at most 8), so that whether a geometry takes the
-// blocks (and so its sums' order) does not depend on the thread count.
-size_t block_slots() { return std::min<size_t>(processors(), 8); }
-
-// Whether backward-data takes the blocks (a property of one image's geometry: an image gets the same bits alone
-// and in a batch): a panel larger than L2, at least four blocks, and per-thread block panels that fit where the
-// whole panel would have gone.
-bool blocked_backward_data(const Conv2dGeometry& g) {
-    const size_t Q = g.C / g.p.groups * g.R * g.S, b = dx_block_rows(g);
-    return !is_pointwise(g) && Q * g.OH * g.OW > 4 * block_panel_elements && g.OH >= 4 * b &&
-           block_slots() * b * g.OW <= panel_ld(g);
-}
-
-// One image: dy [K, OH, OW] to dx [C, H, W], `threads` threads each on its block panel from `workspace`.
-template <class T>
-void backward_data_blocks(const Conv2dGeometry& g, const T* dy, const T* w, T* dx, T* workspace, int threads) {
-    const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
-    const size_t b = dx_block_rows(g), blocks = (g.OH + b - 1) / b, ld = b * g.OW;
-    std::fill(dx, dx + g.C * g.H * g.W, T(0));
-    detail::team_run(threads, [&](size_t t, size_t nt) {
-        T* panel = workspace + t * Q * ld;
-        for (size_t pass = 0; pass < 2; ++pass) {
-            const size_t mine = (blocks - pass + 1) / 2;  // blocks of this parity
-            for (size_t i = mine * t / nt; i < mine * (t + 1) / nt; ++i) {
-                const size_t oh0 = (2 * i + pass) * b, oh1 = std::min(g.OH, oh0 + b), n = (oh1 - oh0) * g.OW;
-                for (size_t gi = 0; gi < G; ++gi) {
-                    gemm<T>(true, false, Q, n, kg, T(1), w + gi * kg * Q, Q, dy + gi * kg * P + oh0 * g.OW, P, T(0), panel, ld);
-                    for (size_t c = 0; c < cg; ++c) detail::col2im_channel(g, c, panel, ld, oh0, oh1, dx + gi * cg * g.H * g.W);
-                }
-            }
-#ifdef XVIS_HAVE_OPENMP
-            if (nt > 1 && pass == 0) {
-#pragma omp barrier
-            }
-#endif
-        }
-    });
-}
-
-// Backward-data of one image in blocks of input channels, where R·S panel rows a channel are small enough for
-// several channels' rows to stay in L2 (every 3×3 / 2 layer of the ResNets). A block's panel rows
-// [c0·R·S, c1·R·S) = w[:, c0·R·S ..)ᵀ · dy, then col2im of its channels alone: no two blocks write one dx
-// element, so threads take blocks with no passes or barrier, each GEMM reads only its block's columns of w,
-// and dy (K × OH·OW) is small. The row blocks above repack all of w per block: ResNet-50's layer3.0 3×3 / 2
-// (256 → 256, 28² → 14²) took 7 blocks of 2 output rows, 28 columns each, 81 GFLOP/s at 1 thread.
-// Blocks are fixed by the geometry and the machine (block_slots), never by the thread count.
-constexpr size_t channel_block_elements = size_t(1) << 17;  // 512 KiB of float: half a Zen 4 / 5 L2
-
-// Channels per block, or 0 when channel blocks do not apply: at least 4 channels a block, at least
-// block_slots() blocks a group, and the per-thread panels within the workspace's one panel.
-size_t dx_block_channels(const Conv2dGeometry& g) {
-    const size_t cg = g.C / g.p.groups, per_channel = g.R * g.S * panel_ld(g), most = channel_block_elements / per_channel;
-    if (is_pointwise(g) || most < 4 || cg * g.R * g.S * g.OH * g.OW <= 4 * block_panel_elements) return 0;
-    const size_t slots = block_slots();
-    const size_t blocks = (std::max((cg + most - 1) / most, slots) + slots - 1) / slots * slots;
-    const size_t cb = (cg + blocks - 1) / blocks;
-    return cb >= 4 && slots * cb <= cg ? cb : 0;
-}
-
-// One image: dy [K, OH, OW] to dx [C, H, W] in channel blocks of cb, `threads` threads each on its block panel.
-template <class T>
-void backward_data_channel_blocks(const Conv2dGeometry& g, size_t cb, const T* dy, const T* w, T* dx, T* workspace,
-                                  int threads) {
-    const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, RS = g.R * g.S, Q = cg * RS, P = g.OH * g.OW;
-    const size_t ld = panel_ld(g), blocks = (cg + cb - 1) / cb, plane = g.H * g.W;
-    detail::team_for(G * blocks, threads, [&](size_t u, int t) {
-        const size_t gi = u / blocks, c0 = u % blocks * cb, c1 = std::min(cg, c0 + cb);
-        T* panel = workspace + size_t(t) * cb * RS * ld;
-        T* dxb = dx + (gi * cg + c0) * plane;
-        std::fill(dxb, dxb + (c1 - c0) * plane, T(0));
-        gemm<T>(true, false, (c1 - c0) * RS, P, kg, T(1), w + gi * kg * Q + c0 * RS, Q, dy + gi * kg * P, P, T(0), panel, ld);
-        for (size_t c = 0; c < c1 - c0; ++c) detail::col2im_channel(g, c, panel, ld, 0, g.OH, dxb);
-    });
-}
-
-}  // namespace
-
-namespace {
 std::atomic<Conv2dAlgorithm> algorithm_choice{Conv2dAlgorithm::fast};
+
 }  // namespace
 
 void set_conv2d_algorithm(Conv2dAlgorithm algorithm) { algorithm_choice.store(algorithm, std::memory_order_relaxed); }

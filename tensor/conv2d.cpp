@@ -131,6 +131,18 @@ void for_images(const Conv2dGeometry& g, size_t panel_size, T* workspace, F&& f)
     detail::team_for(g.N, image_threads(g), [&](size_t n, int t) { f(n, workspace + size_t(t) * panel_size); });
 }
 
+// Backward-data in blocks, f(dy_n, dx_n, panel, threads) per image: small images of a batch take whole images per
+// thread (their blocks on that thread); otherwise images go in turn, the team sharing each image's blocks, each
+// thread on its block panel of the workspace.
+template <class T, class F>
+void for_image_blocks(const Conv2dGeometry& g, size_t panel_size, const T* dy, T* dx, T* workspace, F&& f) {
+    const size_t in = g.C * g.H * g.W, out = g.K * g.OH * g.OW;
+    if (image_threads(g) > 1)
+        return for_images(g, panel_size, workspace, [&](size_t n, T* panel) { f(dy + n * out, dx + n * in, panel, 1); });
+    const int threads = int(std::min(size_t(detail::team_threads()), block_slots()));
+    for (size_t n = 0; n < g.N; ++n) f(dy + n * out, dx + n * in, workspace, threads);
+}
+
 std::atomic<Conv2dAlgorithm> algorithm_choice{Conv2dAlgorithm::fast};
 
 }  // namespace
@@ -194,24 +206,14 @@ void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* d
     const size_t G = g.p.groups, cg = g.C / G, kg = g.K / G, Q = cg * g.R * g.S, P = g.OH * g.OW;
     const bool pointwise = is_pointwise(g);
     const size_t ld = pointwise ? P : panel_ld(g);
-    if (const size_t cb = dx_block_channels(g)) {
-        const size_t in = g.C * g.H * g.W, out = g.K * P;
-        if (image_threads(g) > 1)  // small images of a batch: whole images per thread, blocks on that thread
-            return for_images(g, Q * ld, workspace, [&](size_t n, T* panel) {
-                backward_data_channel_blocks(g, cb, dy + n * out, w, dx + n * in, panel, 1);
-            });
-        const int threads = int(std::min(size_t(detail::team_threads()), block_slots()));
-        for (size_t n = 0; n < g.N; ++n) backward_data_channel_blocks(g, cb, dy + n * out, w, dx + n * in, workspace, threads);
-        return;
-    }
-    if (blocked_backward_data(g)) {
-        const size_t in = g.C * g.H * g.W, out = g.K * P;
-        if (image_threads(g) > 1)  // small images of a batch: whole images per thread, blocks on that thread
-            return for_images(g, Q * ld, workspace, [&](size_t n, T* panel) { backward_data_blocks(g, dy + n * out, w, dx + n * in, panel, 1); });
-        const int threads = int(std::min(size_t(detail::team_threads()), block_slots()));
-        for (size_t n = 0; n < g.N; ++n) backward_data_blocks(g, dy + n * out, w, dx + n * in, workspace, threads);
-        return;
-    }
+    if (const size_t cb = dx_block_channels(g))
+        return for_image_blocks(g, Q * ld, dy, dx, workspace, [&](const T* dyn, T* dxn, T* panel, int threads) {
+            backward_data_channel_blocks(g, cb, dyn, w, dxn, panel, threads);
+        });
+    if (blocked_backward_data(g))
+        return for_image_blocks(g, Q * ld, dy, dx, workspace, [&](const T* dyn, T* dxn, T* panel, int threads) {
+            backward_data_blocks(g, dyn, w, dxn, panel, threads);
+        });
     for_images(g, Q * ld, workspace, [&](size_t n, T* panel) {
         if (!pointwise) std::fill(dx + n * g.C * g.H * g.W, dx + (n + 1) * g.C * g.H * g.W, T(0));
         for (size_t gi = 0; gi < G; ++gi) {

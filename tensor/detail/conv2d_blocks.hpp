@@ -1,7 +1,6 @@
 #pragma once
-// Internal (not installed; conv2d.cpp and conv2d_blocks.cpp): the im2col panel's shape, and backward-data of one
-// image in blocks whose panel stays in L2 (conv2d_blocks.cpp), where writing the whole panel and reading it back
-// in col2im would make the layer memory-bound.
+// Internal (not installed; conv2d.cpp and conv2d_blocks.cpp): backward-data of one image in blocks whose panel
+// stays in L2, where writing the whole panel and reading it back in col2im would make the layer memory-bound.
 //   row blocks:     blocks of output rows, for few channels with large panel rows (an ImageNet stem);
 //   channel blocks: blocks of input channels, where several channels' R·S panel rows fit (the ResNets' 3×3 / 2).
 // Both depend on the geometry and the machine's core count, never on the thread count: every dx element sums its
@@ -15,21 +14,6 @@
 #endif
 
 namespace xvis::kernels::detail {
-
-// 1×1, stride 1, unpadded: the image is the panel.
-inline bool is_pointwise(const Conv2dGeometry& g) {
-    const auto& p = g.p;
-    return g.R == 1 && g.S == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_bottom == 0 &&
-           p.pad_left == 0 && p.pad_right == 0;
-}
-
-// Leading dimension of the im2col panel: rows start on 64-byte boundaries, and a row pitch that is a multiple
-// of 4 KiB (e.g. 64×64 images in float) is avoided: the GEMM's packing reads 16 panel rows at once, and such a
-// pitch maps them all to the same L1 set.
-inline std::size_t panel_ld(const Conv2dGeometry& g) {
-    const std::size_t ld = (g.OH * g.OW + 15) / 16 * 16;
-    return ld % 512 == 0 ? ld + 16 : ld;
-}
 
 // The machine's cores (1 without OpenMP): per-thread workspace is sized from it, never from the thread count of
 // the moment, so a geometry's workspace and path do not depend on set_num_threads.

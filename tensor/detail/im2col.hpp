@@ -1,5 +1,5 @@
 #pragma once
-// Internal (not installed; included by conv2d.cpp only): the im2col panel of a 2-D convolution and its adjoint.
+// Internal (not installed; conv2d.cpp and conv2d_blocks.cpp): the im2col panel of a 2-D convolution and its adjoint.
 // Row (c·R + r)·S + s of the panel, column oh·OW + ow, holds x[c, oh·sh − pt + r·dh, ow·sw − pl + s·dw]
 // (0 outside the image). The forward and backward-weights GEMMs read it tile by tile through PanelSource
 // (implicit im2col); backward-data writes a panel and scatters it back with col2im.
@@ -16,6 +16,21 @@
 namespace xvis::kernels::detail {
 
 using std::size_t;
+
+// 1×1, stride 1, unpadded: the image is the panel.
+inline bool is_pointwise(const Conv2dGeometry& g) {
+    const auto& p = g.p;
+    return g.R == 1 && g.S == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_bottom == 0 &&
+           p.pad_left == 0 && p.pad_right == 0;
+}
+
+// Leading dimension of the im2col panel: rows start on 64-byte boundaries, and a row pitch that is a multiple
+// of 4 KiB (e.g. 64×64 images in float) is avoided: the GEMM's packing reads 16 panel rows at once, and such a
+// pitch maps them all to the same L1 set.
+inline std::size_t panel_ld(const Conv2dGeometry& g) {
+    const std::size_t ld = (g.OH * g.OW + 15) / 16 * 16;
+    return ld % 512 == 0 ? ld + 16 : ld;
+}
 
 // Below this many panel elements the copy is cheaper than waking a second thread.
 constexpr size_t parallel_min_elements = size_t(1) << 16;

@@ -3,12 +3,16 @@
 // direct convolution's work, also for Winograd, which does fewer multiply-adds: compare times, not peaks).
 // The 3×3 stride-1 layers run with both algorithms (arg algo: 0 = fast, i.e. Winograd, 1 = im2col GEMM), and
 // forward and backward-data also with prepared weights (algo 2: fast, the filters transformed before timing, as
-// a compiled function keeps them between runs; a single layer's weights stay in cache, a whole network's do not).
+// a compiled function keeps them between runs). A single layer's weights stay in cache, a whole network's do not:
+// BM_conv2d_cold runs ResNet layer4's layers on weight sets larger than the L3, read from memory on every call.
 #include <xvis/tensor/conv2d.hpp>
 #include <xvis/tensor/random.hpp>
 #include <xvis/tensor/runtime.hpp>
 
 #include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <vector>
 
 namespace {
 
@@ -94,5 +98,62 @@ void layers(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_conv2d<Pass::forward>)->Apply(layers<3>);
 BENCHMARK(BM_conv2d<Pass::backward_data>)->Apply(layers<3>);
 BENCHMARK(BM_conv2d<Pass::backward_weights>)->Apply(layers<2>);
+
+// A network's weights do not stay in cache: the same layer over `sets` weight sets in turn, together larger than
+// the L3 (at least 96 MiB), so every call reads its (prepared) weights from memory as in a ResNet's layer4.
+// Args: C, K, H (= W), R (= S), pad, threads, algo (as in BM_conv2d: 1 = im2col GEMM, 2 = fast with prepared
+// weights).
+template <Pass pass>
+void BM_conv2d_cold(benchmark::State& state) {
+    static_assert(pass != Pass::backward_weights, "forward and backward-data only");
+    const auto C = std::size_t(state.range(0)), K = std::size_t(state.range(1)), H = std::size_t(state.range(2));
+    const auto R = std::size_t(state.range(3));
+    xvis::kernels::Conv2dParams p;
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(4));
+    xvis::set_num_threads(int(state.range(5)));
+    const bool prepare = state.range(6) == 2;
+    const auto saved = xvis::kernels::conv2d_algorithm();
+    xvis::kernels::set_conv2d_algorithm(prepare ? xvis::kernels::Conv2dAlgorithm::fast : xvis::kernels::Conv2dAlgorithm::gemm);
+    const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C, R, R}, p, "bench");
+    const auto which = pass == Pass::forward ? xvis::kernels::Conv2dPass::forward : xvis::kernels::Conv2dPass::backward_data;
+    const std::size_t prepared_size = prepare ? xvis::kernels::conv2d_prepared_size(g, which) : 0;
+    const std::size_t per_set = std::max(K * C * R * R, prepared_size) * sizeof(float);
+    const std::size_t sets = std::max<std::size_t>(2, (std::size_t(96) << 20) / per_set + 1);
+    auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
+    auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
+    xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
+    std::vector<xvis::Tensor> w, prepared;
+    for (std::size_t i = 0; i < sets; ++i) {
+        w.push_back(xvis::random_uniform<float>({K, C, R, R}, -1, 1, 2 + i));
+        prepared.emplace_back(xvis::Shape{prepared_size + 1});
+        if (prepare) xvis::kernels::conv2d_prepare_weights(g, which, w[i].data(), prepared[i].data());
+    }
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const float* pw = prepare ? prepared[i].data() : nullptr;
+        if constexpr (pass == Pass::forward)
+            xvis::kernels::conv2d_forward(g, x.data(), w[i].data(), y.data(), work.data(), pw);
+        else
+            xvis::kernels::conv2d_backward_data(g, y.data(), w[i].data(), x.data(), work.data(), pw);
+        benchmark::ClobberMemory();
+        i = (i + 1) % sets;
+    }
+    xvis::kernels::set_conv2d_algorithm(saved);
+    const double flops = 2.0 * double(g.K * g.OH * g.OW) * double(C * R * R);
+    state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void cold_layers(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"C", "K", "HW", "RS", "pad", "threads", "algo"});
+    for (int threads : {1, 2}) {
+        for (int algo : {1, 2}) b->Args({512, 512, 7, 3, 1, threads, algo});  // ResNet layer4's 3×3
+        b->Args({512, 2048, 7, 1, 0, threads, 1});                           // ResNet-50 layer4's 1×1
+        b->Args({2048, 512, 7, 1, 0, threads, 1});
+    }
+    b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_conv2d_cold<Pass::forward>)->Apply(cold_layers);
+BENCHMARK(BM_conv2d_cold<Pass::backward_data>)->Apply(cold_layers);
 
 }  // namespace

@@ -284,6 +284,7 @@ void gemm_pack_a(bool trans_a, std::size_t M, std::size_t K, const T* A, std::si
 }
 
 // K in equal blocks of at most KC (the B micro-panel stays in L1), each B micro-panel against every A panel.
+// A is prepared once and read from memory (prefetched in the micro-kernel: stream_a).
 template <class T>
 void gemm_packed(std::size_t M, std::size_t N, std::size_t K, const T* pa, const T* pb, T* C, std::size_t ldc) {
     using Bk = Blocking<T>;
@@ -294,7 +295,7 @@ void gemm_packed(std::size_t M, std::size_t N, std::size_t K, const T* pa, const
         const std::size_t kc = std::min(kstep, K - pc);
         for (std::size_t jr = 0; jr < N; jr += Bk::NR)
             micro_column(kc, pa + pc * Bk::MR, Bk::MR * K, pb + jr * K + pc * Bk::NR, C + jr, ldc, std::size_t(1),
-                         T(1), pc == 0 ? T(0) : T(1), M, std::min(Bk::NR, N - jr));
+                         T(1), pc == 0 ? T(0) : T(1), M, std::min(Bk::NR, N - jr), true);
     }
 }
 

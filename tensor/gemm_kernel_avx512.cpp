@@ -16,6 +16,7 @@ namespace xvis::kernels::gemm_detail {
 
 namespace {
 constexpr std::size_t MR = 6;
+constexpr std::size_t prefetch_k = 64;  // as in the portable kernel (detail/gemm_kernel.hpp)
 
 template <class T>
 struct Zmm;
@@ -44,7 +45,7 @@ struct Zmm<double> {
 
 // C[mr×nr] = alpha · a·b + beta · C for P A panels (panel p at a + p·a_stride, rows 6p..6p + 5 of the tile) and
 // one B panel; beta == 0 never reads C. Whole 6-row tiles are stored from registers, others through a stack buffer.
-template <std::size_t P, class T>
+template <std::size_t P, bool stream_a, class T>
 __attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __restrict a, std::size_t a_stride,
                                                     const T* __restrict b, T* c, std::size_t rs, std::size_t cs,
                                                     T alpha, T beta, std::size_t mr, std::size_t nr) {
@@ -53,14 +54,31 @@ __attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __r
     typename Z::V acc[rows];
 #pragma GCC unroll 12
     for (std::size_t i = 0; i < rows; ++i) acc[i] = Z::zero();
-#pragma GCC unroll 2
-    for (std::size_t k = 0; k < kc; ++k) {
+    const auto step = [](std::size_t k, const T* __restrict a, std::size_t a_stride, const T* __restrict b,
+                         typename Z::V* acc) __attribute__((always_inline, target("avx512f"))) {
         const typename Z::V bk = Z::load(b + k * NR);
 #pragma GCC unroll 2
         for (std::size_t p = 0; p < P; ++p)
 #pragma GCC unroll 6
             for (std::size_t i = 0; i < MR; ++i)
                 acc[p * MR + i] = Z::fma(Z::set1(a[p * a_stride + k * MR + i]), bk, acc[p * MR + i]);
+    };
+    if constexpr (stream_a) {
+        for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
+#pragma GCC unroll 2
+            for (std::size_t p = 0; p < P; ++p) {  // the next 8·MR floats: 3 lines (a prefetch never faults)
+                const char* ahead = reinterpret_cast<const char*>(a + p * a_stride + (k0 + prefetch_k) * MR);
+                _mm_prefetch(ahead, _MM_HINT_T0);
+                _mm_prefetch(ahead + 64, _MM_HINT_T0);
+                _mm_prefetch(ahead + 128, _MM_HINT_T0);
+            }
+            const std::size_t k1 = k0 + 8 < kc ? k0 + 8 : kc;
+#pragma GCC unroll 8
+            for (std::size_t k = k0; k < k1; ++k) step(k, a, a_stride, b, acc);
+        }
+    } else {
+#pragma GCC unroll 2
+        for (std::size_t k = 0; k < kc; ++k) step(k, a, a_stride, b, acc);
     }
     const typename Z::V va = Z::set1(alpha), vb = Z::set1(beta);
     // Panel by panel, as the portable kernel stores each 6-row tile (same bits: whole tiles take one FMA for
@@ -90,21 +108,26 @@ __attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __r
 }  // namespace
 
 void micro_kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t rs, std::size_t cs,
-                         float alpha, float beta, std::size_t mr, std::size_t nr) {
-    tile<1>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+                         float alpha, float beta, std::size_t mr, std::size_t nr, bool stream_a) {
+    if (stream_a) return tile<1, true>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+    tile<1, false>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
 }
 void micro_kernel_avx512(std::size_t kc, const double* a, const double* b, double* c, std::size_t rs,
-                         std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr) {
-    tile<1>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+                         std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr, bool stream_a) {
+    if (stream_a) return tile<1, true>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+    tile<1, false>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
 }
 void micro_kernel_avx512_x2(std::size_t kc, const float* a, std::size_t a_stride, const float* b, float* c,
-                            std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr) {
-    tile<2>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+                            std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr,
+                            bool stream_a) {
+    if (stream_a) return tile<2, true>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+    tile<2, false>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
 }
 void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_stride, const double* b, double* c,
                             std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
-                            std::size_t nr) {
-    tile<2>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+                            std::size_t nr, bool stream_a) {
+    if (stream_a) return tile<2, true>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+    tile<2, false>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
 }
 
 bool cpu_has_avx512() {

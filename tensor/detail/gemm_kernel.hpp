@@ -38,15 +38,17 @@ struct Blocking {
 #ifdef XVIS_GEMM_AVX512
 // gemm_kernel_avx512.cpp: the contract of micro_kernel_portable, for 64-byte B panels (NR = 16 floats, 8 doubles)
 // and MR = 6, with the portable kernel's bits; _x2 takes two A panels (panel 1 at a + a_stride, rows 6..11).
+// stream_a: A comes from memory, not from a packing buffer in L2; prefetch it ahead (the same bits).
 void micro_kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t rs, std::size_t cs,
-                         float alpha, float beta, std::size_t mr, std::size_t nr);
+                         float alpha, float beta, std::size_t mr, std::size_t nr, bool stream_a);
 void micro_kernel_avx512(std::size_t kc, const double* a, const double* b, double* c, std::size_t rs,
-                         std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr);
+                         std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr, bool stream_a);
 void micro_kernel_avx512_x2(std::size_t kc, const float* a, std::size_t a_stride, const float* b, float* c,
-                            std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr);
+                            std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr,
+                            bool stream_a);
 void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_stride, const double* b, double* c,
                             std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
-                            std::size_t nr);
+                            std::size_t nr, bool stream_a);
 #endif
 // Whether the AVX-512 kernels run now (the CPU has them and set_gemm_kernel allows it).
 extern std::atomic<bool> avx512_active;
@@ -61,26 +63,40 @@ inline bool use_avx512() {
     return false;
 }
 
+// With stream_a, A panels are prefetched this many k ahead (1.5 KiB in float): a prepared A read once from memory
+// (Winograd's filters, 16 MiB for a 512-channel layer) arrives in runs of kc·MR floats per panel, too short for
+// the hardware prefetcher to follow (a 512-channel 7² layer read them at 7 GB/s where a core streams 25). A
+// that the GEMM has just packed is in L2 and needs none.
+constexpr std::size_t prefetch_k = 64;
+
 // C[mr×nr] = alpha · a·b + beta · C from packed micro-panels a [kc][MR] and b [kc][NR]; beta == 0 never reads C.
+// stream_a: a comes from memory, not from a packing buffer (prefetched; the same bits).
 // C(i, j) is c[i·rs + j·cs]: cs == 1 normally, rs == 1 when the caller swapped the operands (C^T = B^T A^T).
 // Partial or transposed tiles go through a small stack buffer so the FMA loop is always full width.
 template <class T>
 inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T* __restrict b, T* c,
-                                  std::size_t rs, std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr) {
+                                  std::size_t rs, std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr,
+                                  bool stream_a) {
     using batch = typename Blocking<T>::batch;
     constexpr std::size_t W = Blocking<T>::W, MR = Blocking<T>::MR, NR = Blocking<T>::NR;
     batch acc[MR][2];
 #pragma GCC unroll 6
     for (std::size_t i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = batch(T(0));
+    for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
+        if (stream_a)  // the next 8·MR floats, prefetch_k ahead: 3 cache lines (a prefetch never faults)
+            for (std::size_t line = 0; line < 3; ++line)
+                __builtin_prefetch(reinterpret_cast<const char*>(a + (k0 + prefetch_k) * MR) + 64 * line);
+        const std::size_t k1 = std::min(k0 + 8, kc);
 #pragma GCC unroll 4
-    for (std::size_t k = 0; k < kc; ++k) {
-        const batch b0 = batch::load_aligned(b + k * NR);
-        const batch b1 = batch::load_aligned(b + k * NR + W);
+        for (std::size_t k = k0; k < k1; ++k) {
+            const batch b0 = batch::load_aligned(b + k * NR);
+            const batch b1 = batch::load_aligned(b + k * NR + W);
 #pragma GCC unroll 6
-        for (std::size_t i = 0; i < MR; ++i) {
-            const batch ai(a[k * MR + i]);
-            acc[i][0] = xsimd::fma(ai, b0, acc[i][0]);
-            acc[i][1] = xsimd::fma(ai, b1, acc[i][1]);
+            for (std::size_t i = 0; i < MR; ++i) {
+                const batch ai(a[k * MR + i]);
+                acc[i][0] = xsimd::fma(ai, b0, acc[i][0]);
+                acc[i][1] = xsimd::fma(ai, b1, acc[i][1]);
+            }
         }
     }
     const batch va(alpha), vb(beta);
@@ -112,28 +128,29 @@ inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T
 
 template <class T>
 inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, T* c, std::size_t rs,
-                         std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr) {
+                         std::size_t cs, T alpha, T beta, std::size_t mr, std::size_t nr, bool stream_a) {
 #ifdef XVIS_GEMM_AVX512
-    if (use_avx512<T>()) return micro_kernel_avx512(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
+    if (use_avx512<T>()) return micro_kernel_avx512(kc, a, b, c, rs, cs, alpha, beta, mr, nr, stream_a);
 #endif
-    micro_kernel_portable(kc, a, b, c, rs, cs, alpha, beta, mr, nr);
+    micro_kernel_portable(kc, a, b, c, rs, cs, alpha, beta, mr, nr, stream_a);
 }
 
 // Rows [0, m) of C against one B panel: A panel p (rows 6p..6p + 5) at a + p·a_stride, C(i, j) at c[i·rs + j·cs].
-// In AVX-512, pairs of panels take the 12-row kernel.
+// In AVX-512, pairs of panels take the 12-row kernel. stream_a: A is read from memory (micro_kernel_portable).
 template <class T>
 inline void micro_column(std::size_t kc, const T* a, std::size_t a_stride, const T* b, T* c, std::size_t rs,
-                         std::size_t cs, T alpha, T beta, std::size_t m, std::size_t nr) {
+                         std::size_t cs, T alpha, T beta, std::size_t m, std::size_t nr, bool stream_a = false) {
     constexpr std::size_t MR = Blocking<T>::MR;
     std::size_t ir = 0;
 #ifdef XVIS_GEMM_AVX512
     if (use_avx512<T>())
         for (; ir + MR < m; ir += 2 * MR)  // pairs of panels, the second one possibly partial
             micro_kernel_avx512_x2(kc, a + ir / MR * a_stride, a_stride, b, c + ir * rs, rs, cs, alpha, beta,
-                                   std::min(2 * MR, m - ir), nr);
+                                   std::min(2 * MR, m - ir), nr, stream_a);
 #endif
     for (; ir < m; ir += MR)
-        micro_kernel(kc, a + ir / MR * a_stride, b, c + ir * rs, rs, cs, alpha, beta, std::min(MR, m - ir), nr);
+        micro_kernel(kc, a + ir / MR * a_stride, b, c + ir * rs, rs, cs, alpha, beta, std::min(MR, m - ir), nr,
+                     stream_a);
 }
 
 }  // namespace gemm_detail

@@ -75,15 +75,23 @@ void pack_b(bool trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t
         }
         return;
     }
+    // Panel by panel: NR rows of B^T, each a run of kc elements. Runs that short (1 KiB) from NR rows at once
+    // are more than the hardware prefetcher follows when B^T comes from memory (a layer's weights): while one
+    // panel is transposed, the next panel's rows are prefetched, one line per line read.
+    constexpr std::size_t line = 64 / sizeof(T);
     for (std::size_t jr = 0; jr < nc; jr += NR) {
         const std::size_t nr = std::min(NR, nc - jr);
         T* dst = out + jr * kc;
         const T* src = B + (j0 + jr) * ldb + p0;
+        const bool ahead = jr + 2 * NR <= nc;  // the next panel is whole
         if (nr == NR) {
             std::size_t k = 0;
             if constexpr (has_simd_transpose<T>)
-                for (; k + W <= kc; k += W)
+                for (; k + W <= kc; k += W) {
+                    if (ahead && k % line == 0)
+                        for (std::size_t j = 0; j < NR; ++j) __builtin_prefetch(src + (NR + j) * ldb + k);
                     for (std::size_t j = 0; j < NR; j += W) transpose_block(src + j * ldb + k, ldb, dst + k * NR + j, NR);
+                }
             for (; k < kc; ++k)
 #pragma GCC unroll 16
                 for (std::size_t j = 0; j < NR; ++j) dst[k * NR + j] = src[j * ldb + k];

@@ -8,6 +8,7 @@
 // Only these functions are compiled for AVX-512 (target attributes, not a flag on the file), so no inline
 // function from a header is emitted here in AVX-512 for the linker to pick in other files.
 #include <cstddef>
+#include <cstdint>
 
 #if defined(__x86_64__) && defined(__GNUC__)  // as XVIS_GEMM_AVX512 in detail/gemm_kernel.hpp
 #include <immintrin.h>
@@ -66,11 +67,13 @@ __attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __r
     if constexpr (stream_a) {
         for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
 #pragma GCC unroll 2
-            for (std::size_t p = 0; p < P; ++p) {  // the next 8·MR floats: 3 lines (a prefetch never faults)
-                const char* ahead = reinterpret_cast<const char*>(a + p * a_stride + (k0 + prefetch_k) * MR);
-                _mm_prefetch(ahead, _MM_HINT_T0);
-                _mm_prefetch(ahead + 64, _MM_HINT_T0);
-                _mm_prefetch(ahead + 128, _MM_HINT_T0);
+            for (std::size_t p = 0; p < P; ++p) {
+                // 8·MR elements prefetch_k ahead: 3 lines in float. The address may lie past the panel (a
+                // prefetch never faults); it is formed as an integer, not as an out-of-range pointer.
+                const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(a + p * a_stride + k0 * MR) +
+                                             prefetch_k * MR * sizeof(T);
+                for (std::uintptr_t line = 0; line < 8 * MR * sizeof(T); line += 64)
+                    _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
             }
             const std::size_t k1 = k0 + 8 < kc ? k0 + 8 : kc;
 #pragma GCC unroll 8

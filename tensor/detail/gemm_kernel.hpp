@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 // x86-64 with GCC or Clang: the AVX-512 kernel is compiled (with a target attribute) and chosen at run time.
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -83,9 +84,11 @@ inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T
 #pragma GCC unroll 6
     for (std::size_t i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = batch(T(0));
     for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
-        if (stream_a)  // the next 8·MR floats, prefetch_k ahead: 3 cache lines (a prefetch never faults)
-            for (std::size_t line = 0; line < 3; ++line)
-                __builtin_prefetch(reinterpret_cast<const char*>(a + (k0 + prefetch_k) * MR) + 64 * line);
+        if (stream_a) {  // 8·MR elements prefetch_k ahead, maybe past the panel (formed as an integer; no fault)
+            const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(a + k0 * MR) + prefetch_k * MR * sizeof(T);
+            for (std::uintptr_t line = 0; line < 8 * MR * sizeof(T); line += 64)
+                __builtin_prefetch(reinterpret_cast<const char*>(ahead + line));
+        }
         const std::size_t k1 = std::min(k0 + 8, kc);
 #pragma GCC unroll 4
         for (std::size_t k = k0; k < k1; ++k) {

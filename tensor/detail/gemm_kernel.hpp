@@ -83,23 +83,28 @@ inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T
     batch acc[MR][2];
 #pragma GCC unroll 6
     for (std::size_t i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = batch(T(0));
-    for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
-        if (stream_a) {  // 8·MR elements prefetch_k ahead, maybe past the panel (formed as an integer; no fault)
+    const auto step = [&](std::size_t k) {
+        const batch b0 = batch::load_aligned(b + k * NR);
+        const batch b1 = batch::load_aligned(b + k * NR + W);
+#pragma GCC unroll 6
+        for (std::size_t i = 0; i < MR; ++i) {
+            const batch ai(a[k * MR + i]);
+            acc[i][0] = xsimd::fma(ai, b0, acc[i][0]);
+            acc[i][1] = xsimd::fma(ai, b1, acc[i][1]);
+        }
+    };
+    if (!stream_a) {
+#pragma GCC unroll 4
+        for (std::size_t k = 0; k < kc; ++k) step(k);
+    } else {
+        for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
+            // 8·MR elements prefetch_k ahead, maybe past the panel (formed as an integer; a prefetch never faults)
             const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(a + k0 * MR) + prefetch_k * MR * sizeof(T);
             for (std::uintptr_t line = 0; line < 8 * MR * sizeof(T); line += 64)
                 __builtin_prefetch(reinterpret_cast<const char*>(ahead + line));
-        }
-        const std::size_t k1 = std::min(k0 + 8, kc);
-#pragma GCC unroll 4
-        for (std::size_t k = k0; k < k1; ++k) {
-            const batch b0 = batch::load_aligned(b + k * NR);
-            const batch b1 = batch::load_aligned(b + k * NR + W);
-#pragma GCC unroll 6
-            for (std::size_t i = 0; i < MR; ++i) {
-                const batch ai(a[k * MR + i]);
-                acc[i][0] = xsimd::fma(ai, b0, acc[i][0]);
-                acc[i][1] = xsimd::fma(ai, b1, acc[i][1]);
-            }
+            const std::size_t k1 = std::min(k0 + 8, kc);
+#pragma GCC unroll 8
+            for (std::size_t k = k0; k < k1; ++k) step(k);
         }
     }
     const batch va(alpha), vb(beta);

@@ -18,41 +18,56 @@ namespace {
 
 enum class Pass { forward, backward_data, backward_weights };
 
-// Args: C, K, H (= W), R (= S), stride, pad, threads, groups, algo.
+// One layer, batch 1, `threads` threads, algo 0 = fast (Winograd where it applies), 1 = im2col GEMM, 2 = fast with
+// prepared weights. With cold_bytes > 0 the calls take weight sets in turn, together at least that large (0: one
+// set, which stays in cache).
 template <Pass pass>
-void BM_conv2d(benchmark::State& state) {
-    const auto C = std::size_t(state.range(0)), K = std::size_t(state.range(1)), H = std::size_t(state.range(2));
-    const auto R = std::size_t(state.range(3));
-    xvis::kernels::Conv2dParams p;
-    p.stride_h = p.stride_w = std::size_t(state.range(4));
-    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(5));
-    xvis::set_num_threads(int(state.range(6)));
-    p.groups = std::size_t(state.range(7));
+void run_layer(benchmark::State& state, std::size_t C, std::size_t K, std::size_t H, std::size_t R,
+               const xvis::kernels::Conv2dParams& p, int threads, int algo, std::size_t cold_bytes) {
+    xvis::set_num_threads(threads);
     const auto saved = xvis::kernels::conv2d_algorithm();
-    xvis::kernels::set_conv2d_algorithm(state.range(8) == 1 ? xvis::kernels::Conv2dAlgorithm::gemm
-                                                           : xvis::kernels::Conv2dAlgorithm::fast);
+    xvis::kernels::set_conv2d_algorithm(algo == 1 ? xvis::kernels::Conv2dAlgorithm::gemm
+                                                  : xvis::kernels::Conv2dAlgorithm::fast);
     const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C / p.groups, R, R}, p, "bench");
     auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
-    auto w = xvis::random_uniform<float>({K, C / p.groups, R, R}, -1, 1, 2);
     auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
     xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
     const auto which = pass == Pass::forward ? xvis::kernels::Conv2dPass::forward : xvis::kernels::Conv2dPass::backward_data;
-    const std::size_t prepared_size = state.range(8) == 2 ? xvis::kernels::conv2d_prepared_size(g, which) : 0;
-    xvis::Tensor prepared({prepared_size + 1});
-    if (prepared_size) xvis::kernels::conv2d_prepare_weights(g, which, w.data(), prepared.data());
-    const float* pw = prepared_size ? prepared.data() : nullptr;
+    const std::size_t prepared_size = algo == 2 ? xvis::kernels::conv2d_prepared_size(g, which) : 0;
+    const std::size_t per_set = std::max(K * C / p.groups * R * R, prepared_size) * sizeof(float);
+    const std::size_t sets = cold_bytes ? std::max<std::size_t>(2, cold_bytes / per_set + 1) : 1;
+    std::vector<xvis::Tensor> w, prepared;
+    for (std::size_t i = 0; i < sets; ++i) {
+        w.push_back(xvis::random_uniform<float>({K, C / p.groups, R, R}, -1, 1, 2 + i));
+        prepared.emplace_back(xvis::Shape{prepared_size + 1});
+        if (prepared_size) xvis::kernels::conv2d_prepare_weights(g, which, w[i].data(), prepared[i].data());
+    }
+    std::size_t i = 0;
     for (auto _ : state) {
+        const float* pw = prepared_size ? prepared[i].data() : nullptr;
         if constexpr (pass == Pass::forward)
-            xvis::kernels::conv2d_forward(g, x.data(), w.data(), y.data(), work.data(), pw);
+            xvis::kernels::conv2d_forward(g, x.data(), w[i].data(), y.data(), work.data(), pw);
         else if constexpr (pass == Pass::backward_data)
-            xvis::kernels::conv2d_backward_data(g, y.data(), w.data(), x.data(), work.data(), pw);
+            xvis::kernels::conv2d_backward_data(g, y.data(), w[i].data(), x.data(), work.data(), pw);
         else
-            xvis::kernels::conv2d_backward_weights(g, x.data(), y.data(), w.data(), work.data());
+            xvis::kernels::conv2d_backward_weights(g, x.data(), y.data(), w[i].data(), work.data());
         benchmark::ClobberMemory();
+        i = i + 1 == sets ? 0 : i + 1;
     }
     xvis::kernels::set_conv2d_algorithm(saved);
     const double flops = 2.0 * double(g.N * g.K * g.OH * g.OW) * double(C / p.groups * R * R);
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Args: C, K, H (= W), R (= S), stride, pad, threads, groups, algo.
+template <Pass pass>
+void BM_conv2d(benchmark::State& state) {
+    xvis::kernels::Conv2dParams p;
+    p.stride_h = p.stride_w = std::size_t(state.range(4));
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(5));
+    p.groups = std::size_t(state.range(7));
+    run_layer<pass>(state, std::size_t(state.range(0)), std::size_t(state.range(1)), std::size_t(state.range(2)),
+                    std::size_t(state.range(3)), p, int(state.range(6)), int(state.range(8)), 0);
 }
 
 // algo 2 (prepared weights) only where there is something to prepare: forward and backward-data.
@@ -99,48 +114,15 @@ BENCHMARK(BM_conv2d<Pass::forward>)->Apply(layers<3>);
 BENCHMARK(BM_conv2d<Pass::backward_data>)->Apply(layers<3>);
 BENCHMARK(BM_conv2d<Pass::backward_weights>)->Apply(layers<2>);
 
-// A network's weights do not stay in cache: the same layer over `sets` weight sets in turn, together larger than
-// the L3 (at least 96 MiB), so every call reads its (prepared) weights from memory as in a ResNet's layer4.
-// Args: C, K, H (= W), R (= S), pad, threads, algo (as in BM_conv2d: 1 = im2col GEMM, 2 = fast with prepared
-// weights).
+// A network's weights do not stay in cache: the same layer over weight sets in turn, together larger than the L3
+// (at least 96 MiB), so every call reads its (prepared) weights from memory as in a ResNet's layer4.
+// Args: C, K, H (= W), R (= S), pad, threads, algo (as in BM_conv2d).
 template <Pass pass>
 void BM_conv2d_cold(benchmark::State& state) {
-    static_assert(pass != Pass::backward_weights, "forward and backward-data only");
-    const auto C = std::size_t(state.range(0)), K = std::size_t(state.range(1)), H = std::size_t(state.range(2));
-    const auto R = std::size_t(state.range(3));
     xvis::kernels::Conv2dParams p;
     p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = std::size_t(state.range(4));
-    xvis::set_num_threads(int(state.range(5)));
-    const bool prepare = state.range(6) == 2;
-    const auto saved = xvis::kernels::conv2d_algorithm();
-    xvis::kernels::set_conv2d_algorithm(prepare ? xvis::kernels::Conv2dAlgorithm::fast : xvis::kernels::Conv2dAlgorithm::gemm);
-    const auto g = xvis::kernels::make_conv2d_geometry({1, C, H, H}, {K, C, R, R}, p, "bench");
-    const auto which = pass == Pass::forward ? xvis::kernels::Conv2dPass::forward : xvis::kernels::Conv2dPass::backward_data;
-    const std::size_t prepared_size = prepare ? xvis::kernels::conv2d_prepared_size(g, which) : 0;
-    const std::size_t per_set = std::max(K * C * R * R, prepared_size) * sizeof(float);
-    const std::size_t sets = std::max<std::size_t>(2, (std::size_t(96) << 20) / per_set + 1);
-    auto x = xvis::random_uniform<float>({1, C, H, H}, -1, 1, 1);
-    auto y = xvis::random_uniform<float>(g.output_shape(), -1, 1, 3);
-    xvis::Tensor work({xvis::kernels::conv2d_workspace_size(g) + 1});
-    std::vector<xvis::Tensor> w, prepared;
-    for (std::size_t i = 0; i < sets; ++i) {
-        w.push_back(xvis::random_uniform<float>({K, C, R, R}, -1, 1, 2 + i));
-        prepared.emplace_back(xvis::Shape{prepared_size + 1});
-        if (prepare) xvis::kernels::conv2d_prepare_weights(g, which, w[i].data(), prepared[i].data());
-    }
-    std::size_t i = 0;
-    for (auto _ : state) {
-        const float* pw = prepare ? prepared[i].data() : nullptr;
-        if constexpr (pass == Pass::forward)
-            xvis::kernels::conv2d_forward(g, x.data(), w[i].data(), y.data(), work.data(), pw);
-        else
-            xvis::kernels::conv2d_backward_data(g, y.data(), w[i].data(), x.data(), work.data(), pw);
-        benchmark::ClobberMemory();
-        i = (i + 1) % sets;
-    }
-    xvis::kernels::set_conv2d_algorithm(saved);
-    const double flops = 2.0 * double(g.K * g.OH * g.OW) * double(C * R * R);
-    state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    run_layer<pass>(state, std::size_t(state.range(0)), std::size_t(state.range(1)), std::size_t(state.range(2)),
+                    std::size_t(state.range(3)), p, int(state.range(5)), int(state.range(6)), std::size_t(96) << 20);
 }
 
 void cold_layers(benchmark::internal::Benchmark* b) {

@@ -6,9 +6,11 @@
 // Every element is summed in the portable kernel's order (one FMA per k, in order, then alpha and beta), so both
 // kernels give the same bits, and so does a row whichever panel pairing it lands in.
 // Only these functions are compiled for AVX-512 (target attributes, not a flag on the file), so no inline
-// function from a header is emitted here in AVX-512 for the linker to pick in other files.
+// function from a header is emitted here in AVX-512 for the linker to pick in other files (the one header it takes,
+// detail/gemm_prefetch.hpp, has no intrinsics and is inlined).
+#include <xvis/tensor/detail/gemm_prefetch.hpp>
+
 #include <cstddef>
-#include <cstdint>
 
 #if defined(__x86_64__) && defined(__GNUC__)  // as XVIS_GEMM_AVX512 in detail/gemm_kernel.hpp
 #include <immintrin.h>
@@ -17,7 +19,6 @@ namespace xvis::kernels::gemm_detail {
 
 namespace {
 constexpr std::size_t MR = 6;
-constexpr std::size_t prefetch_k = 64;  // as in the portable kernel (detail/gemm_kernel.hpp)
 
 template <class T>
 struct Zmm;
@@ -65,17 +66,10 @@ __attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __r
                 acc[p * MR + i] = Z::fma(Z::set1(a[p * a_stride + k * MR + i]), bk, acc[p * MR + i]);
     };
     if constexpr (stream_a) {
-        for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
+        for (std::size_t k0 = 0; k0 < kc; k0 += prefetch_every) {
 #pragma GCC unroll 2
-            for (std::size_t p = 0; p < P; ++p) {
-                // 8·MR elements prefetch_k ahead: 3 lines in float. The address may lie past the panel (a
-                // prefetch never faults); it is formed as an integer, not as an out-of-range pointer.
-                const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(a + p * a_stride + k0 * MR) +
-                                             prefetch_k * MR * sizeof(T);
-                for (std::uintptr_t line = 0; line < 8 * MR * sizeof(T); line += 64)
-                    _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
-            }
-            const std::size_t k1 = k0 + 8 < kc ? k0 + 8 : kc;
+            for (std::size_t p = 0; p < P; ++p) prefetch_panel<MR>(a + p * a_stride, k0);
+            const std::size_t k1 = k0 + prefetch_every < kc ? k0 + prefetch_every : kc;
 #pragma GCC unroll 8
             for (std::size_t k = k0; k < k1; ++k) step(k, a, a_stride, b, acc);
         }
@@ -108,29 +102,34 @@ __attribute__((target("avx512f"))) inline void tile(std::size_t kc, const T* __r
             }
     }
 }
+
+// The kernel with or without prefetching A (a compile-time choice: packed A keeps its loop unchanged).
+template <std::size_t P, class T>
+__attribute__((target("avx512f"))) void tile_for(bool stream_a, std::size_t kc, const T* a, std::size_t a_stride,
+                                                 const T* b, T* c, std::size_t rs, std::size_t cs, T alpha, T beta,
+                                                 std::size_t mr, std::size_t nr) {
+    if (stream_a) return tile<P, true>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+    tile<P, false>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+}
 }  // namespace
 
 void micro_kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t rs, std::size_t cs,
                          float alpha, float beta, std::size_t mr, std::size_t nr, bool stream_a) {
-    if (stream_a) return tile<1, true>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
-    tile<1, false>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+    tile_for<1>(stream_a, kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
 }
 void micro_kernel_avx512(std::size_t kc, const double* a, const double* b, double* c, std::size_t rs,
                          std::size_t cs, double alpha, double beta, std::size_t mr, std::size_t nr, bool stream_a) {
-    if (stream_a) return tile<1, true>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
-    tile<1, false>(kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
+    tile_for<1>(stream_a, kc, a, 0, b, c, rs, cs, alpha, beta, mr, nr);
 }
 void micro_kernel_avx512_x2(std::size_t kc, const float* a, std::size_t a_stride, const float* b, float* c,
                             std::size_t rs, std::size_t cs, float alpha, float beta, std::size_t mr, std::size_t nr,
                             bool stream_a) {
-    if (stream_a) return tile<2, true>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
-    tile<2, false>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+    tile_for<2>(stream_a, kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
 }
 void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_stride, const double* b, double* c,
                             std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
                             std::size_t nr, bool stream_a) {
-    if (stream_a) return tile<2, true>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
-    tile<2, false>(kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
+    tile_for<2>(stream_a, kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
 }
 
 bool cpu_has_avx512() {

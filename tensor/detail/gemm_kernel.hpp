@@ -4,6 +4,7 @@
 // micro_column() and micro_kernel() run the AVX-512 kernels (gemm_kernel_avx512.cpp) where the CPU has them and
 // the panels are 64 bytes wide (the avx2 build's), and the portable xsimd kernel otherwise; set_gemm_kernel()
 // chooses. All give the same bits.
+#include <xvis/tensor/detail/gemm_prefetch.hpp>
 #include <xvis/tensor/gemm.hpp>
 
 #include <xsimd/xsimd.hpp>
@@ -11,7 +12,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
-#include <cstdint>
 
 // x86-64 with GCC or Clang: the AVX-512 kernel is compiled (with a target attribute) and chosen at run time.
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -64,14 +64,8 @@ inline bool use_avx512() {
     return false;
 }
 
-// With stream_a, A panels are prefetched this many k ahead (1.5 KiB in float): a prepared A read once from memory
-// (Winograd's filters, 16 MiB for a 512-channel layer) arrives in runs of kc·MR floats per panel, too short for
-// the hardware prefetcher to follow (a 512-channel 7² layer read them at 7 GB/s where a core streams 25). A
-// that the GEMM has just packed is in L2 and needs none.
-constexpr std::size_t prefetch_k = 64;
-
 // C[mr×nr] = alpha · a·b + beta · C from packed micro-panels a [kc][MR] and b [kc][NR]; beta == 0 never reads C.
-// stream_a: a comes from memory, not from a packing buffer (prefetched; the same bits).
+// stream_a: a comes from memory, not from a packing buffer (prefetched, detail/gemm_prefetch.hpp; the same bits).
 // C(i, j) is c[i·rs + j·cs]: cs == 1 normally, rs == 1 when the caller swapped the operands (C^T = B^T A^T).
 // Partial or transposed tiles go through a small stack buffer so the FMA loop is always full width.
 template <class T>
@@ -97,12 +91,9 @@ inline void micro_kernel_portable(std::size_t kc, const T* __restrict a, const T
 #pragma GCC unroll 4
         for (std::size_t k = 0; k < kc; ++k) step(k);
     } else {
-        for (std::size_t k0 = 0; k0 < kc; k0 += 8) {
-            // 8·MR elements prefetch_k ahead, maybe past the panel (formed as an integer; a prefetch never faults)
-            const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(a + k0 * MR) + prefetch_k * MR * sizeof(T);
-            for (std::uintptr_t line = 0; line < 8 * MR * sizeof(T); line += 64)
-                __builtin_prefetch(reinterpret_cast<const char*>(ahead + line));
-            const std::size_t k1 = std::min(k0 + 8, kc);
+        for (std::size_t k0 = 0; k0 < kc; k0 += prefetch_every) {
+            prefetch_panel<MR>(a, k0);
+            const std::size_t k1 = std::min(k0 + prefetch_every, kc);
 #pragma GCC unroll 8
             for (std::size_t k = k0; k < k1; ++k) step(k);
         }

@@ -2,7 +2,7 @@
 // Internal (the GEMM's portable and AVX-512 micro-kernels): prefetching an A operand that streams from memory.
 // A prepared A read once from memory (Winograd's filters, 16 MiB for a 512-channel layer) arrives in runs of
 // kc·MR elements per panel, too short for the hardware prefetcher to follow (a 512-channel 7² layer read them at
-// 7 GB/s where a core streams 25). A that the GEMM has just packed is in L2 and needs none. No intrinsics
+// about 7 GB/s, BM_conv2d_cold). A that the GEMM has just packed is in L2 and needs none. No intrinsics
 // (__builtin_prefetch), so it inlines into the portable kernel and into the AVX-512 one alike.
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,6 @@
 #include <xvis/autodiff/detail/prepared_inputs.hpp>
 #include <xvis/autodiff/function.hpp>
+#include <xvis/autodiff/fuse_epilogues.hpp>
 #include <xvis/autodiff/op.hpp>
 #include <xvis/autodiff/topo.hpp>
 #include <xvis/tensor/buffer_cache.hpp>
@@ -62,7 +63,8 @@ struct BasicFunction<T>::Plan {
 };
 
 template <class T>
-BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inputs) : plan_(std::make_unique<Plan>()) {
+BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inputs, const CompileOptions& options)
+    : plan_(std::make_unique<Plan>()) {
     Plan& p = *plan_;
     if (outputs.empty()) throw std::invalid_argument("compile: no outputs");
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -71,7 +73,7 @@ BasicFunction<T>::BasicFunction(std::vector<Node> outputs, std::vector<Node> inp
             throw std::invalid_argument("compile: input " + std::to_string(i) + " " + inputs[i].describe() + " is a " +
                                         inputs[i].type() + "; inputs must be placeholders");
     }
-    p.outputs = std::move(outputs);
+    p.outputs = options.fuse_epilogues ? fuse_epilogues(outputs) : std::move(outputs);
     p.inputs = std::move(inputs);
     p.order = topological_order(p.outputs);
 

@@ -15,12 +15,19 @@
 
 namespace xvis {
 
+struct CompileOptions {
+    // Rewrite each convolution with the bias, residual add and ReLU after it, and ReLU's VJP into the
+    // convolution's backward-data, as one step (fuse_epilogues.hpp): fewer steps, buffers and passes over memory,
+    // the same values bit for bit. Off: every node of the graph is a step (to profile the graph as built).
+    bool fuse_epilogues = true;
+};
+
 template <class T>
 class BasicFunction {
 public:
     // inputs: the placeholders fed at run time, in feed order. Every placeholder the outputs depend on must be
     // among them (else ShapeError naming it); extra inputs are allowed and ignored.
-    BasicFunction(std::vector<Node> outputs, std::vector<Node> inputs);
+    BasicFunction(std::vector<Node> outputs, std::vector<Node> inputs, const CompileOptions& options = {});
     ~BasicFunction();
     BasicFunction(BasicFunction&&) noexcept;
     BasicFunction& operator=(BasicFunction&&) noexcept;
@@ -74,11 +81,11 @@ private:
 using Function = BasicFunction<float>;
 using FunctionD = BasicFunction<double>;
 
-inline Function compile(std::vector<Node> outputs, std::vector<Node> inputs) {
-    return Function(std::move(outputs), std::move(inputs));
+inline Function compile(std::vector<Node> outputs, std::vector<Node> inputs, const CompileOptions& options = {}) {
+    return Function(std::move(outputs), std::move(inputs), options);
 }
-inline FunctionD compile_double(std::vector<Node> outputs, std::vector<Node> inputs) {
-    return FunctionD(std::move(outputs), std::move(inputs));
+inline FunctionD compile_double(std::vector<Node> outputs, std::vector<Node> inputs, const CompileOptions& options = {}) {
+    return FunctionD(std::move(outputs), std::move(inputs), options);
 }
 
 }  // namespace xvis

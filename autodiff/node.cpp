@@ -130,6 +130,12 @@ Node make_node(std::shared_ptr<const Op> op, std::vector<Node> inputs, std::stri
     return Node(std::move(impl));
 }
 
+Node remake_node(const Node& node, std::vector<Node> inputs) {
+    if (!node.valid() || node.kind() != NodeKind::op)
+        throw std::invalid_argument("remake_node: " + node.describe() + " is not an op node");
+    return make_node(node.impl()->op, std::move(inputs), node.has_default_name() ? std::string() : node.name());
+}
+
 Node placeholder(Shape shape, std::string name) {
     check_rank(shape, "placeholder");
     return Node(new_impl(NodeKind::placeholder, leaf_op(NodeKind::placeholder), std::move(shape), std::move(name)));

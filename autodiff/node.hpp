@@ -60,6 +60,10 @@ private:
 // empty name gives "<type>_<id>".
 Node make_node(std::shared_ptr<const Op> op, std::vector<Node> inputs, std::string name = {});
 
+// The op of `node` (an op node) on other inputs, named as `node` when it was named: what graph rewrites
+// (compile()'s fusions) build. Shapes are inferred again (ShapeError when the inputs do not fit the op).
+Node remake_node(const Node& node, std::vector<Node> inputs);
+
 // Leaves.
 Node placeholder(Shape shape, std::string name = {});
 Node constant(const Tensor& value, std::string name = {});

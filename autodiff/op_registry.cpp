@@ -20,7 +20,7 @@ namespace {
 std::vector<OpTypeInfo> gather_all() {
     using List = std::vector<OpTypeInfo> (*)();
     // A new autodiff/ops_*.cpp adds its list here; until then make_node() refuses its ops.
-    const List lists[] = {detail::activation_grad_op_types, detail::clip_op_types,   detail::elementwise_op_types,
+    const List lists[] = {detail::activation_grad_op_types, detail::clip_op_types,   detail::conv_fused_op_types, detail::elementwise_op_types,
                           detail::fused_op_types,           detail::gather_op_types, detail::layout_op_types,
                           detail::nn_op_types,              detail::pad_op_types,    detail::pool_op_types,
                           detail::reduce_op_types,          detail::resize_op_types};

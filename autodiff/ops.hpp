@@ -111,6 +111,19 @@ Node lp_sum_composed(const Node& x, double p);
 Node tv_sum(const Node& x, double beta, std::size_t channel_axis);
 Node tv_sum_composed(const Node& x, double beta, std::size_t channel_axis);
 
+// ---- fused convolutions: a convolution and the element-wise steps after it in one step. compile() builds
+// them from their compositions (fuse_epilogues.hpp), which are their reference; their VJPs are the compositions'.
+// conv2d_fused = act(conv2d(x, w, p) + bias + residual), act = max(·, 0) when relu, else none. bias: the K output
+// channels' values as [K, 1, 1] or [1, K, 1, 1], or an empty Node; residual: the output's shape [N, K, OH, OW], or
+// an empty Node.
+Node conv2d_fused(const Node& x, const Node& w, const Node& bias, const Node& residual, const kernels::Conv2dParams& p,
+                  bool relu);
+// conv2d_backward_data_fused = relu_grad(mask, conv2d_backward_data(dy, w, x_shape, p) + residual): a ReLU's
+// VJP through the convolution's input, with the gradient accumulated from elsewhere (a residual block's
+// shortcut). residual (or an empty Node) and mask: x_shape.
+Node conv2d_backward_data_fused(const Node& dy, const Node& w, const Node& residual, const Node& mask,
+                                const Shape& x_shape, const kernels::Conv2dParams& p);
+
 // Backward ops: what the VJPs of conv2d and the poolings emit (public so custom VJPs can use them).
 Node conv2d_backward_data(const Node& dy, const Node& w, const Shape& x_shape, const kernels::Conv2dParams& p);
 Node conv2d_backward_weights(const Node& x, const Node& dy, const Shape& w_shape, const kernels::Conv2dParams& p);

@@ -2,6 +2,7 @@
 // their backward ops, global average pooling. The backward ops have VJPs too, so second derivatives work:
 // conv2d, conv2d_backward_data and conv2d_backward_weights are each other's adjoints, as are
 // max_pool2d_backward / max_pool2d_select and avg_pool2d / avg_pool2d_backward.
+#include <xvis/autodiff/detail/conv_support.hpp>
 #include <xvis/autodiff/detail/op_registry.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
@@ -12,6 +13,8 @@ namespace {
 
 using kernels::Conv2dParams;
 using kernels::Pool2dParams;
+using detail::conv_attributes;
+using detail::conv_geometry;
 
 class MatmulOp : public OpImpl<MatmulOp> {
 public:
@@ -62,28 +65,6 @@ public:
 private:
     bool ta_, tb_;
 };
-
-// stride [h, w], pad [top, bottom, left, right], dilation [h, w], groups.
-OpAttributes conv_attributes(const std::string& type, const Conv2dParams& p) {
-    return OpAttributes(type)
-        .add_ints("stride", std::vector<std::size_t>{p.stride_h, p.stride_w})
-        .add_ints("pad", std::vector<std::size_t>{p.pad_top, p.pad_bottom, p.pad_left, p.pad_right})
-        .add_ints("dilation", std::vector<std::size_t>{p.dilation_h, p.dilation_w})
-        .add_int("groups", static_cast<std::int64_t>(p.groups));
-}
-
-// Geometry with the op's error format (names the nodes) instead of the kernel's.
-kernels::Conv2dGeometry conv_geometry(const std::string& type, const std::vector<Node>& in, const Shape& x,
-                                      const Shape& w, const Conv2dParams& p) {
-    try {
-        return kernels::make_conv2d_geometry(x, w, p, type);
-    } catch (const ShapeError& e) {
-        // The kernel's message starts with the call name; the op error names it already.
-        std::string what = e.what();
-        if (what.rfind(type + ": ", 0) == 0) what.erase(0, type.size() + 2);
-        throw_op_error(type, in, what);
-    }
-}
 
 // The geometry is computed once, when the node is built (shapes are static): running allocates nothing.
 class Conv2dOp : public OpImpl<Conv2dOp> {
@@ -193,6 +174,26 @@ private:
 };
 
 }  // namespace
+
+OpAttributes detail::conv_attributes(const std::string& type, const kernels::Conv2dParams& p) {
+    return OpAttributes(type)
+        .add_ints("stride", std::vector<std::size_t>{p.stride_h, p.stride_w})
+        .add_ints("pad", std::vector<std::size_t>{p.pad_top, p.pad_bottom, p.pad_left, p.pad_right})
+        .add_ints("dilation", std::vector<std::size_t>{p.dilation_h, p.dilation_w})
+        .add_int("groups", static_cast<std::int64_t>(p.groups));
+}
+
+kernels::Conv2dGeometry detail::conv_geometry(const std::string& type, const std::vector<Node>& in, const Shape& x,
+                                              const Shape& w, const kernels::Conv2dParams& p) {
+    try {
+        return kernels::make_conv2d_geometry(x, w, p, type);
+    } catch (const ShapeError& e) {
+        // The kernel's message starts with the call name; the op error names it already.
+        std::string what = e.what();
+        if (what.rfind(type + ": ", 0) == 0) what.erase(0, type.size() + 2);
+        throw_op_error(type, in, what);
+    }
+}
 
 std::vector<OpTypeInfo> detail::nn_op_types() {
     const std::string file = detail::autodiff_source(__FILE__);

@@ -10,6 +10,7 @@ std::string autodiff_source(const char* file);
 
 std::vector<OpTypeInfo> activation_grad_op_types();  // ops_activation_grad.cpp
 std::vector<OpTypeInfo> clip_op_types();         // ops_clip.cpp
+std::vector<OpTypeInfo> conv_fused_op_types();   // ops_conv_fused.cpp
 std::vector<OpTypeInfo> elementwise_op_types();  // ops_elementwise.cpp
 std::vector<OpTypeInfo> fused_op_types();        // ops_fused.cpp
 std::vector<OpTypeInfo> gather_op_types();       // ops_gather.cpp

@@ -309,7 +309,7 @@ TEST(Function, ProfileTimesEveryStepWithoutAllocating) {
         EXPECT_EQ(s.runs, 3u);
         EXPECT_GE(s.seconds, 0.0);
         total += s.seconds;
-        saw_conv |= s.type == "conv2d" && s.shape == Shape{1, 3, 6, 6};
+        saw_conv |= s.type == "conv2d_fused" && s.shape == Shape{1, 3, 6, 6};  // the convolution and its ReLU
     }
     EXPECT_TRUE(saw_conv);
     EXPECT_GT(total, 0.0);

@@ -130,6 +130,27 @@ std::vector<ErrorCase> error_cases() {
     t.push_back({"conv2d_backward_data_bad_dy",
                  [] { return conv2d_backward_data(P({1, 2, 4, 4}, "dy_node"), P({2, 1, 3, 3}, "kernel"), {1, 1, 5, 5}, {}); },
                  {"conv2d_backward_data", "dy_node", "[1, 2, 4, 4]", "kernel", "[2, 1, 3, 3]", "[1, 2, 3, 3]"}});
+    t.push_back({"conv2d_fused_bias_along_w",  // [K] broadcasts along W, not along the channels
+                 [] { return conv2d_fused(P({1, 2, 5, 5}, "image"), P({3, 2, 3, 3}, "kernel"), P({3}, "bias_node"), Node(), {}, true); },
+                 {"conv2d_fused", "image", "kernel", "bias_node", "[3]", "[3, 1, 1] or [1, 3, 1, 1]"}});
+    t.push_back({"conv2d_fused_bad_residual",
+                 [] { return conv2d_fused(P({1, 2, 5, 5}, "image"), P({3, 2, 3, 3}, "kernel"), Node(), P({1, 3, 5, 5}, "shortcut"), {}, false); },
+                 {"conv2d_fused", "shortcut", "[1, 3, 5, 5]", "output shape [1, 3, 3, 3]"}});
+    t.push_back({"conv2d_fused_channel_mismatch",
+                 [] { return conv2d_fused(P({1, 3, 5, 5}, "image"), P({2, 2, 3, 3}, "kernel"), Node(), Node(), {}, true); },
+                 {"conv2d_fused", "image", "[1, 3, 5, 5]", "kernel", "[2, 2, 3, 3]"}});
+    t.push_back({"conv2d_backward_data_fused_bad_mask",
+                 [] {
+                     return conv2d_backward_data_fused(P({1, 2, 3, 3}, "dy_node"), P({2, 1, 3, 3}, "kernel"), Node(),
+                                                       P({1, 1, 5, 4}, "mask_node"), {1, 1, 5, 5}, {});
+                 },
+                 {"conv2d_backward_data_fused", "mask_node", "[1, 1, 5, 4]", "the mask", "input shape [1, 1, 5, 5]"}});
+    t.push_back({"conv2d_backward_data_fused_bad_residual",
+                 [] {
+                     return conv2d_backward_data_fused(P({1, 2, 3, 3}, "dy_node"), P({2, 1, 3, 3}, "kernel"), P({1, 2, 5, 5}, "res"),
+                                                       P({1, 1, 5, 5}, "mask_node"), {1, 1, 5, 5}, {});
+                 },
+                 {"conv2d_backward_data_fused", "res", "[1, 2, 5, 5]", "the residual"}});
     t.push_back({"conv2d_backward_weights_bad_dy",
                  [] { return conv2d_backward_weights(P({1, 1, 5, 5}, "image"), P({1, 2, 4, 4}, "dy_node"), {2, 1, 3, 3}, {}); },
                  {"conv2d_backward_weights", "image", "[1, 1, 5, 5]", "dy_node", "[1, 2, 4, 4]"}});

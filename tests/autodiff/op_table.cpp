@@ -163,6 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Elementwise, OpTableTest, ::testing::ValuesIn(elementwi
 INSTANTIATE_TEST_SUITE_P(ReduceLayout, OpTableTest, ::testing::ValuesIn(reduce_layout_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(NN, OpTableTest, ::testing::ValuesIn(nn_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Fused, OpTableTest, ::testing::ValuesIn(fused_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(ConvFused, OpTableTest, ::testing::ValuesIn(conv_fused_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(ActivationGrad, OpTableTest, ::testing::ValuesIn(activation_grad_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Onnx, OpTableTest, ::testing::ValuesIn(onnx_cases()), case_name);
 

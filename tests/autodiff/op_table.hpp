@@ -152,6 +152,7 @@ std::vector<OpCase> elementwise_cases();
 std::vector<OpCase> reduce_layout_cases();
 std::vector<OpCase> nn_cases();
 std::vector<OpCase> fused_cases();
+std::vector<OpCase> conv_fused_cases();
 std::vector<OpCase> onnx_cases();
 std::vector<OpCase> activation_grad_cases();
 

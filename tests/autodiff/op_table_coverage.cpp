@@ -24,7 +24,8 @@ struct RowTypes {
 
 std::vector<OpCase> all_rows() {
     std::vector<OpCase> rows;
-    for (auto table : {elementwise_cases, reduce_layout_cases, nn_cases, fused_cases, onnx_cases, activation_grad_cases})
+    for (auto table : {elementwise_cases, reduce_layout_cases, nn_cases, fused_cases, conv_fused_cases, onnx_cases,
+                       activation_grad_cases})
         for (auto& r : table()) rows.push_back(std::move(r));
     return rows;
 }

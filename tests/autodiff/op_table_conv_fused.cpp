@@ -1,0 +1,101 @@
+// Op-table rows for the fused convolutions (ops_conv_fused.cpp): conv2d_fused with every combination of bias,
+// residual and ReLU, and conv2d_backward_data_fused with and without a residual, on the convolution shapes of
+// the plain rows (Winograd, strides, groups, 1×1, batches), against the double reference of their compositions.
+#include "op_table.hpp"
+#include "reference/autodiff_reference.hpp"
+
+namespace xvis::test {
+namespace {
+
+namespace R = xvis::reference;
+using kernels::Conv2dParams;
+
+Conv2dParams conv_params(std::size_t stride, std::size_t pt, std::size_t pb, std::size_t pl, std::size_t pr, std::size_t groups = 1) {
+    Conv2dParams p;
+    p.stride_h = p.stride_w = stride;
+    p.pad_top = pt, p.pad_bottom = pb, p.pad_left = pl, p.pad_right = pr;
+    p.groups = groups;
+    return p;
+}
+
+struct FusedVariant {
+    std::string name;
+    Shape x, w;
+    Conv2dParams p;
+    bool bias, residual, relu;
+    std::size_t bias_rank;  // 3: [K, 1, 1] (a Keras layer's), 4: [1, K, 1, 1] (an ONNX Conv's)
+};
+
+TensorD epilogue_reference(TensorD y, const TensorD* bias, const TensorD* residual, bool relu) {
+    const Shape& s = y.shape();
+    const std::size_t hw = s[2] * s[3];
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        double v = y[i];
+        if (bias) v += (*bias)[(i / hw) % s[1]];
+        if (residual) v += (*residual)[i];
+        y[i] = relu && v < 0 ? 0.0 : v;
+    }
+    return y;
+}
+
+}  // namespace
+
+std::vector<OpCase> conv_fused_cases() {
+    std::vector<OpCase> t;
+    const std::vector<FusedVariant> forward{
+        {"bias_relu_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 0, 2, 1), true, false, true, 3},
+        {"bias_residual_relu_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 1, 1, 1, 1), true, true, true, 4},
+        {"residual_relu_1x1_batch2", {2, 3, 4, 4}, {2, 3, 1, 1}, {}, false, true, true, 4},
+        {"relu_groups2", {1, 4, 4, 4}, {4, 2, 3, 3}, conv_params(1, 1, 1, 1, 1, 2), false, false, true, 4},
+        {"bias_depthwise", {1, 2, 4, 4}, {2, 1, 3, 3}, conv_params(1, 1, 1, 1, 1, 2), true, false, false, 3},
+        {"bias_residual_batch2", {2, 8, 6, 6}, {16, 8, 3, 3}, conv_params(2, 1, 1, 1, 1), true, true, false, 4},
+        {"residual", {1, 2, 5, 5}, {3, 2, 3, 3}, {}, false, true, false, 4},
+    };
+    for (const auto& c : forward) {
+        const Shape ys = R::conv_geometry(c.x, c.w, c.p).output_shape();
+        const Shape bs = c.bias_rank == 3 ? Shape{ys[1], 1, 1} : Shape{1, ys[1], 1, 1};
+        std::vector<Shape> shapes{c.x, c.w};
+        if (c.bias) shapes.push_back(bs);
+        if (c.residual) shapes.push_back(ys);
+        t.push_back(OpCase("conv2d_fused_" + c.name, shapes,
+                           [c](const Inputs& in) {
+                               return conv2d_fused(in[0], in[1], c.bias ? in[2] : Node(), c.residual ? in[2 + c.bias] : Node(), c.p, c.relu);
+                           },
+                           [c](const Values& v) {
+                               return epilogue_reference(R::conv2d(v[0], v[1], c.p), c.bias ? &v[2] : nullptr,
+                                                         c.residual ? &v[2 + c.bias] : nullptr, c.relu);
+                           }));
+    }
+    struct BackwardVariant {
+        std::string name;
+        Shape x, w;
+        Conv2dParams p;
+        bool residual;
+    };
+    const std::vector<BackwardVariant> backward{
+        {"winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 0, 2, 1), false},
+        {"residual_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 1, 1, 1, 1), true},
+        {"residual_batch2_groups2", {2, 4, 4, 4}, {4, 2, 3, 3}, conv_params(1, 1, 1, 1, 1, 2), true},
+    };
+    for (const auto& c : backward) {
+        const Shape ys = R::conv_geometry(c.x, c.w, c.p).output_shape();
+        std::vector<Shape> shapes{ys, c.w};
+        if (c.residual) shapes.push_back(c.x);
+        shapes.push_back(c.x);  // the mask: a constant (relu_grad's VJP gives it none)
+        t.push_back(OpCase("conv2d_backward_data_fused_" + c.name, shapes,
+                           [c](const Inputs& in) {
+                               return conv2d_backward_data_fused(in[0], in[1], c.residual ? in[2] : Node(), in.back(), c.x, c.p);
+                           },
+                           [c](const Values& v) {
+                               TensorD dx = R::conv2d_backward_data(v[0], v[1], c.x, c.p);
+                               const TensorD& m = v.back();
+                               for (std::size_t i = 0; i < dx.size(); ++i)
+                                   dx[i] = m[i] > 0 ? dx[i] + (c.residual ? v[2][i] : 0.0) : 0.0;
+                               return dx;
+                           })
+                        .constants({shapes.size() - 1}));
+    }
+    return t;
+}
+
+}  // namespace xvis::test

@@ -34,6 +34,24 @@ bool is_plain_relu_grad(const Node& n) {
            n.inputs()[1].shape() == n.shape();
 }
 
+// Whether n is an activation's VJP that a backward-data convolution can end with (its gradient operand last,
+// every operand of n's shape), and which.
+bool activation_vjp_of(const Node& n, ActivationVjp& act) {
+    const std::string t = n.type();
+    if (t == "relu_grad") {
+        act.kind = ActivationVjp::Kind::relu;
+        return is_plain_relu_grad(n);
+    }
+    const OpAttributes a = n.op().attributes();
+    if (t == "clip_grad") act.kind = ActivationVjp::Kind::clip, act.lo = a.get_double("lo"), act.hi = a.get_double("hi");
+    else if (t == "silu_grad") act.kind = ActivationVjp::Kind::silu;
+    else if (t == "gelu_grad") act.kind = ActivationVjp::Kind::gelu, act.a = a.get_double("a"), act.k = a.get_double("k"), act.c = a.get_double("c");
+    else return false;
+    for (const Node& in : n.inputs())
+        if (in.shape() != n.shape()) return false;
+    return true;
+}
+
 class Fuser {
 public:
     explicit Fuser(const std::vector<Node>& outputs) : order_(topological_order(outputs)) {
@@ -47,7 +65,8 @@ public:
     std::vector<Node> run(const std::vector<Node>& outputs) {
         for (const Node& n : order_) {
             if (n.kind() != NodeKind::op) continue;
-            Node fused = is_plain_relu_grad(n) ? fuse_backward(n) : fuse_forward(n);
+            ActivationVjp act;
+            Node fused = activation_vjp_of(n, act) ? fuse_backward(n, act) : fuse_forward(n);
             if (!fused) {
                 std::vector<Node> in;
                 bool changed = false;
@@ -133,9 +152,9 @@ private:
         return named(fused, top, conv);
     }
 
-    // relu_grad(m, conv2d_backward_data(dy, w) [+ residual]) with the inner nodes internal.
-    Node fuse_backward(const Node& top) const {
-        const Node& g = top.inputs()[1];
+    // act_vjp(aux..., conv2d_backward_data(dy, w) [+ residual]) with the inner nodes internal.
+    Node fuse_backward(const Node& top, const ActivationVjp& act) const {
+        const Node& g = top.inputs().back();
         if (!internal(g)) return {};
         Node bwd, residual;
         if (g.type() == "conv2d_backward_data") {
@@ -148,8 +167,10 @@ private:
             }
         }
         if (!bwd) return {};
+        std::vector<Node> aux;
+        for (std::size_t i = 0; i + 1 < top.inputs().size(); ++i) aux.push_back(mapped(mask_source(top, i)));
         const Node fused = conv2d_backward_data_fused(mapped(bwd.inputs()[0]), mapped(bwd.inputs()[1]), residual ? mapped(residual) : Node(),
-                                                      mapped(mask_source(top, 0)), bwd.shape(), conv_params_of(bwd));
+                                                      aux, bwd.shape(), conv_params_of(bwd), act);
         return named(fused, top, bwd);
     }
 

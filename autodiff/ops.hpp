@@ -118,11 +118,21 @@ Node tv_sum_composed(const Node& x, double beta, std::size_t channel_axis);
 // an empty Node.
 Node conv2d_fused(const Node& x, const Node& w, const Node& bias, const Node& residual, const kernels::Conv2dParams& p,
                   bool relu);
-// conv2d_backward_data_fused = relu_grad(mask, conv2d_backward_data(dy, w, x_shape, p) + residual): a ReLU's
-// VJP through the convolution's input, with the gradient accumulated from elsewhere (a residual block's
-// shortcut). residual (or an empty Node) and mask: x_shape.
-Node conv2d_backward_data_fused(const Node& dy, const Node& w, const Node& residual, const Node& mask,
-                                const Shape& x_shape, const kernels::Conv2dParams& p);
+// The activation VJP that ends conv2d_backward_data_fused, on z = conv2d_backward_data(dy, w) + residual, with
+// the inputs it reads besides the gradient (aux): relu: relu_grad(aux[0], z) (aux[0]: the ReLU's input or
+// output); clip: clip_grad(aux[0], z, lo, hi) (the clip's input); silu: silu_grad(aux[0], aux[1], z); gelu:
+// gelu_grad(aux[0], aux[1], z, a, k, c).
+struct ActivationVjp {
+    enum class Kind { relu, clip, silu, gelu };
+    Kind kind = Kind::relu;
+    double lo = 0, hi = 0;       // clip
+    double a = 1, k = 1, c = 1;  // gelu
+};
+// conv2d_backward_data_fused = act(aux, conv2d_backward_data(dy, w, x_shape, p) + residual): an activation's VJP
+// through the convolution's input, with the gradient accumulated from elsewhere (a residual block's shortcut).
+// residual (or an empty Node) and every aux node: x_shape.
+Node conv2d_backward_data_fused(const Node& dy, const Node& w, const Node& residual, const std::vector<Node>& aux,
+                                const Shape& x_shape, const kernels::Conv2dParams& p, const ActivationVjp& act = {});
 
 // Backward ops: what the VJPs of conv2d and the poolings emit (public so custom VJPs can use them).
 Node conv2d_backward_data(const Node& dy, const Node& w, const Shape& x_shape, const kernels::Conv2dParams& p);

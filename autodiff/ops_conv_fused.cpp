@@ -1,14 +1,17 @@
 // Fused convolution primitives: a convolution and the element-wise steps that follow it in a CNN, in one step
 // (the output is written once and finished in place while it is in cache; no buffer per intermediate).
 //   conv2d_fused               = act(conv2d(x, w) + bias + residual)                      (forward)
-//   conv2d_backward_data_fused = relu_grad(mask, conv2d_backward_data(dy, w) + residual)  (its backward)
+//   conv2d_backward_data_fused = act_vjp(aux, conv2d_backward_data(dy, w) + residual)     (its backward)
+// (act_vjp: the VJP of a ReLU, clip, SiLU or GELU, linear in its last operand.)
 // compile()'s epilogue fusion (fuse_epilogues.hpp) builds them from those compositions, which stay the reference:
 // the op table checks both against them, and their VJPs are the compositions' VJPs.
 #include <xvis/autodiff/detail/conv_support.hpp>
 #include <xvis/autodiff/detail/op_registry.hpp>
+#include <xvis/autodiff/gradients.hpp>
 #include <xvis/autodiff/op_support.hpp>
 #include <xvis/autodiff/ops.hpp>
 #include <xvis/tensor/conv2d_epilogue.hpp>
+#include <xvis/tensor/elementwise.hpp>
 
 namespace xvis {
 namespace {
@@ -74,31 +77,66 @@ private:
     bool bias_, residual_, relu_;
 };
 
+const char* kind_name(ActivationVjp::Kind k) {
+    switch (k) {
+        case ActivationVjp::Kind::relu: return "relu";
+        case ActivationVjp::Kind::clip: return "clip";
+        case ActivationVjp::Kind::silu: return "silu";
+        default: return "gelu";
+    }
+}
+std::size_t aux_count(ActivationVjp::Kind k) {
+    return k == ActivationVjp::Kind::silu || k == ActivationVjp::Kind::gelu ? 2 : 1;
+}
+
+// The activation's VJP on z (the composition's last node), from the aux nodes.
+Node activation_vjp_node(const ActivationVjp& act, const std::vector<Node>& aux, const Node& z) {
+    switch (act.kind) {
+        case ActivationVjp::Kind::relu: return relu_grad(aux[0], z);
+        case ActivationVjp::Kind::clip: return clip_grad(aux[0], z, act.lo, act.hi);
+        case ActivationVjp::Kind::silu: return silu_grad(aux[0], aux[1], z);
+        default: return gelu_grad(aux[0], aux[1], z, act.a, act.k, act.c);
+    }
+}
+
 class Conv2dBackwardDataFusedOp : public OpImpl<Conv2dBackwardDataFusedOp> {
 public:
-    Conv2dBackwardDataFusedOp(Shape x_shape, kernels::Conv2dGeometry g, bool residual)
-        : x_shape_(std::move(x_shape)), p_(g.p), g_(g), residual_(residual) {}
+    Conv2dBackwardDataFusedOp(Shape x_shape, kernels::Conv2dGeometry g, bool residual, ActivationVjp act)
+        : x_shape_(std::move(x_shape)), p_(g.p), g_(g), residual_(residual), act_(act) {}
     static constexpr const char* name = "conv2d_backward_data_fused";
     std::string type() const override { return name; }
     OpAttributes attributes() const override {
-        return conv_attributes(type(), p_).add_ints("x_shape", x_shape_).add_bool("residual", residual_);
+        OpAttributes a = conv_attributes(type(), p_).add_ints("x_shape", x_shape_).add_bool("residual", residual_);
+        a.add_enum("activation", static_cast<std::int64_t>(act_.kind), kind_name(act_.kind));
+        if (act_.kind == ActivationVjp::Kind::clip) a.add_double("lo", act_.lo).add_double("hi", act_.hi);
+        if (act_.kind == ActivationVjp::Kind::gelu) a.add_double("a", act_.a).add_double("k", act_.k).add_double("c", act_.c);
+        return a;
     }
     Shape infer_shape(const std::vector<Node>& in) const override {
-        expect_num_inputs(type(), in, 3 + residual_);
+        expect_num_inputs(type(), in, 2 + residual_ + aux_count(act_.kind));
         const auto geo = conv_geometry(type(), in, x_shape_, in[1].shape(), p_);
         if (in[0].shape() != geo.output_shape())
             throw_op_error(type(), in, "dy must have the convolution's output shape " + shape_to_string(geo.output_shape()));
         for (std::size_t i = 2; i < in.size(); ++i)
             if (in[i].shape() != x_shape_)
-                throw_op_error(type(), in, std::string(i + 1 == in.size() ? "the mask" : "the residual") +
+                throw_op_error(type(), in, std::string(residual_ && i == 2 ? "the residual" : "the activation's input") +
                                                " must have the convolution's input shape " + shape_to_string(x_shape_));
         return x_shape_;
     }
     std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
+    // In place after the convolution, with the element-wise kernels of the composition (each may write over
+    // its gradient operand), so the bits are the composition's.
     template <class T>
     void compute(const OpArgs<T>& a) const {
         kernels::conv2d_backward_data(g_, a.in(0), a.in(1), a.output, a.workspace, a.prepared);
-        kernels::relu_mask_epilogue(a.output, residual_ ? a.in(2) : nullptr, a.in(2 + residual_), shape_size(x_shape_));
+        const std::size_t n = shape_size(x_shape_), x0 = 2 + residual_;
+        const T* r = residual_ ? a.in(2) : nullptr;
+        if (act_.kind == ActivationVjp::Kind::relu) return kernels::relu_mask_epilogue(a.output, r, a.in(x0), n);
+        if (r) kernels::binary(kernels::BinaryOp::add, a.output, x_shape_, r, x_shape_, a.output, x_shape_);
+        if (act_.kind == ActivationVjp::Kind::clip)
+            return kernels::clip_grad(a.in(x0), a.output, a.output, n, static_cast<T>(act_.lo), static_cast<T>(act_.hi));
+        const auto kind = act_.kind == ActivationVjp::Kind::silu ? kernels::ActivationGradOp::silu : kernels::ActivationGradOp::gelu;
+        kernels::activation_grad(kind, a.in(x0), a.in(x0 + 1), a.output, a.output, n, {act_.a, act_.k, act_.c});
     }
     int prepared_input() const override { return 1; }
     std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
@@ -110,15 +148,13 @@ public:
     void prepare(const double* w, double* out) const override {
         kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
     }
-    // Linear in dy, w and the residual once the mask is fixed; none for the mask (relu_grad's, zero a.e.).
+    // The composition's VJP: its graph, rebuilt from the inputs, differentiated.
     std::vector<Node> vjp(const Node& out, const Node& gz) const override {
-        const Node& dy = out.inputs()[0];
-        const Node& w = out.inputs()[1];
-        const Node h = relu_grad(out.inputs().back(), gz);
-        std::vector<Node> grads{conv2d(h, w, p_), conv2d_backward_weights(h, dy, w.shape(), p_)};
-        if (residual_) grads.push_back(h);
-        grads.push_back(Node());
-        return grads;
+        const std::vector<Node>& in = out.inputs();
+        Node z = conv2d_backward_data(in[0], in[1], x_shape_, p_);
+        if (residual_) z = add(z, in[2]);
+        const std::vector<Node> aux(in.begin() + 2 + residual_, in.end());
+        return gradients(activation_vjp_node(act_, aux, z), in, gz);
     }
 
 private:
@@ -126,6 +162,7 @@ private:
     Conv2dParams p_;
     kernels::Conv2dGeometry g_;
     bool residual_;
+    ActivationVjp act_;
 };
 
 }  // namespace
@@ -143,13 +180,17 @@ Node conv2d_fused(const Node& x, const Node& w, const Node& bias, const Node& re
     return make_node(std::make_shared<Conv2dFusedOp>(g, bias.valid(), residual.valid(), relu), std::move(in));
 }
 
-Node conv2d_backward_data_fused(const Node& dy, const Node& w, const Node& residual, const Node& mask, const Shape& x_shape,
-                                const Conv2dParams& p) {
+Node conv2d_backward_data_fused(const Node& dy, const Node& w, const Node& residual, const std::vector<Node>& aux,
+                                const Shape& x_shape, const Conv2dParams& p, const ActivationVjp& act) {
     std::vector<Node> in{dy, w};
     if (residual) in.push_back(residual);
-    in.push_back(mask);
+    for (const Node& a : aux) in.push_back(a);
+    if (aux.size() != aux_count(act.kind))
+        throw_op_error(Conv2dBackwardDataFusedOp::name, in, std::string("the ") + kind_name(act.kind) + " VJP reads " +
+                                                                std::to_string(aux_count(act.kind)) + " activation input(s), got " +
+                                                                std::to_string(aux.size()));
     const auto g = conv_geometry(Conv2dBackwardDataFusedOp::name, in, x_shape, w.shape(), p);
-    return make_node(std::make_shared<Conv2dBackwardDataFusedOp>(x_shape, g, residual.valid()), std::move(in));
+    return make_node(std::make_shared<Conv2dBackwardDataFusedOp>(x_shape, g, residual.valid(), act), std::move(in));
 }
 
 }  // namespace xvis

@@ -129,6 +129,33 @@ TEST(FuseEpilogues, LeakyReluAndOtherShapesStayOutside) {
     EXPECT_EQ(types["relu"], 1) << f.plan_string();
 }
 
+// MobileNetV2's ReLU6 (clip) and EfficientNet's SiLU (x·σ(x), whose VJP is one silu_grad node): the forward
+// activation stays a step (its VJP reads the pre-activation), the VJP ends the backward-data convolution.
+TEST(FuseEpilogues, ClipAndSiluVjpsEndTheBackwardData) {
+    const Node x = placeholder({1, 16, 14, 14}, "x");
+    const Node a = clip(add(conv2d(x, weight({16, 16, 3, 3}, 1), pad1()), weight({1, 16, 1, 1}, 2, 0.1)), 0.0, 6.0);
+    kernels::Conv2dParams dw = pad1();
+    dw.groups = 16;
+    const Node pre = add(conv2d(a, weight({16, 1, 3, 3}, 3), dw), weight({1, 16, 1, 1}, 4, 0.1));
+    const Node b = mul(pre, sigmoid(pre));
+    const Node c = conv2d(b, weight({8, 16, 1, 1}, 5));
+    const Node out = sum(mul(c, weight({1, 8, 14, 14}, 6, 1.0)));
+    const Node g = gradients(out, {x})[0];
+    expect_same_bits({out, g}, x, 17);
+    Function f = compile({out, g}, {x});
+    Function plain = compile({out, g}, {x}, CompileOptions{false});
+    const Tensor xv = random_uniform<float>(x.shape(), -1, 1, 3);
+    auto types = step_types(f, xv);
+    auto plain_types = step_types(plain, xv);
+    EXPECT_EQ(plain_types["silu_grad"], 1) << plain.plan_string();
+    EXPECT_EQ(plain_types["clip_grad"], 1) << plain.plan_string();
+    EXPECT_EQ(types["silu_grad"], 0) << f.plan_string();
+    EXPECT_EQ(types["clip_grad"], 0) << f.plan_string();
+    EXPECT_EQ(types["conv2d_backward_data_fused"], 2) << f.plan_string();
+    EXPECT_EQ(types["clip"], 1) << f.plan_string();
+    EXPECT_EQ(types["conv2d_fused"], 2) << f.plan_string();  // the biases
+}
+
 TEST(FuseEpilogues, NamesAndNothingToFuse) {
     const Node x = placeholder({1, 2, 5, 5}, "x");
     Node y = relu(add(conv2d(x, weight({2, 2, 3, 3}, 1), pad1()), weight({1, 2, 1, 1}, 2)));

@@ -142,13 +142,21 @@ std::vector<ErrorCase> error_cases() {
     t.push_back({"conv2d_backward_data_fused_bad_mask",
                  [] {
                      return conv2d_backward_data_fused(P({1, 2, 3, 3}, "dy_node"), P({2, 1, 3, 3}, "kernel"), Node(),
-                                                       P({1, 1, 5, 4}, "mask_node"), {1, 1, 5, 5}, {});
+                                                       {P({1, 1, 5, 4}, "mask_node")}, {1, 1, 5, 5}, {});
                  },
-                 {"conv2d_backward_data_fused", "mask_node", "[1, 1, 5, 4]", "the mask", "input shape [1, 1, 5, 5]"}});
+                 {"conv2d_backward_data_fused", "mask_node", "[1, 1, 5, 4]", "the activation's input", "input shape [1, 1, 5, 5]"}});
+    t.push_back({"conv2d_backward_data_fused_silu_one_aux",  // SiLU's VJP reads x and σ(x)
+                 [] {
+                     ActivationVjp silu;
+                     silu.kind = ActivationVjp::Kind::silu;
+                     return conv2d_backward_data_fused(P({1, 2, 3, 3}, "dy_node"), P({2, 1, 3, 3}, "kernel"), Node(),
+                                                       {P({1, 1, 5, 5}, "x_node")}, {1, 1, 5, 5}, {}, silu);
+                 },
+                 {"conv2d_backward_data_fused", "x_node", "silu VJP reads 2 activation input(s), got 1"}});
     t.push_back({"conv2d_backward_data_fused_bad_residual",
                  [] {
                      return conv2d_backward_data_fused(P({1, 2, 3, 3}, "dy_node"), P({2, 1, 3, 3}, "kernel"), P({1, 2, 5, 5}, "res"),
-                                                       P({1, 1, 5, 5}, "mask_node"), {1, 1, 5, 5}, {});
+                                                       {P({1, 1, 5, 5}, "mask_node")}, {1, 1, 5, 5}, {});
                  },
                  {"conv2d_backward_data_fused", "res", "[1, 2, 5, 5]", "the residual"}});
     t.push_back({"conv2d_backward_weights_bad_dy",

@@ -252,6 +252,8 @@ def measure(a, sides, workloads, threads, busy, rounds, max_wait, use_torch, res
                 if peak:
                     results['peak'][str(t)] = max(results['peak'].get(str(t), 0), peak['fma_peak_gflops'])
                     results['peak_isa'] = peak.get('isa', 'avx2')
+                    bw = results.setdefault('read_gbps', {})
+                    bw[str(t)] = max(bw.get(str(t), 0), peak.get('read_gbps', 0))
         interference = state.setdefault('others', [])
         order = ['xvis', 'torch'] if r % 2 == 0 else ['torch', 'xvis']
         if not use_torch:
@@ -289,8 +291,15 @@ def report(results):
     peak = ' / '.join(f'{v:.0f}' for _, v in sorted(results['peak'].items()))
     print(f'FMA peak (register-only {results.get("peak_isa", "avx2")} loop, best over rounds, '
           f'{"/".join(sorted(results["peak"]))} threads): {peak} GFLOP/s')
+    bw = results.get('read_gbps', {})
+    if bw:
+        print(f'memory read bandwidth (sum of a 256 MiB array, best over rounds, {"/".join(sorted(bw))} threads): '
+              + ' / '.join(f'{v:.0f}' for _, v in sorted(bw.items())) + ' GB/s')
     print(f'command: {m["command"]}\n')
     print(ct.table(results))
+    speedups = ct.speedups(results)
+    if speedups:
+        print('\n' + speedups)
     print('\nRatios are PyTorch time / xvis time (> 1: xvis faster), of the medians over rounds; in brackets the '
           'range of the per-round ratios. A round\'s value is the median of its timed calls; spread: min–max of the '
           'round medians (one round: of its calls). Each side runs in its own process per workload and thread count, '

@@ -48,6 +48,11 @@ QUICK = ['conv_fwd', 'w1_saliency_b1', 'w2_am_step', 'resnet18_saliency_b1', 're
          'loss_am_64x112x112', 'resnet50_saliency_b1', 'train_epoch']
 BUSY = ['w1_saliency_b1', 'resnet18_saliency_b1']  # 2 threads while another process keeps a core busy
 RSS = 'resnet50_saliency_b1'                       # its 1-thread runs give the peak RSS rows
+# Issue 13's 2-thread speed-up targets (xvis's 1-thread median / its 2-thread median): conv-heavy work, and the
+# batch-1 CNN.
+SPEEDUP_TARGETS = [(['conv_fwd', 'conv_bwd_data', 'w2_am_step', 'resnet18_saliency_b1', 'resnet18_gradcam_b1',
+                     'resnet50_saliency_b1', 'resnet50_gradcam_b1', 'resnet18_saliency_b64'], 'conv-heavy', 1.8),
+                   (['w1_saliency_b1'], 'batch-1 CNN', 1.5)]
 
 # (warmup, reps, min_time s) per run; quick mode uses QUICK_TIMING unless the workload is heavier.
 TIMING = {'default': (2, 5, 0.5), 'w2_am_step': (1, 5, 1.0), 'train_epoch': (0, 1, 0.0),
@@ -143,6 +148,21 @@ def table(results):
         ratio = f'**{tr / xr:.2f}**' if xr and tr else '—'
         lines.append(f'| peak RSS, ResNet-50 saliency (whole process) | 1 | {ratio} | {xr / 1024:.0f} MiB | | '
                      f'{tr / 1024:.0f} MiB | | ≥ 1 (≤ PyTorch\'s) | max over rounds (getrusage) |')
+    return '\n'.join(lines)
+
+
+def speedups(results):
+    """xvis's 2-thread speed-ups on the workloads the targets name, one line per target."""
+    runs, label = results['runs'], {w[0]: w[1] for w in WORKLOADS}
+    lines = []
+    for names, what, target in SPEEDUP_TARGETS:
+        cells = []
+        for name in names:
+            one, two = summary(runs.get(f'{name}|1|xvis', []))[0], summary(runs.get(f'{name}|2|xvis', []))[0]
+            if one and two:
+                cells.append(f'{label[name]} {one / two:.2f}×' + ('' if one / two >= target else ' (below)'))
+        if cells:
+            lines.append(f'xvis 2-thread speed-up, {what} (1-thread / 2-thread median; target ≥ {target}×): ' + '; '.join(cells) + '.')
     return '\n'.join(lines)
 
 

@@ -8,13 +8,15 @@
 //   xvis_peer logits MODEL [--onnx-dir D]   {"logits": [...]} for the check input (see xvis_workloads.hpp)
 //   xvis_peer export-own DIR                writes DIR/fashion_cnn.onnx and DIR/vgg_mini.onnx
 //   xvis_peer list                          the workload names, one per line
-//   xvis_peer peak --threads N              {"fma_peak_gflops": G, "threads": N, "isa": I}: register-only FMA
-//                                           loop in the GEMM micro-kernel's vectors (fma_peak.hpp)
+//   xvis_peer peak --threads N              {"fma_peak_gflops": G, "read_gbps": B, "threads": N, "isa": I}:
+//                                           register-only FMA loop in the GEMM micro-kernel's vectors
+//                                           (fma_peak.hpp), streaming read of 256 MiB (memory_bandwidth.hpp)
 //   xvis_peer profile WORKLOAD --threads N [--reps R] [--onnx-dir D]   where a compiled workload (saliency)
 //                                           spends its time: per op type and the slowest steps (profile_string)
 // Timing: set-up first (untimed), `warmup` untimed calls, then calls timed one by one with a steady clock until
 // both `reps` calls and `min-time` seconds are done; each sample is one call's time / per_call, in ms.
 #include "fma_peak.hpp"
+#include "memory_bandwidth.hpp"
 #include "xvis_workloads.hpp"
 
 #include <xvis/io/fashion_mnist.hpp>
@@ -158,8 +160,9 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (a.command == "peak") {
-            std::printf("{\"fma_peak_gflops\": %.1f, \"threads\": %d, \"isa\": \"%s\"}\n",
-                        xvis::peer::fma_peak_gflops(a.threads), a.threads, xvis::peer::fma_peak_isa().c_str());
+            std::printf("{\"fma_peak_gflops\": %.1f, \"read_gbps\": %.1f, \"threads\": %d, \"isa\": \"%s\"}\n",
+                        xvis::peer::fma_peak_gflops(a.threads), xvis::peer::read_bandwidth_gbps(a.threads), a.threads,
+                        xvis::peer::fma_peak_isa().c_str());
             return 0;
         }
         if (a.command == "list") {

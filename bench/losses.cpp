@@ -1,10 +1,14 @@
 // Loss throughput (W4 of performance-targets.md): each keras-vis loss's value, and value + gradient, through
-// compiled graphs, on the sizes keras-vis users hit: a 512×14×14 feature map and a 3×224×224 image.
+// compiled graphs, on the sizes keras-vis users hit: a 512×14×14 feature map and a 3×224×224 image. Against
+// BM_loss_bandwidth_copy: a copy of the same tensor in cache, the least a loss + gradient moves (read x, write
+// dx), for issue 13's target "loss kernels within 2.5× of cache bandwidth" (1 thread: loss time / copy time).
 #include <xvis/xvis.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <memory>
+#include <vector>
 
 namespace {
 
@@ -33,6 +37,18 @@ void run_loss(benchmark::State& state, Which which, bool with_grad) {
     state.counters["steps"] = static_cast<double>(f.num_steps());
 }
 
+// range(0): 0 = 512×14×14 floats, 1 = 3×224×224; one thread, warm (the loss rows' tensors stay in L2 too).
+void BM_loss_bandwidth_copy(benchmark::State& state) {
+    const std::size_t n = state.range(0) == 0 ? 512 * 14 * 14 : 3 * 224 * 224;
+    std::vector<float> a(n, 1.0f), b(n, 0.0f);
+    for (auto _ : state) {
+        std::memcpy(b.data(), a.data(), n * sizeof(float));
+        benchmark::DoNotOptimize(b.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n * sizeof(float)));
+}
+
 void BM_loss_activation_max(benchmark::State& s) { run_loss(s, Which::am, false); }
 void BM_loss_activation_max_grad(benchmark::State& s) { run_loss(s, Which::am, true); }
 void BM_loss_lp_norm(benchmark::State& s) { run_loss(s, Which::lp, false); }
@@ -40,6 +56,7 @@ void BM_loss_lp_norm_grad(benchmark::State& s) { run_loss(s, Which::lp, true); }
 void BM_loss_total_variation(benchmark::State& s) { run_loss(s, Which::tv, false); }
 void BM_loss_total_variation_grad(benchmark::State& s) { run_loss(s, Which::tv, true); }
 
+BENCHMARK(BM_loss_bandwidth_copy)->ArgName("image")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_loss_activation_max)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_loss_activation_max_grad)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_loss_lp_norm)->ArgNames({"threads", "image"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseRealTime();

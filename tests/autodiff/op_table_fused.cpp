@@ -48,6 +48,11 @@ std::vector<OpCase> fused_cases() {
                            [p](const Values& v) { return TensorD::scalar(lp_reference(v[0], p)); })
                         .sampler(signed_magnitude(0.1, 1.0)));
     }
+    for (double p : {2.0, 3.0, 6.0}) {  // 111 values: four-batch groups, single batches and a scalar tail
+        t.push_back(OpCase("lp_sum_tail_p" + std::to_string(int(p * 10)), {{3, 37}}, [p](const Inputs& in) { return lp_sum(in[0], p); },
+                           [p](const Values& v) { return TensorD::scalar(lp_reference(v[0], p)); })
+                        .sampler(signed_magnitude(0.1, 1.0)));
+    }
     struct TvCase {
         const char* name;
         Shape shape;
@@ -56,7 +61,12 @@ std::vector<OpCase> fused_cases() {
     };
     for (const TvCase& c : {TvCase{"tv_sum_nchw_b2", {2, 3, 5, 4}, 1, 2.0}, TvCase{"tv_sum_nchw_b1", {1, 2, 4, 6}, 1, 1.0},
                            TvCase{"tv_sum_nhwc_b3", {2, 4, 5, 3}, 3, 3.0}, TvCase{"tv_sum_1d_b2", {2, 3, 7}, 1, 2.0},
-                           TvCase{"tv_sum_3d_b15", {1, 2, 3, 4, 3}, 1, 1.5}}) {
+                           TvCase{"tv_sum_3d_b15", {1, 2, 3, 4, 3}, 1, 1.5},
+                           // Rows as wide as a SIMD batch and wider (the planes' batched rows: whole batches, an
+                           // overlapping last one, exactly one batch of interior cells) in float and double.
+                           TvCase{"tv_sum_nchw_b2_w21", {1, 2, 5, 21}, 1, 2.0}, TvCase{"tv_sum_nchw_b2_w17_h2", {2, 2, 2, 17}, 1, 2.0},
+                           TvCase{"tv_sum_nchw_b2_w10", {1, 3, 6, 10}, 1, 2.0}, TvCase{"tv_sum_nchw_b2_w9", {1, 2, 4, 9}, 1, 2.0},
+                           TvCase{"tv_sum_nchw_b15_w19", {1, 2, 4, 19}, 1, 1.5}}) {
         t.push_back(OpCase(c.name, {c.shape}, [c](const Inputs& in) { return tv_sum(in[0], c.beta, c.channel_axis); },
                            [c](const Values& v) { return TensorD::scalar(tv_reference(v[0], c.beta, c.channel_axis)); })
                         .grad_tolerance(1e-6, 1e-4));

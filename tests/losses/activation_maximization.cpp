@@ -84,3 +84,24 @@ TEST(DataFormat, SlicerAndImgShape) {
     EXPECT_EQ(channel_axis(5, DataFormat::channels_last), 4u);
     EXPECT_THROW(channel_axis(1, DataFormat::channels_first), ShapeError);
 }
+
+// A few of many channels (a quarter or less): the loss gathers them and reads nothing else; same values and
+// gradient as the reduction over every channel, both formats.
+TEST(ActivationMaximization, FewOfManyChannelsGatheredSameLossAndGradient) {
+    const TensorD x = iota({2, 12, 2, 3});  // channel k of sample n holds 72n + 6k + [0..5]
+    Node p = placeholder(x.shape());
+    const ActivationMaximization am(p, {1, 9, 9});  // 2 distinct of 12 channels
+    // mean of channel k over both samples: (6k + 2.5 + 72 + 6k + 2.5) / 2 = 6k + 38.5
+    EXPECT_DOUBLE_EQ(eval_loss(am, p, x), -((6 + 38.5) + 2 * (54 + 38.5)));
+    const TensorD g = eval_grad(am, p, x);
+    for (std::size_t n = 0; n < 2; ++n)
+        for (std::size_t c = 0; c < 12; ++c)
+            for (std::size_t i = 0; i < 6; ++i)
+                EXPECT_DOUBLE_EQ(g[(n * 12 + c) * 6 + i], c == 1 ? -1.0 / 12 : (c == 9 ? -2.0 / 12 : 0.0)) << n << " " << c << " " << i;
+    const TensorD xl = to_channels_last(x);
+    Node pl = placeholder(xl.shape());
+    EXPECT_DOUBLE_EQ(eval_loss(ActivationMaximization(pl, {1, 9, 9}, DataFormat::channels_last), pl, xl),
+                     -((6 + 38.5) + 2 * (54 + 38.5)));
+    const auto r = gradcheck(ActivationMaximization(pl, {-1, 4}, DataFormat::channels_last).build_loss(), {pl}, {xl});
+    EXPECT_TRUE(r.ok) << r.message;
+}

@@ -27,10 +27,10 @@ bool is_channel_bias(const Shape& b, std::size_t K) {
     return b[b.size() - 1] == 1 && b[b.size() - 2] == 1 && (b.size() == 3 || b[0] == 1);
 }
 
-class Conv2dFusedOp : public OpImpl<Conv2dFusedOp> {
+class Conv2dFusedOp : public detail::ConvPassOp<Conv2dFusedOp> {
 public:
     Conv2dFusedOp(kernels::Conv2dGeometry g, bool bias, bool residual, bool relu)
-        : p_(g.p), g_(g), bias_(bias), residual_(residual), relu_(relu) {}
+        : ConvPassOp(g, kernels::Conv2dPass::forward), p_(g.p), bias_(bias), residual_(residual), relu_(relu) {}
     static constexpr const char* name = "conv2d_fused";
     std::string type() const override { return name; }
     OpAttributes attributes() const override {
@@ -46,19 +46,12 @@ public:
             throw_op_error(type(), in, "the residual must have the convolution's output shape " + shape_to_string(y));
         return y;
     }
-    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
         kernels::conv2d_forward(g_, a.in(0), a.in(1), a.output, a.workspace, a.prepared);
         kernels::conv2d_epilogue(a.output, g_.N, g_.K, g_.OH * g_.OW, bias_ ? a.in(2) : nullptr,
                                  residual_ ? a.in(2 + bias_) : nullptr, relu_);
     }
-    int prepared_input() const override { return 1; }
-    std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
-        return kernels::conv2d_prepared_size(g_, kernels::Conv2dPass::forward);
-    }
-    void prepare(const float* w, float* out) const override { kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::forward, w, out); }
-    void prepare(const double* w, double* out) const override { kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::forward, w, out); }
     // The composition's: through relu (its mask from the output: y > 0 exactly where the pre-activation is),
     // then the sum's operands (the engine reduces the bias's gradient to its shape), then conv2d's.
     std::vector<Node> vjp(const Node& out, const Node& g) const override {
@@ -73,7 +66,6 @@ public:
 
 private:
     Conv2dParams p_;
-    kernels::Conv2dGeometry g_;
     bool bias_, residual_, relu_;
 };
 
@@ -99,10 +91,10 @@ Node activation_vjp_node(const ActivationVjp& act, const std::vector<Node>& aux,
     }
 }
 
-class Conv2dBackwardDataFusedOp : public OpImpl<Conv2dBackwardDataFusedOp> {
+class Conv2dBackwardDataFusedOp : public detail::ConvPassOp<Conv2dBackwardDataFusedOp> {
 public:
     Conv2dBackwardDataFusedOp(Shape x_shape, kernels::Conv2dGeometry g, bool residual, ActivationVjp act)
-        : x_shape_(std::move(x_shape)), p_(g.p), g_(g), residual_(residual), act_(act) {}
+        : ConvPassOp(g, kernels::Conv2dPass::backward_data), x_shape_(std::move(x_shape)), p_(g.p), residual_(residual), act_(act) {}
     static constexpr const char* name = "conv2d_backward_data_fused";
     std::string type() const override { return name; }
     OpAttributes attributes() const override {
@@ -123,7 +115,6 @@ public:
                                                " must have the convolution's input shape " + shape_to_string(x_shape_));
         return x_shape_;
     }
-    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     // In place after the convolution, with the element-wise kernels of the composition (each may write over
     // its gradient operand), so the bits are the composition's.
     template <class T>
@@ -138,16 +129,6 @@ public:
         const auto kind = act_.kind == ActivationVjp::Kind::silu ? kernels::ActivationGradOp::silu : kernels::ActivationGradOp::gelu;
         kernels::activation_grad(kind, a.in(x0), a.in(x0 + 1), a.output, a.output, n, {act_.a, act_.k, act_.c});
     }
-    int prepared_input() const override { return 1; }
-    std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
-        return kernels::conv2d_prepared_size(g_, kernels::Conv2dPass::backward_data);
-    }
-    void prepare(const float* w, float* out) const override {
-        kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
-    }
-    void prepare(const double* w, double* out) const override {
-        kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
-    }
     // The composition's VJP: its graph, rebuilt from the inputs, differentiated.
     std::vector<Node> vjp(const Node& out, const Node& gz) const override {
         const std::vector<Node>& in = out.inputs();
@@ -160,7 +141,6 @@ public:
 private:
     Shape x_shape_;
     Conv2dParams p_;
-    kernels::Conv2dGeometry g_;
     bool residual_;
     ActivationVjp act_;
 };

@@ -67,9 +67,9 @@ private:
 };
 
 // The geometry is computed once, when the node is built (shapes are static): running allocates nothing.
-class Conv2dOp : public OpImpl<Conv2dOp> {
+class Conv2dOp : public detail::ConvPassOp<Conv2dOp> {
 public:
-    explicit Conv2dOp(kernels::Conv2dGeometry g) : p_(g.p), g_(g) {}
+    explicit Conv2dOp(kernels::Conv2dGeometry g) : ConvPassOp(g, kernels::Conv2dPass::forward), p_(g.p) {}
     static constexpr const char* name = "conv2d";
     std::string type() const override { return name; }
     OpAttributes attributes() const override { return conv_attributes(type(), p_); }
@@ -77,18 +77,10 @@ public:
         expect_num_inputs(type(), in, 2);
         return conv_geometry(type(), in, in[0].shape(), in[1].shape(), p_).output_shape();
     }
-    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
         kernels::conv2d_forward(g_, a.in(0), a.in(1), a.output, a.workspace, a.prepared);
     }
-    // The weights' Winograd transform (3×3 stride-1 convolutions).
-    int prepared_input() const override { return 1; }
-    std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
-        return kernels::conv2d_prepared_size(g_, kernels::Conv2dPass::forward);
-    }
-    void prepare(const float* w, float* out) const override { kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::forward, w, out); }
-    void prepare(const double* w, double* out) const override { kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::forward, w, out); }
     std::vector<Node> vjp(const Node& out, const Node& g) const override {
         const Node& x = out.inputs()[0];
         const Node& w = out.inputs()[1];
@@ -97,13 +89,13 @@ public:
 
 private:
     Conv2dParams p_;
-    kernels::Conv2dGeometry g_;
 };
 
-// dx = ∂<conv(x, w), dy>/∂x, linear in dy and in w.
-class Conv2dBackwardDataOp : public OpImpl<Conv2dBackwardDataOp> {
+// dx = ∂<conv(x, w), dy>/∂x, linear in dy and in w. Prepared: the flipped, transposed weights' transform.
+class Conv2dBackwardDataOp : public detail::ConvPassOp<Conv2dBackwardDataOp> {
 public:
-    Conv2dBackwardDataOp(Shape x_shape, kernels::Conv2dGeometry g) : x_shape_(std::move(x_shape)), p_(g.p), g_(g) {}
+    Conv2dBackwardDataOp(Shape x_shape, kernels::Conv2dGeometry g)
+        : ConvPassOp(g, kernels::Conv2dPass::backward_data), x_shape_(std::move(x_shape)), p_(g.p) {}
     static constexpr const char* name = "conv2d_backward_data";
     std::string type() const override { return name; }
     OpAttributes attributes() const override { return conv_attributes(type(), p_).add_ints("x_shape", x_shape_); }
@@ -114,21 +106,9 @@ public:
             throw_op_error(type(), in, "dy must have the convolution's output shape " + shape_to_string(geo.output_shape()));
         return x_shape_;
     }
-    std::size_t workspace_size(const std::vector<Shape>&, const Shape&) const override { return kernels::conv2d_workspace_size(g_); }
     template <class T>
     void compute(const OpArgs<T>& a) const {
         kernels::conv2d_backward_data(g_, a.in(0), a.in(1), a.output, a.workspace, a.prepared);
-    }
-    // The flipped, transposed weights' Winograd transform.
-    int prepared_input() const override { return 1; }
-    std::size_t prepared_size(const std::vector<Shape>&, const Shape&) const override {
-        return kernels::conv2d_prepared_size(g_, kernels::Conv2dPass::backward_data);
-    }
-    void prepare(const float* w, float* out) const override {
-        kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
-    }
-    void prepare(const double* w, double* out) const override {
-        kernels::conv2d_prepare_weights(g_, kernels::Conv2dPass::backward_data, w, out);
     }
     std::vector<Node> vjp(const Node& out, const Node& gz) const override {
         const Node& dy = out.inputs()[0];
@@ -139,7 +119,6 @@ public:
 private:
     Shape x_shape_;
     Conv2dParams p_;
-    kernels::Conv2dGeometry g_;
 };
 
 // dw = ∂<conv(x, w), dy>/∂w, linear in x and in dy.

@@ -102,7 +102,7 @@ XVIS_FLATTEN void tv_grad_planes_beta2(const T* x, std::size_t planes, std::size
         const T* r = p + W;
         T* out = q + W;
         const auto batch = [&](std::size_t j) {
-            const auto nl = B::load_aligned(not_last.data() + j) != zero, nf = B::load_aligned(not_first.data() + j) != zero;
+            const auto nl = B::load_unaligned(not_last.data() + j) != zero, nf = B::load_unaligned(not_first.data() + j) != zero;
             const B v = B::load_unaligned(r + j);
             B acc = xsimd::select(nl, zero - ((B::load_unaligned(r + W + j) - v) + (B::load_unaligned(r + j + 1) - v)), zero);
             acc = xsimd::select(nf, acc + (v - B::load_unaligned(r + j - 1)), acc);
@@ -111,15 +111,7 @@ XVIS_FLATTEN void tv_grad_planes_beta2(const T* x, std::size_t planes, std::size
         };
         std::size_t j = 0;
         for (; j + L <= n; j += L) batch(j);
-        if (j < n) {  // the overlapping last batch: its masks from an unaligned start
-            const std::size_t k = n - L;
-            const auto nl = B::load_unaligned(not_last.data() + k) != zero, nf = B::load_unaligned(not_first.data() + k) != zero;
-            const B v = B::load_unaligned(r + k);
-            B acc = xsimd::select(nl, zero - ((B::load_unaligned(r + W + k) - v) + (B::load_unaligned(r + k + 1) - v)), zero);
-            acc = xsimd::select(nf, acc + (v - B::load_unaligned(r + k - 1)), acc);
-            acc = xsimd::select(nl, acc + (v - B::load_unaligned(r + k - W)), acc);
-            (g * acc).store_unaligned(out + k);
-        }
+        if (j < n) batch(n - L);  // overlapping the last whole batch: it writes the same values again
         row(H - 1);
     }
 }

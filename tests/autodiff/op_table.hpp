@@ -104,6 +104,17 @@ inline Sampler integers(int lo, int hi) {
     };
 }
 
+// Convolution parameters of the rows: strides, pads [top, bottom, left, right], dilation, groups.
+inline kernels::Conv2dParams conv_params(std::size_t stride_h, std::size_t stride_w, std::size_t pt, std::size_t pb,
+                                         std::size_t pl, std::size_t pr, std::size_t dilation = 1, std::size_t groups = 1) {
+    kernels::Conv2dParams p;
+    p.stride_h = stride_h, p.stride_w = stride_w;
+    p.pad_top = pt, p.pad_bottom = pb, p.pad_left = pl, p.pad_right = pr;
+    p.dilation_h = p.dilation_w = dilation;
+    p.groups = groups;
+    return p;
+}
+
 // ---- rows
 struct OpCase {
     std::string name;  // test name suffix: letters, digits, underscores

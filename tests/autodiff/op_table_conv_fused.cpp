@@ -13,14 +13,6 @@ namespace {
 namespace R = xvis::reference;
 using kernels::Conv2dParams;
 
-Conv2dParams conv_params(std::size_t stride, std::size_t pt, std::size_t pb, std::size_t pl, std::size_t pr, std::size_t groups = 1) {
-    Conv2dParams p;
-    p.stride_h = p.stride_w = stride;
-    p.pad_top = pt, p.pad_bottom = pb, p.pad_left = pl, p.pad_right = pr;
-    p.groups = groups;
-    return p;
-}
-
 struct FusedVariant {
     std::string name;
     Shape x, w;
@@ -46,12 +38,12 @@ TensorD epilogue_reference(TensorD y, const TensorD* bias, const TensorD* residu
 std::vector<OpCase> conv_fused_cases() {
     std::vector<OpCase> t;
     const std::vector<FusedVariant> forward{
-        {"bias_relu_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 0, 2, 1), true, false, true, 3},
-        {"bias_residual_relu_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 1, 1, 1, 1), true, true, true, 4},
+        {"bias_relu_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 1, 0, 2, 1), true, false, true, 3},
+        {"bias_residual_relu_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 2, 1, 1, 1, 1), true, true, true, 4},
         {"residual_relu_1x1_batch2", {2, 3, 4, 4}, {2, 3, 1, 1}, {}, false, true, true, 4},
-        {"relu_groups2", {1, 4, 4, 4}, {4, 2, 3, 3}, conv_params(1, 1, 1, 1, 1, 2), false, false, true, 4},
-        {"bias_depthwise", {1, 2, 4, 4}, {2, 1, 3, 3}, conv_params(1, 1, 1, 1, 1, 2), true, false, false, 3},
-        {"bias_residual_batch2", {2, 8, 6, 6}, {16, 8, 3, 3}, conv_params(2, 1, 1, 1, 1), true, true, false, 4},
+        {"relu_groups2", {1, 4, 4, 4}, {4, 2, 3, 3}, conv_params(1, 1, 1, 1, 1, 1, 1, 2), false, false, true, 4},
+        {"bias_depthwise", {1, 2, 4, 4}, {2, 1, 3, 3}, conv_params(1, 1, 1, 1, 1, 1, 1, 2), true, false, false, 3},
+        {"bias_residual_batch2", {2, 8, 6, 6}, {16, 8, 3, 3}, conv_params(2, 2, 1, 1, 1, 1), true, true, false, 4},
         {"residual", {1, 2, 5, 5}, {3, 2, 3, 3}, {}, false, true, false, 4},
     };
     for (const auto& c : forward) {
@@ -82,14 +74,14 @@ std::vector<OpCase> conv_fused_cases() {
     silu.kind = ActivationVjp::Kind::silu;
     gelu.kind = ActivationVjp::Kind::gelu, gelu.a = 0.7071067811865476, gelu.k = 1.0, gelu.c = 0.5;
     const std::vector<BackwardVariant> backward{
-        {"relu_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 0, 2, 1), false, {}},
-        {"relu_residual_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 1, 1, 1, 1), true, {}},
-        {"relu_residual_batch2_groups2", {2, 4, 4, 4}, {4, 2, 3, 3}, conv_params(1, 1, 1, 1, 1, 2), true, {}},
-        {"clip_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 0, 2, 1), false, clip},
-        {"clip_residual_depthwise", {1, 4, 5, 5}, {4, 1, 3, 3}, conv_params(1, 1, 1, 1, 1, 4), true, clip},
-        {"silu_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 1, 1, 1, 1), false, silu},
+        {"relu_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 1, 0, 2, 1), false, {}},
+        {"relu_residual_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 2, 1, 1, 1, 1), true, {}},
+        {"relu_residual_batch2_groups2", {2, 4, 4, 4}, {4, 2, 3, 3}, conv_params(1, 1, 1, 1, 1, 1, 1, 2), true, {}},
+        {"clip_winograd", {1, 16, 14, 13}, {16, 16, 3, 3}, conv_params(1, 1, 1, 0, 2, 1), false, clip},
+        {"clip_residual_depthwise", {1, 4, 5, 5}, {4, 1, 3, 3}, conv_params(1, 1, 1, 1, 1, 1, 1, 4), true, clip},
+        {"silu_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 2, 1, 1, 1, 1), false, silu},
         {"silu_residual_1x1_batch2", {2, 3, 4, 4}, {2, 3, 1, 1}, {}, true, silu},
-        {"gelu_residual_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 1, 1, 1, 1), true, gelu},
+        {"gelu_residual_stride2", {1, 2, 5, 5}, {3, 2, 3, 3}, conv_params(2, 2, 1, 1, 1, 1), true, gelu},
     };
     for (const auto& c : backward) {
         const Shape ys = R::conv_geometry(c.x, c.w, c.p).output_shape();

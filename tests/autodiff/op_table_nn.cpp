@@ -16,16 +16,6 @@ OpCase matmul_row(const std::string& name, Shape a, Shape b, bool ta, bool tb) {
                   [=](const Values& v) { return R::matmul(v[0], v[1], ta, tb); });
 }
 
-Conv2dParams conv_params(std::size_t stride_h, std::size_t stride_w, std::size_t pt, std::size_t pb, std::size_t pl,
-                         std::size_t pr, std::size_t dilation = 1, std::size_t groups = 1) {
-    Conv2dParams p;
-    p.stride_h = stride_h, p.stride_w = stride_w;
-    p.pad_top = pt, p.pad_bottom = pb, p.pad_left = pl, p.pad_right = pr;
-    p.dilation_h = p.dilation_w = dilation;
-    p.groups = groups;
-    return p;
-}
-
 Pool2dParams pool_params(std::size_t k, std::size_t s, std::size_t pt = 0, std::size_t pb = 0, std::size_t pl = 0,
                          std::size_t pr = 0, bool count_include_pad = false) {
     Pool2dParams p;

@@ -4,8 +4,8 @@
 For each workload (bench/peer/compare_table.py) and round, xvis_peer and torch_peer.py run in turn (the order
 alternates between rounds), each in a fresh process at 1 and 2 threads, after waiting for the machine to be
 idle. Each process sets its workload up untimed and times calls one by one; a round's value is the median of its
-calls, the result the median of the rounds. The busy-machine rows run 2 threads while another process keeps one
-core busy. Peak RSS comes from getrusage of the ResNet-50 saliency processes. Weights are checked to be the same
+calls, the result the median of the rounds. The busy-machine rows run 2 threads, and 1 thread for reference, while another
+process keeps one core busy. Peak RSS comes from getrusage of the ResNet-50 saliency processes. Weights are checked to be the same
 on both sides (logits of one input) before anything is timed.
 """
 
@@ -258,13 +258,14 @@ def measure(a, sides, workloads, threads, busy, rounds, max_wait, use_torch, res
         order = ['xvis', 'torch'] if r % 2 == 0 else ['torch', 'xvis']
         if not use_torch:
             order = ['xvis']
-        plan = [(w, t) for w in workloads for t in threads] + [(b, '2+busy') for b in busy]
+        plan = [(w, t) for w in workloads for t in threads] + [(b, t) for b in busy for t in ('1+busy', '2+busy')]
         for w, t in plan:
-            burner = subprocess.Popen(['/bin/sh', '-c', 'while :; do :; done']) if t == '2+busy' and not a.dry_run else None
+            busy_run = isinstance(t, str) and t.endswith('+busy')
+            burner = subprocess.Popen(['/bin/sh', '-c', 'while :; do :; done']) if busy_run and not a.dry_run else None
             try:
                 for side in order:
                     log(f'compare: round {r + 1}/{rounds} {w} threads {t} {side}')
-                    res, ru, others = sides.run(side, w, 2 if t == '2+busy' else t)
+                    res, ru, others = sides.run(side, w, int(t.split('+')[0]) if busy_run else t)
                     if res is None:
                         continue
                     results['runs'].setdefault(f'{w}|{t}|{side}', []).append(res['ms'])

@@ -19,9 +19,8 @@ namespace xvis::kernels {
 
 namespace gemm_detail {
 #ifdef XVIS_GEMM_AVX512
-bool cpu_has_avx512();  // gemm_kernel_avx512.cpp
 // The kernel reads the avx2 build's 64-byte panels (a native AVX-512 build's xsimd kernel is AVX-512 already).
-bool avx512_usable() { return Blocking<float>::NR * sizeof(float) == 64 && cpu_has_avx512(); }
+bool avx512_usable() { return Blocking<float>::NR * sizeof(float) == 64 && detail::cpu_has_avx512(); }
 #else
 bool avx512_usable() { return false; }
 #endif

@@ -8,11 +8,12 @@
 // Only these functions are compiled for AVX-512 (target attributes, not a flag on the file), so no inline
 // function from a header is emitted here in AVX-512 for the linker to pick in other files (the one header it takes,
 // detail/gemm_prefetch.hpp, has no intrinsics and is inlined).
+#include <xvis/tensor/detail/cpu_features.hpp>
 #include <xvis/tensor/detail/gemm_prefetch.hpp>
 
 #include <cstddef>
 
-#if defined(__x86_64__) && defined(__GNUC__)  // as XVIS_GEMM_AVX512 in detail/gemm_kernel.hpp
+#ifdef XVIS_AVX512_KERNELS  // as XVIS_GEMM_AVX512 in detail/gemm_kernel.hpp
 #include <immintrin.h>
 
 namespace xvis::kernels::gemm_detail {
@@ -130,11 +131,6 @@ void micro_kernel_avx512_x2(std::size_t kc, const double* a, std::size_t a_strid
                             std::size_t rs, std::size_t cs, double alpha, double beta, std::size_t mr,
                             std::size_t nr, bool stream_a) {
     tile_for<2>(stream_a, kc, a, a_stride, b, c, rs, cs, alpha, beta, mr, nr);
-}
-
-bool cpu_has_avx512() {
-    __builtin_cpu_init();  // may run from a static initializer, before libgcc's own
-    return __builtin_cpu_supports("avx512f");
 }
 
 }  // namespace xvis::kernels::gemm_detail

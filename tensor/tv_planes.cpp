@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 namespace xvis::kernels::detail {
 namespace {
@@ -20,19 +21,31 @@ xsimd::batch<T> lane_indices() {
     return xsimd::batch<T>::load_aligned(idx);
 }
 
-// Small planes (a 14² feature map: 13 rows of 13 region cells) are walked as one flat run of cells, batch by batch
-// across the row ends, with per-cell column masks (periodic in W, built once per call for up to flat_max cells):
-// rows of a few batches cost more in loop and edge handling than in arithmetic.
-constexpr std::size_t flat_max = 1024;
+// Small planes are walked as one flat run (detail/tv_planes.hpp), batch by batch across the row ends.
+constexpr std::size_t flat_max = tv_flat_max;
 
 // Column masks of a flat run of n cells starting at a row start: 1 where the cell is not in the last column
-// (w < W − 1), and where it is not in the first (w ≥ 1).
+// (w < W − 1), and where it is not in the first (w ≥ 1). A column counter, not j % W (a division per cell).
 template <class T>
 void column_masks(std::size_t n, std::size_t W, T* not_last, T* not_first) {
-    for (std::size_t j = 0; j < n; ++j) {
-        not_last[j] = j % W + 1 < W ? T(1) : T(0);
-        not_first[j] = j % W >= 1 ? T(1) : T(0);
+    for (std::size_t j = 0, col = 0; j < n; ++j) {
+        not_last[j] = col + 1 < W ? T(1) : T(0);
+        not_first[j] = col >= 1 ? T(1) : T(0);
+        if (++col == W) col = 0;
     }
+}
+
+// The AVX-512 kernels where the CPU has them: float planes, in a build whose xsimd batches are AVX2's 8 floats
+// (whose bits those kernels reproduce; a native AVX-512 build's xsimd kernels are 16 lanes already).
+template <class T>
+bool use_avx512(TvKernel kernel) {
+#ifdef XVIS_AVX512_KERNELS
+    if constexpr (std::is_same_v<T, float> && xsimd::batch<float>::size == 8) {
+        static const bool cpu = cpu_has_avx512();
+        return kernel == TvKernel::automatic && cpu;
+    }
+#endif
+    return false;
 }
 
 // Channels_first 2-D images, plane by plane. β = 2: small planes as a flat run (above); otherwise each row's
@@ -56,14 +69,7 @@ XVIS_FLATTEN void tv_grad_planes_beta2(const T* x, std::size_t planes, std::size
     for (std::size_t pl = 0; pl < planes; ++pl) {
         const T* p = x + pl * H * W;
         T* q = y + pl * H * W;
-        auto cell = [&](std::size_t h, std::size_t w) {
-            const T v = p[h * W + w];
-            T acc = 0;
-            if (h + 1 < H && w + 1 < W) acc -= (p[(h + 1) * W + w] - v) + (p[h * W + w + 1] - v);
-            if (w >= 1 && h + 1 < H) acc += v - p[h * W + w - 1];
-            if (h >= 1 && w + 1 < W) acc += v - p[(h - 1) * W + w];
-            q[h * W + w] = gb * acc;
-        };
+        auto cell = [&](std::size_t h, std::size_t w) { q[h * W + w] = tv_grad_cell(p, H, W, h, w, gb); };
         const auto row = [&](std::size_t h) {
             const bool down = h + 1 < H, up = h >= 1;
             const T* r = p + h * W;
@@ -116,10 +122,75 @@ XVIS_FLATTEN void tv_grad_planes_beta2(const T* x, std::size_t planes, std::size
     }
 }
 
+// Many small planes (tv_run_period), in an AVX2 build (8-lane float batches): the AVX-512 kernel's order, steps
+// of 16 cells over cells 0 .. N − W − 1 as four chains of 8 (even steps in a[0], a[1], odd ones in a[2], a[3]),
+// masked by the cells' rule (h < H − 1, w < W − 1), flushed to double every 1024 steps, the last partial step lane
+// by lane (a batch would read past the tensor).
+template <class T>
+T tv_sum_run(const T* x, std::size_t N, std::size_t H, std::size_t W, std::size_t period) {
+    using B = xsimd::batch<T>;
+    static_assert(B::size == 8, "the run's chains are 8 lanes");
+    alignas(64) std::array<T, 16 * tv_run_period_max> keep;
+    for (std::size_t i = 0, h = 0, w = 0; i < 16 * period; ++i) {
+        keep[i] = h + 1 < H && w + 1 < W ? T(1) : T(0);
+        if (++w == W) {
+            w = 0;
+            if (++h == H) h = 0;
+        }
+    }
+    const auto cells = [W](const T* r) {
+        const B v = B::load_unaligned(r), dh = B::load_unaligned(r + W) - v, dw = B::load_unaligned(r + 1) - v;
+        return xsimd::fma(dh, dh, dw * dw);
+    };
+    const B zero(T(0));
+    // The AVX-512 kernel's order: its two accumulators are (a0 | a1) and (a2 | a3).
+    const auto sum = [](B a0, B a1, B a2, B a3) { return xsimd::hadd((a0 + a2) + (a1 + a3)); };
+    const std::size_t n = N - W, steps = n / 16;
+    double total = 0;
+    B a0 = zero, a1 = zero, a2 = zero, a3 = zero;  // even steps in a0, a1; odd ones in a2, a3
+    std::size_t s = 0, k = 0;
+    const auto step = [&](B& c0, B& c1, const T* r) {
+        c0 += xsimd::select(B::load_aligned(keep.data() + 16 * k) != zero, cells(r), zero);
+        c1 += xsimd::select(B::load_aligned(keep.data() + 16 * k + 8) != zero, cells(r + 8), zero);
+        if (++k == period) k = 0;
+    };
+    const auto flush = [&] {
+        if (s % 1024 == 0) {
+            total += sum(a0, a1, a2, a3);
+            a0 = a1 = a2 = a3 = zero;
+        }
+    };
+    for (; s + 2 <= steps; s += 2, flush()) {  // an even and an odd step a turn (1024 is even)
+        step(a0, a1, x + 16 * s);
+        step(a2, a3, x + 16 * s + 16);
+    }
+    if (s < steps) {  // s is even
+        step(a0, a1, x + 16 * s);
+        ++s;
+        flush();
+    }
+    if (16 * steps < n) {
+        const bool even = s % 2 == 0;  // (no references to a0 .. a3: they would stay in memory)
+        alignas(64) T lanes[16];
+        (even ? a0 : a2).store_aligned(lanes);
+        (even ? a1 : a3).store_aligned(lanes + 8);
+        for (std::size_t i = 0; 16 * steps + i < n; ++i) {
+            const T* r = x + 16 * steps + i;
+            const T dh = r[W] - r[0], dw = r[1] - r[0];
+            if (keep[16 * k + i] != T(0)) lanes[i] += std::fma(dh, dh, dw * dw);
+        }
+        (even ? a0 : a2) = B::load_aligned(lanes);
+        (even ? a1 : a3) = B::load_aligned(lanes + 8);
+        ++s;
+        flush();
+    }
+    return static_cast<T>(total + sum(a0, a1, a2, a3));
+}
+
 }  // namespace
 
 template <class T>
-T tv_sum_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W, double beta) {
+T tv_sum_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W, double beta, TvKernel kernel) {
     using B = xsimd::batch<T>;
     constexpr std::size_t L = B::size;
     double total = 0;
@@ -128,9 +199,18 @@ T tv_sum_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W, do
     const auto cells = [](const T* r, std::size_t W, std::size_t w) {  // (dh² + dw²) at r + w
         const B v = B::load_unaligned(r + w);
         const B dh = B::load_unaligned(r + W + w) - v, dw = B::load_unaligned(r + w + 1) - v;
-        return dh * dh + dw * dw;
+        return xsimd::fma(dh, dh, dw * dw);  // explicit, as the AVX-512 kernel's (never left to contraction)
     };
     const std::size_t n = (H - 1) * W;
+#ifdef XVIS_AVX512_KERNELS
+    if constexpr (std::is_same_v<T, float>)
+        if (beta == 2.0 && (tv_run_period(planes, H, W) || (n >= L && n <= flat_max) || W - 1 >= L) &&
+            use_avx512<T>(kernel))
+            return tv_sum_planes_beta2_avx512(x, planes, H, W);
+#endif
+    if constexpr (std::is_same_v<T, float> && L == 8)
+        if (beta == 2.0)
+            if (const std::size_t period = tv_run_period(planes, H, W)) return tv_sum_run(x, planes * H * W, H, W, period);
     if (beta == 2.0 && n >= L && n <= flat_max) {
         alignas(64) std::array<T, flat_max> keep, unused;
         column_masks(n, W, keep.data(), unused.data());
@@ -184,14 +264,20 @@ T tv_sum_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W, do
 }
 
 // β = 2 (the keras-vis default): the gradient is a 5-point stencil, one pass that writes every cell once, each
-// cell in cell()'s order of terms (so every path gives cell()'s bits). Rows: the interior (1 ≤ w ≤ W − 2, where only
-// the row decides which terms exist) in whole batches, the last one overlapping (it writes the same values again),
-// the two edge cells by cell()'s formula with the terms their column rules out dropped. Small planes: rows 0 and
-// H − 1 so, the rows between as one flat run with column masks.
+// cell in tv_grad_cell's order of terms (so every path gives its bits). Rows: the interior (1 ≤ w ≤ W − 2, where
+// only the row decides which terms exist) in whole batches, the last one overlapping (it writes the same values
+// again), the two edge cells by tv_grad_cell's formula with the terms their column rules out dropped. Small planes:
+// rows 0 and H − 1 so, the rows between as one flat run with column masks. Float planes on AVX-512 CPUs:
+// tv_planes_avx512.cpp, the same bits.
 
 template <class T>
-void tv_grad_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W, double beta, T g, T* y) {
+void tv_grad_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W, double beta, T g, T* y,
+                    TvKernel kernel) {
     const T gb = g * static_cast<T>(beta), e = static_cast<T>(beta / 2 - 1);
+#ifdef XVIS_AVX512_KERNELS
+    if constexpr (std::is_same_v<T, float>)
+        if (beta == 2.0 && use_avx512<T>(kernel)) return tv_grad_planes_beta2_avx512(x, planes, H, W, gb, y);
+#endif
     if (beta == 2.0) return tv_grad_planes_beta2(x, planes, H, W, gb, y);
     // c(dh, dw) = g · β · (dh² + dw²)^(β/2 − 1), 0 where the sum is 0 (subgradient).
     auto coef = [&](T dh, T dw) {
@@ -221,9 +307,10 @@ void tv_grad_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W
         }
 }
 
-template float tv_sum_planes<float>(const float*, std::size_t, std::size_t, std::size_t, double);
-template double tv_sum_planes<double>(const double*, std::size_t, std::size_t, std::size_t, double);
-template void tv_grad_planes<float>(const float*, std::size_t, std::size_t, std::size_t, double, float, float*);
-template void tv_grad_planes<double>(const double*, std::size_t, std::size_t, std::size_t, double, double, double*);
+template float tv_sum_planes<float>(const float*, std::size_t, std::size_t, std::size_t, double, TvKernel);
+template double tv_sum_planes<double>(const double*, std::size_t, std::size_t, std::size_t, double, TvKernel);
+template void tv_grad_planes<float>(const float*, std::size_t, std::size_t, std::size_t, double, float, float*, TvKernel);
+template void tv_grad_planes<double>(const double*, std::size_t, std::size_t, std::size_t, double, double, double*,
+                                     TvKernel);
 
 }  // namespace xvis::kernels::detail

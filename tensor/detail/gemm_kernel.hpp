@@ -7,14 +7,16 @@
 #include <xvis/tensor/detail/gemm_prefetch.hpp>
 #include <xvis/tensor/gemm.hpp>
 
+#include <xvis/tensor/detail/cpu_features.hpp>
+
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 
-// x86-64 with GCC or Clang: the AVX-512 kernel is compiled (with a target attribute) and chosen at run time.
-#if defined(__x86_64__) && defined(__GNUC__)
+// The AVX-512 kernel is compiled (with a target attribute) where detail/cpu_features.hpp says, chosen at run time.
+#ifdef XVIS_AVX512_KERNELS
 #define XVIS_GEMM_AVX512 1
 #endif
 

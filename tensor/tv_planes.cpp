@@ -123,7 +123,7 @@ XVIS_FLATTEN void tv_grad_planes_beta2(const T* x, std::size_t planes, std::size
 }
 
 // Many small planes (tv_run_period), in an AVX2 build (8-lane float batches): the AVX-512 kernel's order, steps
-// of 16 cells over cells 0 .. N − W − 1 as four chains of 8 (even steps in a[0], a[1], odd ones in a[2], a[3]),
+// of 16 cells over cells 0 .. N − W − 1 as four chains of 8 (even steps in a0, a1, odd ones in a2, a3),
 // masked by the cells' rule (h < H − 1, w < W − 1), flushed to double every 1024 steps, the last partial step lane
 // by lane (a batch would read past the tensor).
 template <class T>
@@ -170,7 +170,7 @@ T tv_sum_run(const T* x, std::size_t N, std::size_t H, std::size_t W, std::size_
         flush();
     }
     if (16 * steps < n) {
-        const bool even = s % 2 == 0;  // (no references to a0 .. a3: they would stay in memory)
+        const bool even = s % 2 == 0;
         alignas(64) T lanes[16];
         (even ? a0 : a2).store_aligned(lanes);
         (even ? a1 : a3).store_aligned(lanes + 8);

@@ -98,16 +98,48 @@ XVIS_AVX512 inline void grad_batch(const float* r, std::size_t W, float* out, __
 
 // Row h of a plane: the interior cells 1 .. W − 2 in batches (the last one masked), the two edge cells by
 // tv_grad_cell.
+// Rows of 48 cells or more: the interior in batches aligned with the storage (64 bytes), the first and the last
+// one masked to the interior's cells, those between with their left and right neighbours permuted from the
+// batches beside them (every load stays inside the row, or the row above or below where the row has one).
+XVIS_AVX512 inline void grad_row_aligned(const float* r, std::size_t W, float* out, __m512 g, bool down, bool up) {
+    const float* first = r + 1;
+    const std::size_t skip = reinterpret_cast<std::uintptr_t>(first) / sizeof(float) % L;
+    const float* a = first - skip;  // the first batch; its lanes from `skip` on are interior cells
+    const std::size_t nb = (W - 2 + skip + L - 1) / L, tail = W - 2 + skip - (nb - 1) * L;
+    float* const oa = out + (a - r);  // batch a's output
+    const __mmask16 m_first = static_cast<__mmask16>(0xFFFFu << skip), m_last = lanes_below(tail);
+    grad_batch<false>(a, W, oa, g, m_first, m_first, m_first, down, up);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i to_right = _mm512_add_epi32(lane, _mm512_set1_epi32(1)), to_left = _mm512_add_epi32(lane, _mm512_set1_epi32(15));
+    const __m512 zero = _mm512_setzero_ps();
+    const __mmask16 own = down ? 0xFFFF : 0, from_up = up ? 0xFFFF : 0;
+    __m512 prev = _mm512_maskz_loadu_ps(m_first, a), v = _mm512_loadu_ps(a + L);
+    for (std::size_t k = 1; k + 1 < nb; ++k) {
+        const float* b = a + k * L;
+        const __m512 next = k + 2 < nb ? _mm512_loadu_ps(b + L) : _mm512_maskz_loadu_ps(m_last, b + L);
+        _mm512_storeu_ps(oa + k * L, stencil(g, v, down ? _mm512_loadu_ps(b + W) : zero, _mm512_permutex2var_ps(v, to_right, next),
+                                             _mm512_permutex2var_ps(prev, to_left, v), up ? _mm512_loadu_ps(b - W) : zero,
+                                             own, own, from_up));
+        prev = v;
+        v = next;
+    }
+    grad_batch<false>(a + (nb - 1) * L, W, oa + (nb - 1) * L, g, m_last, m_last, m_last, down, up);
+}
+
 XVIS_AVX512 inline void grad_row(const float* p, std::size_t H, std::size_t W, std::size_t h, float gb, float* q) {
     const bool down = h + 1 < H, up = h >= 1;
     const float* r = p + h * W;
     float* out = q + h * W;
     const __m512 g = _mm512_set1_ps(gb);
-    std::size_t w = 1;
-    for (; w + L <= W - 1; w += L) grad_batch<true>(r + w, W, out + w, g, 0xFFFF, 0xFFFF, 0xFFFF, down, up);
-    if (w < W - 1) {
-        const __mmask16 m = lanes_below(W - 1 - w);
-        grad_batch<false>(r + w, W, out + w, g, m, m, m, down, up);
+    if (W >= 3 * L) {
+        grad_row_aligned(r, W, out, g, down, up);
+    } else {
+        std::size_t w = 1;
+        for (; w + L <= W - 1; w += L) grad_batch<true>(r + w, W, out + w, g, 0xFFFF, 0xFFFF, 0xFFFF, down, up);
+        if (w < W - 1) {
+            const __mmask16 m = lanes_below(W - 1 - w);
+            grad_batch<false>(r + w, W, out + w, g, m, m, m, down, up);
+        }
     }
     out[0] = tv_grad_cell(p, H, W, h, 0, gb);
     if (W > 1) out[W - 1] = tv_grad_cell(p, H, W, h, W - 1, gb);
@@ -154,15 +186,12 @@ XVIS_AVX512 void grad_run(const float* x, std::size_t N, std::size_t H, std::siz
     const auto shifted = [&](std::size_t by) __attribute__((always_inline, target("avx512f"))) {
         return _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(by)));
     };
-    const __m512i to_right = shifted(1), to_left = shifted(L - 1), to_down = shifted(W), to_up = shifted(L - W);
+    const __m512i to_right = shifted(1), to_left = shifted(L - 1);
+    const __m512i to_down = narrow ? shifted(W) : lane, to_up = narrow ? shifted(L - W) : lane;  // (W ≤ 16 only)
     std::size_t j = c0, k = 0;
     const auto rule = [&](int which) { return static_cast<__mmask16>(rules[k] >> (16 * which)); };
-    const auto advance = [&] {
-        j += L;
-        if (++k == period) k = 0;
-    };
     __m512 prev = _mm512_loadu_ps(x + j - L), v = _mm512_loadu_ps(x + j);
-    for (; j + L <= end && j + 2 * L <= N; advance()) {
+    for (; j + L <= end && j + 2 * L <= N; j += L, k = k + 1 == period ? 0 : k + 1) {
         const __m512 next = _mm512_loadu_ps(x + j + L);
         const __m512 down = narrow ? _mm512_permutex2var_ps(v, to_down, next) : _mm512_loadu_ps(x + j + W);
         const __m512 up = narrow ? _mm512_permutex2var_ps(prev, to_up, v) : _mm512_loadu_ps(x + j - W);
@@ -171,7 +200,7 @@ XVIS_AVX512 void grad_run(const float* x, std::size_t N, std::size_t H, std::siz
         prev = v;
         v = next;
     }
-    for (; j < end; advance()) {
+    for (; j < end; j += L, k = k + 1 == period ? 0 : k + 1) {
         const __mmask16 lanes = lanes_below(end - j);
         const auto load = [lanes](const float* p) __attribute__((always_inline, target("avx512f"))) {
             return _mm512_maskz_loadu_ps(lanes, p);
@@ -270,12 +299,22 @@ XVIS_AVX512 float tv_sum_planes_beta2_avx512(const float* x, std::size_t planes,
     // one's new lanes in the high chain, flushed to double every 1024 batches, as the xsimd kernel.
     const std::size_t w_last = (W - 1) / half * half, w_pairs = w_last / L * L;
     const unsigned tail = (0xFFu << (half - (W - 1 - w_last))) & 0xFFu;
+    const __m512i to_right = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
     for (std::size_t pl = 0; pl < planes; ++pl) {
         __m512 acc = _mm512_setzero_ps();
         std::size_t batches = 0;
         for (std::size_t h = 0; h + 1 < H; ++h) {
             const float* r = x + (pl * H + h) * W;
-            for (std::size_t w = 0; w < w_pairs; w += L) acc = _mm512_add_ps(acc, cells(r + w, W, 0xFFFF));
+            // The right neighbours permuted from the next batch (inside the plane: row h + 1 exists), not loaded
+            // across cache lines.
+            __m512 v = _mm512_loadu_ps(r);
+            for (std::size_t w = 0; w < w_pairs; w += L) {
+                const __m512 next = _mm512_loadu_ps(r + w + L);
+                const __m512 dh = _mm512_sub_ps(_mm512_loadu_ps(r + W + w), v);
+                const __m512 dw = _mm512_sub_ps(_mm512_permutex2var_ps(v, to_right, next), v);
+                acc = _mm512_add_ps(acc, _mm512_fmadd_ps(dh, dh, _mm512_mul_ps(dw, dw)));
+                v = next;
+            }
             if (w_pairs < w_last) acc = _mm512_mask_add_ps(acc, 0xFF, acc, cells(r + w_pairs, W, 0xFF));
             if (w_last < W - 1)
                 acc = _mm512_mask_add_ps(acc, static_cast<__mmask16>(tail << half), acc, low_to_high(cells(r + W - 1 - half, W, 0xFF)));

@@ -25,10 +25,11 @@ void tv_grad_planes(const T* x, std::size_t planes, std::size_t H, std::size_t W
 // handling than in arithmetic.
 constexpr std::size_t tv_flat_max = 1024;
 
-// Many small planes (a 512 × 14 × 14 feature map), β = 2, float: the AVX-512 kernels and the AVX2 build's xsimd
-// kernels walk the whole tensor as one run of cells, 16 a step across rows and planes, where the cells' rules
-// (which differences a cell has) repeat every P / gcd(P, 16) steps (P = H·W), tabled once per call. This is that
-// period, or 0 where the table would not pay (longer than tv_run_period_max steps, or than an eighth of the run).
+// Many small planes (a 512 × 14 × 14 feature map), β = 2, float: the AVX-512 kernels (sum and gradient) and the
+// AVX2 build's xsimd sum walk the whole tensor as one run of cells, 16 a step across rows and planes (the sum's
+// order is then the same in both), where the cells' rules (which differences a cell has) repeat every
+// P / gcd(P, 16) steps (P = H·W), tabled once per call. This is that period, or 0 where the table would not pay
+// (longer than tv_run_period_max steps, or than an eighth of the run).
 constexpr std::size_t tv_run_period_max = 64;
 inline std::size_t tv_run_period(std::size_t planes, std::size_t H, std::size_t W) {
     const std::size_t P = H * W, period = P / std::gcd(P, std::size_t(16));
